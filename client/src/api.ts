@@ -1,0 +1,23 @@
+// Calls to the HTTP API; every answer is checked against the shared schemas.
+import { z } from 'zod';
+import { ApiError, RunRecord, describeZodError, type CreateRunBody } from '../../shared/schemas.js';
+
+async function call<T>(path: string, schema: z.ZodType<T>, init?: RequestInit): Promise<T> {
+  const response = await fetch(path, { ...init, headers: { 'content-type': 'application/json', ...init?.headers } });
+  const json: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = ApiError.safeParse(json);
+    throw new Error(error.success ? error.data.error : `${response.status} ${response.statusText}`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new Error(`unexpected answer from ${path}: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+export const startRun = (body: CreateRunBody) =>
+  call('/api/runs', z.object({ id: z.string() }), { method: 'POST', body: JSON.stringify(body) });
+
+export const cancelRun = (id: string) =>
+  call(`/api/runs/${encodeURIComponent(id)}/cancel`, z.object({ ok: z.boolean() }), { method: 'POST' });
+
+export const fetchRun = (id: string) => call(`/api/runs/${encodeURIComponent(id)}`, RunRecord);

@@ -1,0 +1,66 @@
+// One card per experiment: what it does, why its memory does or does not come back, its
+// parameters as bounded inputs, and a Run button.
+import type { Experiment, Params } from '../../shared/schemas.js';
+
+export interface CardsOptions {
+  onRun(experiment: Experiment, params: Params): Promise<void>;
+}
+
+export interface Cards {
+  /** Disables every Run button while a run is in progress or the server is unreachable. */
+  setBusy(busy: boolean): void;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const node: HTMLElementTagNameMap[K] = document.createElement(tag);
+  Object.assign(node, props);
+  node.append(...children);
+  return node;
+}
+
+export function renderCards(container: HTMLElement, catalog: readonly Experiment[], { onRun }: CardsOptions): Cards {
+  const buttons: { button: HTMLButtonElement; available: boolean }[] = [];
+  container.replaceChildren(
+    ...catalog.map((experiment) => {
+      const inputs = experiment.params.map((p) =>
+        el('input', { type: 'number', name: p.name, min: String(p.min), max: String(p.max), step: '1', value: String(p.default), required: true }),
+      );
+      const error = el('div', { className: 'error', role: 'alert' });
+      const button = el('button', { type: 'button', textContent: 'Run' });
+      button.dataset.experiment = experiment.id;
+      buttons.push({ button, available: experiment.available });
+      button.disabled = !experiment.available;
+      button.addEventListener('click', () => {
+        error.textContent = '';
+        const bad = inputs.find((input) => !input.checkValidity());
+        if (bad) {
+          error.textContent = `${bad.name}: ${bad.validationMessage}`;
+          return;
+        }
+        const params = Object.fromEntries(inputs.map((input) => [input.name, Number(input.value)]));
+        onRun(experiment, params).catch((e: Error) => (error.textContent = e.message));
+      });
+      return el(
+        'article',
+        { className: 'card' },
+        el('span', { className: 'runtime' }, experiment.runtime),
+        el('h3', {}, experiment.title),
+        el('p', {}, experiment.description),
+        el('details', {}, el('summary', {}, 'Why?'), el('p', { className: 'why' }, experiment.why)),
+        el(
+          'div',
+          { className: 'params' },
+          ...experiment.params.map((p, i) => el('label', { title: `${p.min} … ${p.max}` }, `${p.label} [${p.min.toLocaleString()}…${p.max.toLocaleString()}]`, inputs[i]!)),
+        ),
+        experiment.available ? '' : el('div', { className: 'unavailable' }, `Unavailable: ${experiment.unavailableReason ?? 'not on this machine'}`),
+        button,
+        error,
+      );
+    }),
+  );
+  return {
+    setBusy(busy) {
+      for (const { button, available } of buttons) button.disabled = busy || !available;
+    },
+  };
+}

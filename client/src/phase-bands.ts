@@ -1,0 +1,52 @@
+// A Chart.js plugin that shades and labels each phase of a run behind the lines.
+import type { Chart, Plugin } from 'chart.js';
+import type { PhaseName } from '../../shared/schemas.js';
+
+export const PHASE_COLORS: Record<PhaseName, string> = {
+  baseline: '#8b9bb0',
+  allocate: '#ff8a5b',
+  unreference: '#c28bff',
+  collect: '#5fd38d',
+  settle: '#4cc2ff',
+};
+
+export interface Band {
+  name: PhaseName;
+  /** Seconds since run start. */
+  start: number;
+  /** Undefined while the phase runs: the band reaches the newest data. */
+  end?: number;
+}
+
+export function phaseBandsPlugin(getBands: () => readonly Band[]): Plugin<'line'> {
+  return {
+    id: 'phaseBands',
+    beforeDatasetsDraw(chart: Chart<'line'>) {
+      const { ctx, chartArea, scales } = chart;
+      const x = scales.x;
+      if (!x || !chartArea) return;
+      ctx.save();
+      ctx.font = '12px system-ui, sans-serif';
+      ctx.textBaseline = 'top';
+      // Phases can be a fraction of a pixel wide (unreference, collect): labels that would overlap
+      // go to the next free row instead.
+      const rowEnds: number[] = [];
+      for (const band of getBands()) {
+        const left = Math.max(chartArea.left, x.getPixelForValue(band.start));
+        const right = Math.min(chartArea.right, x.getPixelForValue(band.end ?? x.max));
+        if (right <= left - 1) continue;
+        const width = Math.max(1, right - left); // instant phases still get a visible line
+        ctx.fillStyle = `${PHASE_COLORS[band.name]}26`;
+        ctx.fillRect(left, chartArea.top, width, chartArea.bottom - chartArea.top);
+        ctx.fillStyle = PHASE_COLORS[band.name];
+        ctx.fillRect(left, chartArea.top, width, 3);
+        const textWidth = ctx.measureText(band.name).width;
+        let row = rowEnds.findIndex((end) => end < left);
+        if (row === -1) row = rowEnds.length;
+        rowEnds[row] = left + 3 + textWidth + 4;
+        ctx.fillText(band.name, left + 3, chartArea.top + 6 + row * 15);
+      }
+      ctx.restore();
+    },
+  };
+}

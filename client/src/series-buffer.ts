@@ -1,0 +1,62 @@
+// A growable (x, y) series in typed arrays: the full data stays here, Chart.js only ever gets the
+// few points per pixel column that min-max decimation picks.
+
+export class SeriesBuffer {
+  xs = new Float64Array(1024);
+  ys = new Float64Array(1024);
+  length = 0;
+
+  push(x: number, y: number): void {
+    if (this.length === this.xs.length) {
+      const grow = (a: Float64Array) => {
+        const next = new Float64Array(a.length * 2);
+        next.set(a);
+        return next;
+      };
+      this.xs = grow(this.xs);
+      this.ys = grow(this.ys);
+    }
+    this.xs[this.length] = x;
+    this.ys[this.length] = y;
+    this.length++;
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/**
+ * Min/max per pixel column: for each of `columns` equal slices of [xMin, xMax], keep the first,
+ * lowest, highest and last point, in x order. Unlike LTTB it keeps every spike's envelope.
+ * Input must be sorted by x.
+ */
+export function decimateMinMax(series: SeriesBuffer, xMin: number, xMax: number, columns: number): Point[] {
+  const { xs, ys, length } = series;
+  if (length <= columns * 4 || xMax <= xMin) {
+    const out: Point[] = new Array(length);
+    for (let i = 0; i < length; i++) out[i] = { x: xs[i]!, y: ys[i]! };
+    return out;
+  }
+  const out: Point[] = [];
+  const width = (xMax - xMin) / columns;
+  let i = 0;
+  while (i < length) {
+    const column = Math.floor((xs[i]! - xMin) / width);
+    const first = i;
+    let lo = i;
+    let hi = i;
+    for (i++; i < length && Math.floor((xs[i]! - xMin) / width) === column; i++) {
+      if (ys[i]! < ys[lo]!) lo = i;
+      if (ys[i]! > ys[hi]!) hi = i;
+    }
+    const last = i - 1;
+    for (const k of [...new Set([first, Math.min(lo, hi), Math.max(lo, hi), last])]) out.push({ x: xs[k]!, y: ys[k]! });
+  }
+  return out;
+}

@@ -1,0 +1,41 @@
+// The seed's table for a finished run: each step as % of baseline RSS and in MiB, plus the verdict.
+import type { RunInfo } from '../../shared/schemas.js';
+import { VERDICT_RULES } from '../../shared/summary.js';
+import { formatMiB, formatPct, formatSignedMiB } from './format.js';
+
+export function renderSummary(container: HTMLElement, run: RunInfo | null): void {
+  container.replaceChildren();
+  if (!run) return;
+  if (run.status !== 'finished' || !run.summary) {
+    if (run.error) container.innerHTML = `<p class="failure">Run ${run.status}: ${escapeHtml(run.error)}</p>`;
+    return;
+  }
+  const s = run.summary;
+  const rows: [string, number, number, string][] = [
+    ['Allocation', s.allocationPct, s.mem1 - s.mem0, ''],
+    ['Unreference', s.unreferencePct, s.mem2 - s.mem1, ''],
+    ['Collect', s.collectPct, s.mem3 - s.mem2, ''],
+    ['Overall', s.overallPct, s.mem3 - s.mem0, 'seed-total'],
+    ['Settle (lazy release)', s.settlePct, s.mem4 - s.mem3, ''],
+    ['Overall after settle', s.finalPct, s.mem4 - s.mem0, 'seed-total'],
+  ];
+  container.innerHTML = `
+    <table aria-label="Summary">
+      <thead><tr><th>Step</th><th>% of baseline RSS</th><th>MiB</th></tr></thead>
+      <tbody>${rows
+        .map(([label, pct, bytes, cls]) => `<tr class="${cls}" data-row="${label}"><td>${label}</td><td>${formatPct(pct)}</td><td>${formatSignedMiB(bytes)}</td></tr>`)
+        .join('')}</tbody>
+    </table>
+    <p class="verdict" data-verdict="${s.verdict}"><b>${s.verdict}</b> — ${escapeHtml(s.verdictText.replace(/^[^:]*:\s*/, ''))}</p>
+    <p class="note">Baseline RSS ${formatMiB(s.mem0)}, peak ${formatMiB(s.peak)}. Each step is
+      100 × (after − before) / baseline, as in the seed; the first four rows are its table (RSS read
+      right after each step), the last two add the settle phase, when freed pages really go back.
+      Verdict: <i>released</i> if RSS ends within max(${VERDICT_RULES.releasedFloorBytes / 2 ** 20} MiB,
+      ${VERDICT_RULES.releasedFraction * 100}% of what allocate added) of baseline; otherwise
+      <i>still referenced</i> if the runtime's own heap still holds ≥ ${VERDICT_RULES.referencedFraction * 100}% of its growth,
+      else <i>retained by allocator</i>.</p>`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

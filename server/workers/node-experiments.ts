@@ -1,0 +1,49 @@
+// What each Node experiment allocates and how it lets go. Runs inside the worker process only.
+import type { Params } from '../../shared/schemas.js';
+
+/** Called often inside allocation loops so the worker can report its heap every ≤ 50 ms. */
+export type Tick = () => void;
+
+export interface NodeExperiment {
+  /** Builds the data; the returned value is the only reference to it. */
+  allocate(params: Params, tick: Tick): unknown;
+  /** Drops the reference (all of it, or all but the survivors it returns). */
+  unreference(data: unknown, params: Params): unknown;
+}
+
+const TICK_MASK = 0x3fff; // check the clock every 16k items: cheap, and well under 50 ms apart
+
+function fillArray<T>(n: number, make: (i: number) => T, tick: Tick): T[] {
+  // Preallocated: one backing store of n slots (8 bytes each), like the seed's list, with no
+  // grow-and-copy garbage. V8 keeps it in fast (not dictionary) mode even for 10^7 slots.
+  const out = new Array<T>(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = make(i);
+    if ((i & TICK_MASK) === 0) tick();
+  }
+  return out;
+}
+
+const dropAll = () => null;
+
+function buffers(n: number, make: () => Buffer, tick: Tick): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    // Write every byte: calloc'd or fresh mmap pages cost no RSS until they are touched.
+    out.push(make().fill(i & 0xff | 1));
+    if ((i & 0x3f) === 0) tick();
+  }
+  return out;
+}
+
+export const NODE_EXPERIMENT_CODE: Record<string, NodeExperiment> = {
+  'seed-strings': { allocate: (p, tick) => fillArray(p.n!, () => 'abc', tick), unreference: dropAll },
+  'unique-strings': { allocate: (p, tick) => fillArray(p.n!, (i) => `s${i}`, tick), unreference: dropAll },
+  'small-objects': { allocate: (p, tick) => fillArray(p.n!, (i) => ({ a: i, b: i + 1 }), tick), unreference: dropAll },
+  'big-buffers': { allocate: (p, tick) => buffers(p.n!, () => Buffer.alloc(p.size!), tick), unreference: dropAll },
+  'small-buffers': { allocate: (p, tick) => buffers(p.n!, () => Buffer.allocUnsafeSlow(4096), tick), unreference: dropAll },
+  fragmentation: {
+    allocate: (p, tick) => fillArray(p.n!, (i) => ({ a: i, b: i + 1 }), tick),
+    unreference: (data, p) => (data as object[]).filter((_, i) => i % p.keepEvery! === 0),
+  },
+};

@@ -1,0 +1,110 @@
+// The experiment catalog: what each experiment allocates, its bounded parameters, and why its
+// memory does or does not go back to the operating system.
+import type { Experiment, ParamSpec, Params } from './schemas.js';
+
+type CatalogEntry = Omit<Experiment, 'available' | 'unavailableReason'>;
+
+const count = (def: number, min: number, max: number, label = 'N (count)'): ParamSpec => ({
+  name: 'n', label, type: 'integer', min, max, default: def,
+});
+
+export const NODE_EXPERIMENTS: CatalogEntry[] = [
+  {
+    id: 'seed-strings',
+    runtime: 'node',
+    title: 'Seed: 10⁷ references to one string',
+    description: "The seed's ['abc' for x in range(10**7)] in JavaScript: an array of N references to the one string 'abc'.",
+    why:
+      'All the memory is the array\'s backing store: 8 bytes per slot on 64-bit V8, one large object in ' +
+      "V8's large-object space. Dropping the reference frees nothing until the GC runs; V8's full GC then " +
+      'frees the store and its pages go back to the OS some 20–100 ms later, so RSS falls during settle, ' +
+      'not at the instant gc() returns.',
+    params: [count(10_000_000, 1_000, 50_000_000)],
+  },
+  {
+    id: 'unique-strings',
+    runtime: 'node',
+    title: 'N distinct short strings',
+    description: 'N different strings ("s0", "s1", …), each its own heap object, held in one array.',
+    why:
+      'Each string is a small object on the V8 heap. A full GC marks none of them and V8 releases the ' +
+      "emptied pages, but it keeps part of the old generation reserved for reuse, so RSS comes back only " +
+      'part of the way.',
+    params: [count(1_000_000, 1_000, 10_000_000)],
+  },
+  {
+    id: 'small-objects',
+    runtime: 'node',
+    title: 'N small objects',
+    description: 'N objects { a, b } held in one array.',
+    why:
+      'Small objects live in V8\'s young then old generation. V8\'s GC is moving and compacting: survivors ' +
+      'are packed together and whole pages handed back, unlike a non-moving allocator, but V8 keeps some ' +
+      'heap reserved after a big GC.',
+    params: [count(1_000_000, 1_000, 10_000_000)],
+  },
+  {
+    id: 'big-buffers',
+    runtime: 'node',
+    title: 'N big Buffers (off the V8 heap)',
+    description: 'N Buffers of S bytes each, written so their pages are really touched.',
+    why:
+      "Buffer memory lives outside the V8 heap (external/arrayBuffers). Each 1 MiB block is above glibc's " +
+      'mmap threshold (128 KiB by default), so it is its own mapping and munmap returns it at once, as soon ' +
+      "as the GC finalises the Buffer. heapUsed barely moves: watch 'external' instead.",
+    params: [
+      count(256, 1, 4_096),
+      { name: 'size', label: 'S (bytes each)', type: 'integer', min: 1_024, max: 16_777_216, default: 1_048_576, unit: 'B' },
+    ],
+  },
+  {
+    id: 'small-buffers',
+    runtime: 'node',
+    title: 'N small Buffers (C heap)',
+    description: 'N × 4 KiB Buffer.allocUnsafeSlow: each one a separate malloc below the mmap threshold.',
+    why:
+      "4 KiB blocks come from glibc's brk heap and arenas. After the GC frees them, glibc only gives memory " +
+      'back from the top of the heap past M_TRIM_THRESHOLD; free chunks in the middle stay mapped, so RSS ' +
+      "stays high (seen here: 471 → 455 MiB) until malloc_trim(0) walks the heap and returns them.",
+    params: [count(100_000, 100, 1_000_000)],
+  },
+  {
+    id: 'fragmentation',
+    runtime: 'node',
+    title: 'Fragmentation: keep every k-th object',
+    description: 'Allocate N small objects, then unreference all but every k-th.',
+    why:
+      'The seed\'s point about one survivor pinning a whole arena, in V8: survivors are scattered over ' +
+      "every page. V8's compactor can move them together, but it compacts only the most fragmented pages " +
+      'per GC, so part of the heap stays resident until later GCs.',
+    params: [count(1_000_000, 1_000, 10_000_000), { name: 'keepEvery', label: 'k (keep every k-th)', type: 'integer', min: 2, max: 1_000_000, default: 1_000 }],
+  },
+];
+
+export const CATALOG: CatalogEntry[] = [...NODE_EXPERIMENTS];
+
+export function findExperiment(id: string): CatalogEntry | undefined {
+  return CATALOG.find((e) => e.id === id);
+}
+
+export type ParamsResult = { ok: true; params: Params } | { ok: false; error: string };
+
+/** Checks params against an experiment's specs (known names, integers, in bounds) and fills defaults. */
+export function resolveParams(experiment: Pick<Experiment, 'id' | 'params'>, given: Params = {}): ParamsResult {
+  for (const name of Object.keys(given)) {
+    if (!experiment.params.some((p) => p.name === name)) {
+      const known = experiment.params.map((p) => p.name).join(', ');
+      return { ok: false, error: `params.${name}: unknown parameter for ${experiment.id} (known: ${known})` };
+    }
+  }
+  const params: Params = {};
+  for (const spec of experiment.params) {
+    const value = given[spec.name] ?? spec.default;
+    if (!Number.isSafeInteger(value)) return { ok: false, error: `params.${spec.name}: must be an integer, got ${value}` };
+    if (value < spec.min || value > spec.max) {
+      return { ok: false, error: `params.${spec.name}: must be between ${spec.min} and ${spec.max}, got ${value}` };
+    }
+    params[spec.name] = value;
+  }
+  return { ok: true, params };
+}

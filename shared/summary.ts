@@ -1,0 +1,103 @@
+// The seed's measurement, computed from a run's recorded timeline: RSS at the end of each phase,
+// each step as a percent of the baseline RSS, and a verdict on where the memory went.
+import type { HeapFigures, HeapSample, Phase, PhaseName, Sample, Summary, Verdict } from './schemas.js';
+
+export const MiB = 1024 * 1024;
+
+/** Thresholds behind the verdict; shown in the UI so a verdict can be checked by hand. */
+export const VERDICT_RULES = {
+  /** "released" when RSS after settle is within this fraction of what allocate added… */
+  releasedFraction: 0.1,
+  /** …or within this many bytes of baseline, whichever is larger. */
+  releasedFloorBytes: 4 * MiB,
+  /** "still referenced" when the runtime's own heap still holds this fraction of its growth. */
+  referencedFraction: 0.5,
+} as const;
+
+/** The seed's `pd`: a change as a percent of the baseline RSS. */
+export const percentOfBaseline = (after: number, before: number, mem0: number): number =>
+  mem0 > 0 ? (100 * (after - before)) / mem0 : 0;
+
+/** The last item at or before t (items sorted by t), else the first one after it. */
+export function nearestAtOrBefore<T extends { t: number }>(items: readonly T[], t: number): T | undefined {
+  let lo = 0;
+  let hi = items.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (items[mid]!.t <= t) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return items[found] ?? items[0];
+}
+
+/** The runtime's own view of live memory: V8 heap plus off-heap Buffers. */
+export function heapLevel(h: HeapFigures): number | undefined {
+  if (h.heapUsed === undefined) return undefined;
+  return h.heapUsed + (h.external ?? 0);
+}
+
+export interface SummaryInput {
+  phases: readonly Phase[];
+  samples: readonly Sample[];
+  heap: readonly HeapSample[];
+}
+
+const PHASE_ORDER: PhaseName[] = ['baseline', 'allocate', 'unreference', 'collect', 'settle'];
+
+/** Returns null until every phase has ended and there are RSS samples to read. */
+export function computeSummary({ phases, samples, heap }: SummaryInput): Summary | null {
+  const ends = PHASE_ORDER.map((name) => phases.find((p) => p.name === name)?.end);
+  if (samples.length === 0 || ends.some((e) => e === undefined)) return null;
+  const [mem0, mem1, mem2, mem3, mem4] = ends.map((end) => nearestAtOrBefore(samples, end!)!.rss) as [number, number, number, number, number];
+  const allocStart = phases.find((p) => p.name === 'allocate')!.start;
+  const peak = samples.filter((s) => s.t >= allocStart).reduce((m, s) => Math.max(m, s.rss), mem1);
+  const heapAt = (end: number) => {
+    const h = nearestAtOrBefore(heap, end);
+    return h ? heapLevel(h) : undefined;
+  };
+  const { verdict, verdictText } = judge(mem0, mem1, mem4, heapAt(ends[0]!), heapAt(ends[1]!), heapAt(ends[4]!));
+  const pd = (a: number, b: number) => percentOfBaseline(a, b, mem0);
+  return {
+    mem0, mem1, mem2, mem3, mem4, peak,
+    allocationPct: pd(mem1, mem0),
+    unreferencePct: pd(mem2, mem1),
+    collectPct: pd(mem3, mem2),
+    settlePct: pd(mem4, mem3),
+    overallPct: pd(mem3, mem0),
+    finalPct: pd(mem4, mem0),
+    verdict,
+    verdictText,
+  };
+}
+
+const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
+
+export function judge(
+  mem0: number, mem1: number, mem4: number,
+  heap0?: number, heap1?: number, heap4?: number,
+): { verdict: Verdict; verdictText: string } {
+  const grew = Math.max(0, mem1 - mem0);
+  const kept = mem4 - mem0;
+  const allowance = Math.max(VERDICT_RULES.releasedFloorBytes, VERDICT_RULES.releasedFraction * grew);
+  if (kept <= allowance) {
+    return { verdict: 'released', verdictText: `released: RSS ended ${mib(kept)} from baseline after allocate added ${mib(grew)}.` };
+  }
+  if (heap0 !== undefined && heap1 !== undefined && heap4 !== undefined) {
+    const heapGrew = heap1 - heap0;
+    const heapKept = heap4 - heap0;
+    if (heapGrew > 0 && heapKept >= VERDICT_RULES.referencedFraction * heapGrew) {
+      return {
+        verdict: 'still referenced',
+        verdictText: `still referenced: the runtime's heap still holds ${mib(heapKept)} of the ${mib(heapGrew)} it grew; RSS kept ${mib(kept)}.`,
+      };
+    }
+    return {
+      verdict: 'retained by allocator',
+      verdictText: `retained by allocator: RSS kept ${mib(kept)} of ${mib(grew)} while the runtime's heap is back to ${mib(heapKept)} above baseline: freed, but not given back to the OS.`,
+    };
+  }
+  return { verdict: 'retained by allocator', verdictText: `retained by allocator: RSS kept ${mib(kept)} of ${mib(grew)} after collect and settle.` };
+}
