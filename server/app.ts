@@ -22,25 +22,25 @@ export interface RunningApp {
 }
 
 export async function startApp({ host = '127.0.0.1', port = 5177, sampleHz }: AppOptions = {}): Promise<RunningApp> {
-  let hub: WsHub | undefined;
-  const registry = new RunRegistry({ sampleHz, send: (message) => hub?.broadcast(message) });
-  const server = createServer(createHttpApp(registry));
-  hub = createWsHub(server, () => ({ type: 'hello', version: VERSION, catalog: availableCatalog(), runs: registry.list() }));
+  const server = createServer();
+  // hello() runs only on a connection, after listen: registry exists by then.
+  const hub = createWsHub(server, () => ({ type: 'hello', version: VERSION, catalog: availableCatalog(), runs: registry.list() }));
+  const registry = new RunRegistry({ sampleHz, send: hub.broadcast });
+  server.on('request', createHttpApp(registry));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const wsHub = hub;
   return {
     url: `http://${shownHost}:${address.port}`,
     server,
     registry,
-    hub: wsHub,
+    hub,
     async close() {
       registry.killAll();
-      await wsHub.close();
+      await hub.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -51,7 +51,14 @@ const PHASE_ORDER: PhaseName[] = ['baseline', 'allocate', 'unreference', 'collec
 export function computeSummary({ phases, samples, heap }: SummaryInput): Summary | null {
   const ends = PHASE_ORDER.map((name) => phases.find((p) => p.name === name)?.end);
   if (samples.length === 0 || ends.some((e) => e === undefined)) return null;
-  const [mem0, mem1, mem2, mem3, mem4] = ends.map((end) => nearestAtOrBefore(samples, end!)!.rss) as [number, number, number, number, number];
+  // RSS at a phase end: the worker's own reading taken at that instant when it sent one (as the
+  // seed read psutil in-process); else the outside sample just before. A short phase (allocate can
+  // take 30 ms) can fall between two outside samples, so the in-process reading is the exact one.
+  const rssAt = (end: number) => {
+    const own = nearestAtOrBefore(heap, end);
+    return own?.t === end && own.rss !== undefined ? own.rss : nearestAtOrBefore(samples, end)!.rss;
+  };
+  const [mem0, mem1, mem2, mem3, mem4] = ends.map((end) => rssAt(end!)) as [number, number, number, number, number];
   const allocStart = phases.find((p) => p.name === 'allocate')!.start;
   const peak = samples.filter((s) => s.t >= allocStart).reduce((m, s) => Math.max(m, s.rss), mem1);
   const heapAt = (end: number) => {

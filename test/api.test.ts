@@ -1,0 +1,116 @@
+// The HTTP + WebSocket contract, against a real server, real workers and a real socket.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningApp } from '../server/app.js';
+import { Experiment, RunInfo, RunRecord, type ServerMessage } from '../shared/schemas.js';
+import { connectRecorder, postJson, startTestServer } from './helpers.js';
+
+let app: RunningApp;
+beforeAll(async () => {
+  app = await startTestServer();
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+const isFinished = (id: string) => (m: ServerMessage): m is Extract<ServerMessage, { type: 'run-finished' | 'run-failed' }> =>
+  (m.type === 'run-finished' || m.type === 'run-failed') && m.runId === id;
+
+describe('HTTP API', () => {
+  it('GET /api/health', async () => {
+    const json = await (await fetch(`${app.url}/api/health`)).json();
+    expect(json).toEqual({ ok: true, version: expect.any(String) });
+  });
+
+  it('GET /api/experiments lists the catalog with bounded params', async () => {
+    const list = Experiment.array().parse(await (await fetch(`${app.url}/api/experiments`)).json());
+    expect(list.map((e) => e.id)).toEqual(expect.arrayContaining(['seed-strings', 'unique-strings', 'small-objects', 'big-buffers', 'small-buffers', 'fragmentation']));
+    for (const e of list) for (const p of e.params) expect(p.min <= p.default && p.default <= p.max).toBe(true);
+  });
+
+  it.each([
+    [{ experiment: 'nope' }, /^experiment: unknown experiment/],
+    [{ experiment: 'seed-strings', params: { n: 0 } }, /^params\.n: /],
+    [{ experiment: 'seed-strings', params: { x: 1 } }, /^params\.x: unknown parameter/],
+    [{ params: {} }, /^experiment: /],
+    [[1, 2], /^: |expected object/],
+  ])('POST /api/runs %j → 400 naming the field', async (body, message) => {
+    const before = await (await fetch(`${app.url}/api/runs`)).json();
+    const { status, json } = await postJson(`${app.url}/api/runs`, body);
+    expect(status).toBe(400);
+    expect(json.error).toMatch(message);
+    expect(await (await fetch(`${app.url}/api/runs`)).json()).toEqual(before);
+  });
+
+  it('rejects a body that is not JSON, or too large, with a JSON error', async () => {
+    const bad = await fetch(`${app.url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatch(/^body: not valid JSON/);
+    const big = await fetch(`${app.url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ experiment: 'x'.repeat(100_000) }) });
+    expect(big.status).toBe(413);
+    expect((await big.json()).error).toMatch(/^body: larger than/);
+  });
+
+  it('404s for unknown runs and path tricks', async () => {
+    for (const id of ['nope', '..%2F..%2Fetc', 'A'.repeat(80)]) {
+      const r = await fetch(`${app.url}/api/runs/${id}`);
+      expect(r.status).toBe(404);
+      expect((await r.json()).error).toMatch(/^id: no run/);
+    }
+  });
+});
+
+describe('a run end to end', () => {
+  it('POST /api/runs streams samples and run-finished over /ws; GET returns the same summary', async () => {
+    const ws = await connectRecorder(app.url);
+    const hello = await ws.waitFor((m): m is Extract<ServerMessage, { type: 'hello' }> => m.type === 'hello');
+    expect(hello.catalog.length).toBeGreaterThanOrEqual(6);
+
+    const { status, json } = await postJson(`${app.url}/api/runs`, { experiment: 'seed-strings', params: { n: 3_000_000 } });
+    expect(status).toBe(201);
+    const id: string = json.id;
+
+    const busy = await postJson(`${app.url}/api/runs`, { experiment: 'seed-strings' });
+    expect(busy.status).toBe(409);
+    expect(busy.json.error).toMatch(/in progress/);
+
+    const end = await ws.waitFor(isFinished(id));
+    expect(end.type).toBe('run-finished');
+    const samples = ws.messages.filter((m) => m.type === 'samples' && m.runId === id);
+    expect(samples.length).toBeGreaterThan(5);
+    expect(ws.messages.some((m) => m.type === 'heap' && m.runId === id)).toBe(true);
+    expect(ws.messages.filter((m) => m.type === 'phase' && m.runId === id)).toHaveLength(10);
+    ws.close();
+
+    const record = RunRecord.parse(await (await fetch(`${app.url}/api/runs/${id}`)).json());
+    expect(record.status).toBe('finished');
+    expect(end.type === 'run-finished' && end.summary).toEqual(record.summary);
+    // Samples on the socket are exactly the record's samples.
+    expect(samples.flatMap((m) => (m.type === 'samples' ? m.samples : []))).toEqual(record.samples);
+    expect(record.summary!.mem1).toBeGreaterThan(record.summary!.mem0 + 15 * 2 ** 20); // 3e6 × 8 B ≈ 23 MiB
+
+    const list = RunInfo.array().parse(await (await fetch(`${app.url}/api/runs`)).json());
+    expect(list[0]!.id).toBe(id);
+  });
+
+  it('cancel kills the worker and ends the run as cancelled', async () => {
+    const ws = await connectRecorder(app.url);
+    const { json } = await postJson(`${app.url}/api/runs`, { experiment: 'small-objects', params: { n: 10_000_000 } });
+    await ws.waitFor((m): m is ServerMessage => m.type === 'phase' && m.runId === json.id && m.phase === 'allocate');
+    const cancel = await fetch(`${app.url}/api/runs/${json.id}/cancel`, { method: 'POST' });
+    expect(cancel.status).toBe(200);
+    const end = await ws.waitFor(isFinished(json.id));
+    expect(end.type).toBe('run-failed');
+    expect(end.run.status).toBe('cancelled');
+    const pid = end.run.pid!;
+    expect(() => process.kill(pid, 0)).toThrow();
+    ws.close();
+  });
+
+  it('closes a socket that sends a frame outside the contract', async () => {
+    const ws = await connectRecorder(app.url);
+    const closed = new Promise<number>((resolve) => ws.socket.once('close', (code) => resolve(code)));
+    ws.socket.send(JSON.stringify({ type: 'launch-missiles' }));
+    expect(await closed).toBe(1008);
+    expect((await fetch(`${app.url}/api/health`)).status).toBe(200);
+  });
+});

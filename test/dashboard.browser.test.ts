@@ -1,0 +1,82 @@
+// A real browser opens the dashboard, presses Run, and sees the chart and the seed's table.
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningApp } from '../server/app.js';
+import { PHASES } from '../shared/schemas.js';
+import { chromiumAvailable, launchChromium } from './browser.js';
+import { startTestServer } from './helpers.js';
+
+const hasBrowser = chromiumAvailable();
+let app: RunningApp;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!hasBrowser) return;
+  app = await startTestServer();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+/** Pixels on the chart canvas close to the RSS line's colour (#4cc2ff). */
+function rssPixels(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>('#chart')!;
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (Math.abs(data[i]! - 0x4c) < 40 && Math.abs(data[i + 1]! - 0xc2) < 40 && data[i + 2]! > 0xd0 && data[i + 3]! > 128) count++;
+    }
+    return count;
+  });
+}
+
+describe.skipIf(!hasBrowser)('dashboard in Chromium', () => {
+  it('runs seed-strings from its button and shows the live chart, phase labels and the table', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(app.url);
+    await page.waitForSelector('#connection[data-state="open"]');
+    const card = page.locator('article.card', { has: page.locator('button[data-experiment="seed-strings"]') });
+    await card.locator('input[name="n"]').fill('3000000');
+    const blankBefore = await rssPixels(page);
+    await card.locator('button[data-experiment="seed-strings"]').click();
+
+    // Live: while the run goes, the status line shows a phase and Cancel is offered.
+    await page.waitForSelector('#status:has-text("running")');
+    await page.waitForSelector('table[aria-label="Summary"]', { timeout: 30_000 });
+    for (const row of ['Allocation', 'Unreference', 'Collect', 'Overall']) {
+      await expect(page.locator(`tr[data-row="${row}"] td`).nth(1).textContent()).resolves.toMatch(/^[+−]\d+\.\d\d%$/);
+    }
+    await expect(page.locator('.verdict').getAttribute('data-verdict')).resolves.toMatch(/released|retained by allocator|still referenced/);
+    const labels = await page.locator('#phases li').evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.phase));
+    expect(labels).toEqual([...PHASES]);
+
+    await page.waitForTimeout(100); // one more frame for the final points
+    const drawn = await rssPixels(page);
+    // Before the run only the legend swatch has the RSS colour; the line adds hundreds of pixels.
+    expect(drawn - blankBefore).toBeGreaterThan(300);
+    expect(errors).toEqual([]);
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/dashboard-seed-strings.png' });
+    await page.close();
+  });
+
+  it('refuses an out-of-bounds parameter, naming it, and starts nothing', async () => {
+    const runsBefore = await (await fetch(`${app.url}/api/runs`)).json();
+    const page = await browser.newPage();
+    await page.goto(app.url);
+    await page.waitForSelector('#connection[data-state="open"]');
+    const card = page.locator('article.card', { has: page.locator('button[data-experiment="seed-strings"]') });
+    await card.locator('input[name="n"]').fill('5');
+    await card.locator('button[data-experiment="seed-strings"]').click();
+    await expect(card.locator('.error').textContent()).resolves.toMatch(/^n: /);
+    expect(await (await fetch(`${app.url}/api/runs`)).json()).toEqual(runsBefore);
+    await page.close();
+  });
+});

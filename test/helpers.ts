@@ -1,0 +1,45 @@
+// Shared test plumbing: a real server on a free port and a real WebSocket to it.
+import WebSocket from 'ws';
+import { startApp, type RunningApp } from '../server/app.js';
+import { ServerMessage } from '../shared/schemas.js';
+
+export async function startTestServer(options: { sampleHz?: number } = {}): Promise<RunningApp> {
+  return startApp({ host: '127.0.0.1', port: 0, ...options });
+}
+
+/** A WebSocket client that records every (validated) server message. */
+export async function connectRecorder(url: string) {
+  const socket = new WebSocket(`${url.replace('http', 'ws')}/ws`);
+  const messages: ServerMessage[] = [];
+  const waiters: { match: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
+  socket.on('message', (data) => {
+    const message = ServerMessage.parse(JSON.parse(data.toString()));
+    messages.push(message);
+    for (const w of [...waiters]) {
+      if (w.match(message)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(message);
+      }
+    }
+  });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  return {
+    socket,
+    messages,
+    /** Resolves with the first message (already received or future) that matches. */
+    waitFor<T extends ServerMessage>(match: (m: ServerMessage) => m is T, timeoutMs = 30_000): Promise<T> {
+      const seen = messages.find(match);
+      if (seen) return Promise.resolve(seen as T);
+      return new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('timed out waiting for a WebSocket message')), timeoutMs);
+        waiters.push({ match, resolve: (m) => { clearTimeout(timer); resolve(m as T); } });
+      });
+    },
+    close: () => socket.close(),
+  };
+}
+
+export async function postJson(url: string, body: unknown): Promise<{ status: number; json: any }> /* eslint-disable-line @typescript-eslint/no-explicit-any -- tests inspect arbitrary bodies */ {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, json: await response.json() };
+}
