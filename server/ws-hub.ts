@@ -15,6 +15,8 @@ export interface WsHub {
 
 export function createWsHub(server: Server, hello: () => ServerMessage): WsHub {
   const wss = new WebSocketServer({ server, path: '/ws', maxPayload: WS_MAX_PAYLOAD });
+  // ws re-emits the HTTP server's errors (EADDRINUSE…); startApp reports those from listen().
+  wss.on('error', () => undefined);
   wss.on('connection', (socket) => {
     socket.send(JSON.stringify(hello()));
     socket.on('message', (data, isBinary) => {
