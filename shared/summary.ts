@@ -80,6 +80,26 @@ export function computeSummary({ phases, samples, heap }: SummaryInput): Summary
   };
 }
 
+export interface SummaryRow {
+  label: string;
+  pct: number;
+  bytes: number;
+  /** The seed's Overall line, and the same after settle. */
+  total: boolean;
+}
+
+/** The seed's four lines, then settle and the overall after it: one list for the UI and the CLI. */
+export function summaryRows(s: Summary): SummaryRow[] {
+  return [
+    { label: 'Allocation', pct: s.allocationPct, bytes: s.mem1 - s.mem0, total: false },
+    { label: 'Unreference', pct: s.unreferencePct, bytes: s.mem2 - s.mem1, total: false },
+    { label: 'Collect', pct: s.collectPct, bytes: s.mem3 - s.mem2, total: false },
+    { label: 'Overall', pct: s.overallPct, bytes: s.mem3 - s.mem0, total: true },
+    { label: 'Settle', pct: s.settlePct, bytes: s.mem4 - s.mem3, total: false },
+    { label: 'Overall after settle', pct: s.finalPct, bytes: s.mem4 - s.mem0, total: true },
+  ];
+}
+
 const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
 
 export function judge(

@@ -1,6 +1,6 @@
 // The seed's table for a finished run: each step as % of baseline RSS and in MiB, plus the verdict.
 import type { RunInfo } from '../../shared/schemas.js';
-import { VERDICT_RULES } from '../../shared/summary.js';
+import { summaryRows, VERDICT_RULES } from '../../shared/summary.js';
 import { formatMiB, formatPct, formatSignedMiB } from './format.js';
 
 export function renderSummary(container: HTMLElement, run: RunInfo | null): void {
@@ -11,19 +11,11 @@ export function renderSummary(container: HTMLElement, run: RunInfo | null): void
     return;
   }
   const s = run.summary;
-  const rows: [string, number, number, string][] = [
-    ['Allocation', s.allocationPct, s.mem1 - s.mem0, ''],
-    ['Unreference', s.unreferencePct, s.mem2 - s.mem1, ''],
-    ['Collect', s.collectPct, s.mem3 - s.mem2, ''],
-    ['Overall', s.overallPct, s.mem3 - s.mem0, 'seed-total'],
-    ['Settle (lazy release)', s.settlePct, s.mem4 - s.mem3, ''],
-    ['Overall after settle', s.finalPct, s.mem4 - s.mem0, 'seed-total'],
-  ];
   container.innerHTML = `
     <table aria-label="Summary">
       <thead><tr><th>Step</th><th>% of baseline RSS</th><th>MiB</th></tr></thead>
-      <tbody>${rows
-        .map(([label, pct, bytes, cls]) => `<tr class="${cls}" data-row="${label}"><td>${label}</td><td>${formatPct(pct)}</td><td>${formatSignedMiB(bytes)}</td></tr>`)
+      <tbody>${summaryRows(s)
+        .map((r) => `<tr class="${r.total ? 'seed-total' : ''}" data-row="${r.label}"><td>${r.label}</td><td>${formatPct(r.pct)}</td><td>${formatSignedMiB(r.bytes)}</td></tr>`)
         .join('')}</tbody>
     </table>
     <p class="verdict" data-verdict="${s.verdict}"><b>${s.verdict}</b> — ${escapeHtml(s.verdictText.replace(/^[^:]*:\s*/, ''))}</p>

@@ -1,0 +1,134 @@
+// `memtide`: run one experiment headless (same worker and sampler, no server), list the catalog,
+// or serve the dashboard.
+import { parseArgs } from 'node:util';
+import { CATALOG } from '../shared/catalog.js';
+import type { Params, RunRecord, ServerMessage } from '../shared/schemas.js';
+import { MiB, summaryRows } from '../shared/summary.js';
+import { RunRegistry } from './run-registry.js';
+
+const USAGE = `usage:
+  memtide run <experiment> [--param k=v ...] [--runtime-knob k=v ...] [--hz N] [--json]
+  memtide list
+  memtide serve            (the same as npm start)`;
+
+class UsageError extends Error {}
+
+/** "k=v" pairs into an object; values must be numbers unless `allowText`. */
+export function parsePairs(flag: string, pairs: readonly string[], allowText = false): Record<string, number | string | boolean> {
+  const out: Record<string, number | string | boolean> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`${flag} ${pair}: expected key=value`);
+    const key = pair.slice(0, eq);
+    const text = pair.slice(eq + 1);
+    const number = text.trim() === '' ? Number.NaN : Number(text);
+    if (Number.isFinite(number)) out[key] = number;
+    else if (allowText && (text === 'true' || text === 'false')) out[key] = text === 'true';
+    else if (allowText && text !== '') out[key] = text;
+    else throw new UsageError(`${flag} ${pair}: value must be a number`);
+  }
+  return out;
+}
+
+export interface RunCommand {
+  body: { experiment: string; params: Params; knobs?: Record<string, unknown> };
+  sampleHz?: number;
+  json: boolean;
+}
+
+export function parseRunCommand(args: string[]): RunCommand {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      param: { type: 'string', multiple: true, default: [] },
+      'runtime-knob': { type: 'string', multiple: true, default: [] },
+      hz: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError(`run takes one experiment id, got ${positionals.length}`);
+  const knobs = parsePairs('--runtime-knob', values['runtime-knob'], true);
+  let sampleHz: number | undefined;
+  if (values.hz !== undefined) {
+    sampleHz = Number(values.hz);
+    if (!Number.isInteger(sampleHz) || sampleHz < 1 || sampleHz > 1000) throw new UsageError(`--hz ${values.hz}: must be an integer from 1 to 1000`);
+  }
+  return {
+    body: { experiment: positionals[0]!, params: parsePairs('--param', values.param) as Params, ...(Object.keys(knobs).length ? { knobs } : {}) },
+    sampleHz,
+    json: values.json,
+  };
+}
+
+const pct = (value: number) => `${value.toFixed(2)}%`;
+const mib = (bytes: number) => `${bytes >= 0 ? '+' : '-'}${(Math.abs(bytes) / MiB).toFixed(1)} MiB`;
+
+/** The seed's lines ("Allocation: 3034.36%"), MiB beside them, and the verdict. */
+export function formatSummary(record: RunRecord): string {
+  const s = record.summary!;
+  return [
+    ...summaryRows(s).map((r) => `${r.label}: ${pct(r.pct)}  (${mib(r.bytes)})`),
+    `Baseline RSS ${(s.mem0 / MiB).toFixed(1)} MiB, peak ${(s.peak / MiB).toFixed(1)} MiB`,
+    `Verdict: ${s.verdictText}`,
+  ].join('\n');
+}
+
+async function run(command: RunCommand): Promise<number> {
+  const tty = process.stderr.isTTY && !command.json;
+  let latestRss = 0;
+  let phase = 'starting';
+  let started = 0;
+  const progress = () => {
+    if (tty) process.stderr.write(`\r\x1b[K${phase.padEnd(12)} ${((performance.timeOrigin + performance.now() - started) / 1000).toFixed(1)} s   RSS ${(latestRss / MiB).toFixed(1)} MiB`);
+  };
+  let resolveEnd: (id: string) => void = () => undefined;
+  const ended = new Promise<string>((resolve) => (resolveEnd = resolve));
+  const send = (m: ServerMessage) => {
+    if (m.type === 'run-started') started = m.run.createdAt;
+    if (m.type === 'samples' && m.samples.length) latestRss = m.samples.at(-1)!.rss;
+    if (m.type === 'phase') {
+      phase = m.edge === 'start' ? m.phase : `${m.phase} done`;
+      if (!tty && !command.json) console.log(`${m.phase.padEnd(12)} ${m.edge.padEnd(6)} +${((m.t - started) / 1000).toFixed(3)} s`);
+    }
+    if (m.type === 'run-finished' || m.type === 'run-failed') resolveEnd(m.runId);
+    progress();
+  };
+  const registry = new RunRegistry({ send, sampleHz: command.sampleHz });
+  const created = registry.create(command.body);
+  if (!created.ok) throw new UsageError(created.error);
+  const record = registry.get(await ended)!;
+  if (tty) process.stderr.write('\r\x1b[K');
+  if (command.json) console.log(JSON.stringify(record));
+  else if (record.status === 'finished') {
+    const params = Object.entries(record.params).map(([k, v]) => `${k}=${v}`).join(', ');
+    console.log(`\n${record.experiment} (${params}) on ${record.runtime} ${record.runtimeVersion ?? ''}\n${formatSummary(record)}`);
+  }
+  if (record.status === 'finished') return 0;
+  console.error(`memtide: run ${record.status}: ${record.error}`);
+  return 1;
+}
+
+function list(): void {
+  for (const e of CATALOG) {
+    console.log(`${e.id.padEnd(20)} ${e.runtime.padEnd(7)} ${e.title}`);
+    for (const p of e.params) console.log(`${''.padEnd(29)}--param ${p.name}=${p.default}  (${p.min}…${p.max}) ${p.label}`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'run') return await run(parseRunCommand(rest));
+    if (command === 'list') return (list(), 0);
+    if (command === 'serve') return (await import('./main.js'), -1);
+    throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`memtide: ${(error as Error).message}\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,49 @@
+// The headless CLI runs a real worker and prints the seed's lines; bad flags fail with a message.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { RunRecord } from '../shared/schemas.js';
+
+const memtide = (...args: string[]) => spawnSync(process.execPath, ['scripts/memtide.mjs', ...args], { encoding: 'utf8', timeout: 60_000 });
+
+describe('memtide CLI', () => {
+  it('run seed-strings prints the phases, the four seed lines with MiB, and a verdict', () => {
+    const r = memtide('run', 'seed-strings', '--param', 'n=2000000', '--hz', '200');
+    expect(r.status, r.stderr).toBe(0);
+    for (const phase of ['baseline', 'allocate', 'unreference', 'collect', 'settle']) expect(r.stdout).toMatch(new RegExp(`^${phase} +start`, 'm'));
+    for (const line of ['Allocation', 'Unreference', 'Collect', 'Overall']) {
+      expect(r.stdout).toMatch(new RegExp(`^${line}: -?\\d+\\.\\d\\d%  \\([+-]\\d+\\.\\d MiB\\)$`, 'm'));
+    }
+    const allocation = Number(/^Allocation: (-?[\d.]+)%/m.exec(r.stdout)![1]);
+    expect(allocation).toBeGreaterThan(10); // 2e6 × 8 B ≈ 15 MiB over a ~43 MiB baseline
+    expect(r.stdout).toMatch(/^Verdict: (released|retained by allocator|still referenced)/m);
+  });
+
+  it('--json prints a run record that validates against the shared schema', () => {
+    const r = memtide('run', 'big-buffers', '--param', 'n=32', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const record = RunRecord.parse(JSON.parse(r.stdout));
+    expect(record.status).toBe('finished');
+    expect(record.summary!.mem1 - record.summary!.mem0).toBeGreaterThan(24 * 2 ** 20);
+  });
+
+  it.each([
+    [['run', 'seed-strings', '--param', 'n=abc'], /--param n=abc: value must be a number/],
+    [['run', 'seed-strings', '--param', 'n=5'], /params\.n: must be between/],
+    [['run', 'nope'], /experiment: unknown experiment "nope"/],
+    [['run', 'seed-strings', '--hz', '5000'], /--hz 5000: must be an integer from 1 to 1000/],
+    [['run', 'seed-strings', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['launch'], /unknown command "launch"/],
+  ])('%j exits non-zero with a clear message', (args, message) => {
+    const r = memtide(...args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/usage:/);
+  });
+
+  it('list prints the catalog with params', () => {
+    const r = memtide('list');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^seed-strings +node/m);
+    expect(r.stdout).toMatch(/--param n=10000000/);
+  });
+});
