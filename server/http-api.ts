@@ -40,6 +40,13 @@ export function createHttpApp(registry: RunRegistry): Express {
     if (!id.success || !registry.cancel(id.data)) res.status(404).json({ error: `id: no run "${req.params.id}"` });
     else res.json({ ok: true });
   });
+  app.delete('/api/runs/:id', (req, res) => {
+    const id = RunId.safeParse(req.params.id);
+    const result = id.success ? registry.delete(id.data) : 'missing';
+    if (result === 'missing') res.status(404).json({ error: `id: no run "${req.params.id}"` });
+    else if (result === 'running') res.status(409).json({ error: `run ${req.params.id} is running: cancel it first` });
+    else res.json({ ok: true });
+  });
   app.use('/api', (req, res) => {
     res.status(404).json({ error: `no API route ${req.method} ${req.path}` });
   });

@@ -66,6 +66,15 @@ export class RunRegistry {
     return run !== undefined;
   }
 
+  /** Forgets an ended run. A running one must be cancelled first. */
+  delete(id: string): 'deleted' | 'missing' | 'running' {
+    const run = this.runs.get(id);
+    if (!run) return 'missing';
+    if (run.running) return 'running';
+    this.runs.delete(id);
+    return 'deleted';
+  }
+
   /** Kills every worker (server shutdown). */
   killAll(): void {
     for (const run of this.runs.values()) run.cancel();

@@ -14,10 +14,13 @@ async function call<T>(path: string, schema: z.ZodType<T>, init?: RequestInit): 
   return parsed.data;
 }
 
+const runPath = (id: string) => `/api/runs/${encodeURIComponent(id)}`;
+
 export const startRun = (body: CreateRunBody) =>
   call('/api/runs', z.object({ id: z.string() }), { method: 'POST', body: JSON.stringify(body) });
 
-export const cancelRun = (id: string) =>
-  call(`/api/runs/${encodeURIComponent(id)}/cancel`, z.object({ ok: z.boolean() }), { method: 'POST' });
+export const cancelRun = (id: string) => call(`${runPath(id)}/cancel`, z.object({ ok: z.boolean() }), { method: 'POST' });
 
-export const fetchRun = (id: string) => call(`/api/runs/${encodeURIComponent(id)}`, RunRecord);
+export const fetchRun = (id: string) => call(runPath(id), RunRecord);
+
+export const deleteRun = (id: string) => call(runPath(id), z.object({ ok: z.boolean() }), { method: 'DELETE' });

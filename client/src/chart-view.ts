@@ -84,6 +84,11 @@ export class ChartView {
     this.schedule();
   }
 
+  /** The chart as drawn, as a PNG data URL. */
+  toPng(): string {
+    return this.chart.toBase64Image('image/png', 1);
+  }
+
   /** Points Chart.js currently holds per series (after decimation); for tests and the benchmark. */
   drawnPoints(): number[] {
     return this.chart.data.datasets.map((d) => d.data.length);

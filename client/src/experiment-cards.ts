@@ -1,6 +1,7 @@
 // One card per experiment: what it does, why its memory does or does not come back, its
 // parameters as bounded inputs, and a Run button.
 import type { Experiment, Params } from '../../shared/schemas.js';
+import { el } from './dom.js';
 
 export interface CardsOptions {
   onRun(experiment: Experiment, params: Params): Promise<void>;
@@ -11,12 +12,6 @@ export interface Cards {
   setBusy(busy: boolean): void;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node: HTMLElementTagNameMap[K] = document.createElement(tag);
-  Object.assign(node, props);
-  node.append(...children);
-  return node;
-}
 
 export function renderCards(container: HTMLElement, catalog: readonly Experiment[], { onRun }: CardsOptions): Cards {
   const buttons: { button: HTMLButtonElement; available: boolean }[] = [];

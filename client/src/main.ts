@@ -1,23 +1,36 @@
-// The dashboard: wires the WebSocket stream, the experiment cards, the chart and the summary.
+// The dashboard: wires the WebSocket stream, the experiment cards, the live chart and summary,
+// the history (open, compare, delete), export/import, and links to a run (#/runs/<id>).
 import type { Experiment, HeapSample, Params, Phase, RunInfo, RunRecord, Sample, ServerMessage } from '../../shared/schemas.js';
-import { cancelRun, fetchRun, startRun } from './api.js';
+import { parseRunJson, runToCsv, runToJson } from '../../shared/run-export.js';
+import { cancelRun, deleteRun, fetchRun, startRun } from './api.js';
 import { ChartView } from './chart-view.js';
+import { CompareView } from './compare-view.js';
+import { download } from './dom.js';
 import { renderCards, type Cards } from './experiment-cards.js';
 import { formatSeconds } from './format.js';
+import { renderHistory, type HistoryEntry } from './history-panel.js';
 import { renderPhaseList } from './phase-list.js';
 import { renderSummary } from './summary-view.js';
 import { connectWs } from './ws-client.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const chart = new ChartView($<HTMLCanvasElement>('chart'));
+const compare = new CompareView($<HTMLCanvasElement>('compare-chart'), $('compare-tables'));
 const statusEl = $('status');
 const cancelButton = $<HTMLButtonElement>('cancel');
+const message = (text: string): void => {
+  $('toolbar-message').textContent = text;
+};
 
-/** The run on screen; its record is filled live from the stream. */
+/** The run on screen; while it runs, its record is filled live from the stream. */
 let shown: RunRecord | undefined;
 let catalog: Experiment[] = [];
 let cards: Cards | undefined;
 let connected = false;
+const runsById = new Map<string, HistoryEntry>();
+/** Runs loaded from files: they exist only in this page. */
+const importedRecords = new Map<string, RunRecord>();
+const selected = new Set<string>();
 
 function show(record: RunRecord): void {
   shown = record;
@@ -29,13 +42,16 @@ function show(record: RunRecord): void {
   chart.addSamples(record.samples);
   chart.addHeap(record.heap);
   chart.setPhases(record.phases);
+  if (location.hash !== `#/runs/${record.id}`) window.history.replaceState(null, '', `#/runs/${record.id}`);
   refresh();
+  refreshHistory();
 }
 
 function refresh(): void {
   const running = shown?.status === 'running';
   cards?.setBusy(running || !connected);
   cancelButton.hidden = !running;
+  for (const id of ['export-json', 'export-csv', 'export-png']) $<HTMLButtonElement>(id).disabled = !shown || running;
   if (!shown) return;
   const now = performance.timeOrigin + performance.now();
   renderPhaseList($('phases'), shown.phases, now);
@@ -47,47 +63,89 @@ function refresh(): void {
   renderSummary($('summary'), running ? null : shown);
 }
 
+/** Re-rendered only when the list or the selection changes, never on the status tick. */
+function refreshHistory(): void {
+  $<HTMLButtonElement>('compare-selected').disabled = selected.size < 2;
+  $<HTMLButtonElement>('compare-selected').textContent = `Compare selected (${selected.size})`;
+  renderHistory($('history'), [...runsById.values()].sort((a, b) => b.run.createdAt - a.run.createdAt), selected, shown?.id, {
+    onOpen: (id) => void open(id),
+    onToggle: (id, on) => {
+      if (on) selected.add(id);
+      else selected.delete(id);
+      refreshHistory();
+    },
+    onDelete: (entry) => void remove(entry),
+  });
+}
+
 const emptyRecord = (run: RunInfo): RunRecord => ({ ...run, phases: [], samples: [], heap: [] });
 
-async function showStored(run: RunInfo): Promise<void> {
+async function load(id: string): Promise<RunRecord> {
+  return importedRecords.get(id) ?? (await fetchRun(id));
+}
+
+async function open(id: string): Promise<void> {
+  if (shown?.id === id && shown.status === 'running') return; // already live
   try {
-    show(await fetchRun(run.id));
+    show(await load(id));
   } catch (error) {
-    statusEl.textContent = `could not load run ${run.id}: ${(error as Error).message}`;
+    statusEl.textContent = `could not load run ${id}: ${(error as Error).message}`;
   }
 }
 
-function onMessage(message: ServerMessage): void {
-  switch (message.type) {
+async function remove({ run, imported }: HistoryEntry): Promise<void> {
+  if (run.status === 'running') return message('cancel the run before deleting it');
+  if (!confirm(`Delete run ${run.id} (${run.experiment})? This cannot be undone.`)) return;
+  try {
+    if (!imported) await deleteRun(run.id);
+    importedRecords.delete(run.id);
+    runsById.delete(run.id);
+    selected.delete(run.id);
+    if (shown?.id === run.id) location.hash = '';
+    message(`deleted ${run.id}`);
+  } catch (error) {
+    message(`could not delete ${run.id}: ${(error as Error).message}`);
+  }
+  refreshHistory();
+}
+
+function onMessage(m: ServerMessage): void {
+  switch (m.type) {
     case 'hello': {
-      catalog = message.catalog;
+      catalog = m.catalog;
       cards = renderCards($('experiments'), catalog, { onRun: run });
-      const latest = message.runs[0];
-      if (latest && (!shown || shown.id === latest.id || latest.status === 'running')) void showStored(latest);
+      for (const r of m.runs) runsById.set(r.id, { run: r, imported: false });
+      refreshHistory();
+      const wanted = runIdFromHash();
+      const running = m.runs.find((r) => r.status === 'running');
+      const target = running?.id ?? wanted ?? (shown ? undefined : m.runs[0]?.id);
+      if (target) void open(target);
       break;
     }
     case 'run-started':
-      show(emptyRecord(message.run));
+      runsById.set(m.run.id, { run: m.run, imported: false });
+      show(emptyRecord(m.run));
       break;
     case 'samples':
-      if (shown?.id !== message.runId) return;
-      append(shown.samples, message.samples);
-      chart.addSamples(message.samples);
+      if (shown?.id !== m.runId) return;
+      append(shown.samples, m.samples);
+      chart.addSamples(m.samples);
       return; // the status line ticks on its own timer
     case 'heap':
-      if (shown?.id !== message.runId) return;
-      append(shown.heap, message.heap);
-      chart.addHeap(message.heap);
+      if (shown?.id !== m.runId) return;
+      append(shown.heap, m.heap);
+      chart.addHeap(m.heap);
       return;
     case 'phase':
-      if (shown?.id !== message.runId) return;
-      applyPhase(shown.phases, message);
+      if (shown?.id !== m.runId) return;
+      applyPhase(shown.phases, m);
       chart.setPhases(shown.phases);
       break;
     case 'run-finished':
     case 'run-failed':
-      if (shown?.id !== message.runId) return;
-      Object.assign(shown, message.run);
+      runsById.set(m.run.id, { run: m.run, imported: false });
+      if (shown?.id === m.runId) Object.assign(shown, m.run);
+      refreshHistory();
       break;
     case 'pong':
       return;
@@ -111,8 +169,48 @@ async function run(experiment: Experiment, params: Params): Promise<void> {
   await startRun({ experiment: experiment.id, params });
 }
 
+const runIdFromHash = (): string | undefined => /^#\/runs\/([a-z0-9-]+)$/.exec(location.hash)?.[1];
+
+window.addEventListener('hashchange', () => {
+  const id = runIdFromHash();
+  if (id && id !== shown?.id) void open(id);
+});
+
 cancelButton.addEventListener('click', () => {
   if (shown) cancelRun(shown.id).catch((e: Error) => (statusEl.textContent = e.message));
+});
+
+$('export-json').addEventListener('click', () => shown && download(`memtide-${shown.id}.json`, runToJson(shown), 'application/json'));
+$('export-csv').addEventListener('click', () => shown && download(`memtide-${shown.id}.csv`, runToCsv(shown), 'text/csv'));
+$('export-png').addEventListener('click', () => shown && download(`memtide-${shown.id}.png`, chart.toPng()));
+
+$<HTMLInputElement>('import-json').addEventListener('change', async (event) => {
+  const input = event.target as HTMLInputElement;
+  const file = input.files?.[0];
+  input.value = '';
+  if (!file) return;
+  const result = parseRunJson(await file.text());
+  if (!result.ok) return message(`${file.name}: ${result.error}`);
+  const record = result.record;
+  importedRecords.set(record.id, record);
+  if (!runsById.has(record.id)) runsById.set(record.id, { run: record, imported: true });
+  message(`imported ${record.id} from ${file.name}`);
+  show(record);
+});
+
+$('compare-selected').addEventListener('click', async () => {
+  try {
+    const records = await Promise.all([...selected].map(load));
+    $('compare').hidden = false;
+    compare.show(records);
+    $('compare').scrollIntoView({ behavior: 'smooth' });
+  } catch (error) {
+    message(`could not compare: ${(error as Error).message}`);
+  }
+});
+$('compare-close').addEventListener('click', () => {
+  compare.hide();
+  $('compare').hidden = true;
 });
 
 connectWs({

@@ -1,0 +1,112 @@
+// History in a real browser: open by link, overlay two runs, export JSON/CSV/PNG, import, delete.
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningApp } from '../server/app.js';
+import { RunRecord, type ServerMessage } from '../shared/schemas.js';
+import { chromiumAvailable, launchChromium } from './browser.js';
+import { connectRecorder, postJson, startTestServer } from './helpers.js';
+
+const hasBrowser = chromiumAvailable();
+let app: RunningApp;
+let browser: Browser;
+const ids: string[] = [];
+
+async function runToEnd(body: unknown): Promise<string> {
+  const ws = await connectRecorder(app.url);
+  const { json } = await postJson(`${app.url}/api/runs`, body);
+  await ws.waitFor((m): m is ServerMessage => m.type === 'run-finished' && m.runId === json.id);
+  ws.close();
+  return json.id;
+}
+
+beforeAll(async () => {
+  if (!hasBrowser) return;
+  app = await startTestServer();
+  ids.push(await runToEnd({ experiment: 'seed-strings', params: { n: 2_000_000 } }));
+  ids.push(await runToEnd({ experiment: 'big-buffers', params: { n: 64 } }));
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+/** Pixels of a canvas close to an #rrggbb colour. */
+function pixelsOf(page: Page, selector: string, hex: string): Promise<number> {
+  return page.evaluate(([sel, color]) => {
+    const canvas = document.querySelector<HTMLCanvasElement>(sel!)!;
+    const want = [1, 3, 5].map((i) => parseInt(color!.slice(i, i + 2), 16));
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 128 && want.every((w, k) => Math.abs(data[i + k]! - w) < 30)) n++;
+    return n;
+  }, [selector, hex]);
+}
+
+async function openDashboard(hash = ''): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+  await page.goto(`${app.url}/${hash}`);
+  await page.waitForSelector('#connection[data-state="open"]');
+  return page;
+}
+
+describe.skipIf(!hasBrowser)('history in Chromium', () => {
+  it('/#/runs/<id> opens that run with its table', async () => {
+    const page = await openDashboard(`#/runs/${ids[0]}`);
+    await page.waitForSelector(`tr[data-run-id="${ids[0]}"][data-current="true"]`);
+    await expect(page.locator('#run-title').textContent()).resolves.toMatch(/n=2,000,000/);
+    await page.waitForSelector('table[aria-label="Summary"]');
+    await page.close();
+  });
+
+  it('overlays two selected runs on one chart, each in its colour, with tables side by side', async () => {
+    const page = await openDashboard();
+    for (const id of ids) await page.locator(`tr[data-run-id="${id}"] input[type="checkbox"]`).check();
+    await page.click('#compare-selected');
+    await page.waitForSelector('table[aria-label="Comparison"]');
+    await page.waitForTimeout(100);
+    // Both lines (and their legend swatches) are drawn: the first run's blue and the second's orange.
+    expect(await pixelsOf(page, '#compare-chart', '#4cc2ff')).toBeGreaterThan(150);
+    expect(await pixelsOf(page, '#compare-chart', '#ff8a5b')).toBeGreaterThan(150);
+    const headers = await page.locator('table[aria-label="Comparison"] th').allTextContents();
+    expect(headers).toEqual(['Step', ids[0], ids[1], `Δ vs ${ids[0]}`]);
+    await page.screenshot({ path: 'test-results/compare-two-runs.png', fullPage: true });
+    await page.close();
+  });
+
+  it('exports JSON (the exact record), CSV (a row per sample) and PNG; imports the JSON back', async () => {
+    const page = await openDashboard(`#/runs/${ids[1]}`);
+    await page.waitForSelector('table[aria-label="Summary"]');
+    const record = RunRecord.parse(await (await fetch(`${app.url}/api/runs/${ids[1]}`)).json());
+    const save = async (button: string) => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+      return readFileSync((await download.path())!);
+    };
+    const json = await save('#export-json');
+    expect(RunRecord.parse(JSON.parse(json.toString()))).toEqual(record);
+    const csv = (await save('#export-csv')).toString().trimEnd().split('\n');
+    expect(csv[0]).toBe('t_ms,rss,heapUsed,heapTotal,external,arrayBuffers,phase');
+    expect(csv).toHaveLength(record.samples.length + 1);
+    const png = await save('#export-png');
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+
+    // Import it back under a new id, as someone else's run would arrive.
+    const theirs = { ...record, id: 'imported-1' };
+    await page.setInputFiles('#import-json', { name: 'theirs.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(theirs)) });
+    await page.waitForSelector('tr[data-run-id="imported-1"] .tag');
+    await expect(page.locator('#toolbar-message').textContent()).resolves.toMatch(/imported imported-1/);
+    await page.setInputFiles('#import-json', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"id": 5}') });
+    await expect(page.locator('#toolbar-message').textContent()).resolves.toMatch(/bad\.json: not a memtide run: id: /);
+    await page.close();
+  });
+
+  it('deletes a run after confirmation', async () => {
+    const page = await openDashboard();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.locator(`tr[data-run-id="${ids[0]}"] button.danger`).click();
+    await page.waitForSelector(`tr[data-run-id="${ids[0]}"]`, { state: 'detached' });
+    expect((await fetch(`${app.url}/api/runs/${ids[0]}`)).status).toBe(404);
+    await page.close();
+  });
+});
