@@ -47,7 +47,7 @@ function refresh(): void {
   renderSummary($('summary'), running ? null : shown);
 }
 
-const emptyRecord = (run: RunInfo): RunRecord => ({ ...run, phases: [], samples: [], heap: [] });
+const emptyRecord = (run: RunInfo): RunRecord => ({ ...run, phases: [], samples: [], heap: [], breakdowns: [] });
 
 async function showStored(run: RunInfo): Promise<void> {
   try {
