@@ -1,6 +1,8 @@
 // The dashboard: wires the WebSocket stream, the experiment cards, the chart and the summary.
+import { describeSettings, type Knobs } from '../../shared/knobs.js';
 import type { Experiment, HeapSample, Params, Phase, RunInfo, RunRecord, Sample, ServerMessage } from '../../shared/schemas.js';
 import { cancelRun, fetchRun, startRun } from './api.js';
+import { BreakdownView } from './breakdown-view.js';
 import { ChartView } from './chart-view.js';
 import { renderCards, type Cards } from './experiment-cards.js';
 import { formatSeconds } from './format.js';
@@ -10,6 +12,7 @@ import { connectWs } from './ws-client.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const chart = new ChartView($<HTMLCanvasElement>('chart'));
+const breakdown = new BreakdownView($<HTMLCanvasElement>('breakdown'));
 const statusEl = $('status');
 const cancelButton = $<HTMLButtonElement>('cancel');
 
@@ -19,16 +22,31 @@ let catalog: Experiment[] = [];
 let cards: Cards | undefined;
 let connected = false;
 
+/** Two lines: what ran (experiment, params, runtime and version), and under which allocator settings. */
+function runTitle(run: RunInfo): [string, string] {
+  const experiment = catalog.find((e) => e.id === run.experiment);
+  const params = Object.entries(run.params).map(([k, v]) => `${k}=${v.toLocaleString()}`).join(', ');
+  const seen = [run.mallocLibrary && `malloc: ${run.mallocLibrary}`, run.objectAllocator && `objects: ${run.objectAllocator}`].filter(Boolean);
+  return [
+    `${experiment?.title ?? run.experiment} (${params}) · ${run.runtime} ${run.runtimeVersion ?? ''}`.trim(),
+    `${describeSettings(run.workerEnv, run.knobs)}${seen.length > 0 ? ` (${seen.join(', ')})` : ''}`,
+  ];
+}
+
+function showTitle(run: RunInfo): void {
+  const [what, settings] = runTitle(run);
+  $('run-title').replaceChildren(what, Object.assign(document.createElement('span'), { className: 'settings', textContent: settings }));
+  chart.setTitle([what, settings]);
+}
+
 function show(record: RunRecord): void {
   shown = record;
-  const experiment = catalog.find((e) => e.id === record.experiment);
-  const params = Object.entries(record.params).map(([k, v]) => `${k}=${v.toLocaleString()}`).join(', ');
-  const title = `${experiment?.title ?? record.experiment} (${params}) · ${record.runtime} ${record.runtimeVersion ?? ''}`;
-  $('run-title').textContent = title;
-  chart.reset(record.createdAt, title);
+  chart.reset(record.createdAt, runTitle(record));
+  showTitle(record);
   chart.addSamples(record.samples);
   chart.addHeap(record.heap);
   chart.setPhases(record.phases);
+  breakdown.show(record.breakdowns);
   refresh();
 }
 
@@ -44,7 +62,7 @@ function refresh(): void {
   statusEl.textContent = running
     ? `running · phase ${phase && phase.end === undefined ? phase.name : phase ? `after ${phase.name}` : 'starting'} · ${elapsed}`
     : `${shown.status} · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples (${shown.sampler}, ${shown.sampleHz} Hz asked)`;
-  renderSummary($('summary'), running ? null : shown);
+  renderSummary($('summary'), running ? null : shown, running ? [] : shown.heap, shown.phases);
 }
 
 const emptyRecord = (run: RunInfo): RunRecord => ({ ...run, phases: [], samples: [], heap: [], breakdowns: [] });
@@ -84,10 +102,21 @@ function onMessage(message: ServerMessage): void {
       applyPhase(shown.phases, message);
       chart.setPhases(shown.phases);
       break;
+    case 'run-updated':
+      if (shown?.id !== message.run.id) return;
+      Object.assign(shown, message.run);
+      showTitle(shown);
+      break;
+    case 'breakdown':
+      if (shown?.id !== message.runId) return;
+      shown.breakdowns.push(message.breakdown);
+      breakdown.show(shown.breakdowns);
+      return;
     case 'run-finished':
     case 'run-failed':
       if (shown?.id !== message.runId) return;
       Object.assign(shown, message.run);
+      showTitle(shown);
       break;
     case 'pong':
       return;
@@ -107,8 +136,8 @@ function applyPhase(phases: Phase[], m: Extract<ServerMessage, { type: 'phase' }
   }
 }
 
-async function run(experiment: Experiment, params: Params): Promise<void> {
-  await startRun({ experiment: experiment.id, params });
+async function run(experiment: Experiment, params: Params, knobs: Knobs): Promise<void> {
+  await startRun({ experiment: experiment.id, params, ...(Object.keys(knobs).length > 0 ? { knobs } : {}) });
 }
 
 cancelButton.addEventListener('click', () => {
