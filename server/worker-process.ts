@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { KNOB_ENV_NAMES } from '../shared/knobs.js';
+import { KNOB_ENV_NAMES } from '../shared/knob-env.js';
 import { WorkerMessage, describeZodError, type Runtime, type WorkerSpec } from '../shared/schemas.js';
 import { nodeWorkerScript, pythonWorkerScript } from './paths.js';
 

@@ -125,10 +125,7 @@ export function knobEnvironment(knobs: Knobs, jemallocPath: string | undefined):
   return env;
 }
 
-/** Every variable a knob can set: stripped from the server's own environment before a worker starts. */
-export const KNOB_ENV_NAMES = [
-  'MALLOC_TRIM_THRESHOLD_', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_ARENA_MAX', 'PYTHONMALLOC', 'LD_PRELOAD', 'MALLOC_CONF',
-] as const;
+export { KNOB_ENV_NAMES } from './knob-env.js';
 
 /** "PYTHONMALLOC=malloc · trim" for titles. */
 export function describeSettings(env: Record<string, string> | undefined, knobs: Knobs | undefined): string {

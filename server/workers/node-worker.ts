@@ -2,6 +2,7 @@
 // experiment and reports each boundary, with V8's own figures, to the server on fd 3.
 import { readSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { KNOB_ENV_NAMES } from '../../shared/knob-env.js';
 import { PHASES } from '../../shared/phases.js';
 import type { HeapFigures, Params, PhaseName, WorkerSpec } from '../../shared/schemas.js';
 import { NODE_EXPERIMENT_CODE } from './node-experiments.js';
@@ -45,10 +46,8 @@ function waitForAck(): void {
   }
 }
 
-/** Every variable an allocator knob can set (shared/knobs.ts KNOB_ENV_NAMES; not imported: it loads zod). */
-const KNOB_ENV = ['MALLOC_TRIM_THRESHOLD_', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_ARENA_MAX', 'PYTHONMALLOC', 'LD_PRELOAD', 'MALLOC_CONF'];
 const knobEnvSeen = (): Record<string, string> =>
-  Object.fromEntries(KNOB_ENV.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])));
+  Object.fromEntries(KNOB_ENV_NAMES.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])));
 
 /** malloc_trim(0) from libc through koffi, loaded before baseline so koffi's own memory is in it. */
 async function loadMallocTrim(): Promise<(pad: number) => number> {
