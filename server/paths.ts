@@ -10,3 +10,5 @@ export const projectRoot = fromSource ? resolve(here, '..') : resolve(here, '../
 export const distDir = resolve(projectRoot, 'dist');
 export const clientDistDir = resolve(distDir, 'client');
 export const nodeWorkerScript = resolve(distDir, 'server/workers/node-worker.js');
+/** CPython runs its worker from source: there is nothing to build. */
+export const pythonWorkerScript = resolve(projectRoot, 'server/workers/python-worker.py');

@@ -1,7 +1,9 @@
 // Every run the server knows of, and the rule that only one runs at a time.
 import { randomBytes } from 'node:crypto';
 import { findExperiment, resolveParams } from '../shared/catalog.js';
+import { knobEnvironment, knobMisfit } from '../shared/knobs.js';
 import { CreateRunBody, describeZodError, type RunInfo, type RunRecord, type ServerMessage } from '../shared/schemas.js';
+import { machine, unavailableKnob, type Machine } from './experiments.js';
 import { Run, runInfo } from './run.js';
 
 export const DEFAULT_SAMPLE_HZ = 100;
@@ -11,6 +13,8 @@ export type CreateResult = { ok: true; id: string } | { ok: false; status: 400 |
 export interface RegistryOptions {
   send(message: ServerMessage): void;
   sampleHz?: number;
+  /** What this machine has (python3, jemalloc, koffi); probed when not given. */
+  machine?: Machine;
 }
 
 const newRunId = (): string => `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -28,6 +32,15 @@ export class RunRegistry {
     if (!experiment) return { ok: false, status: 400, error: `experiment: unknown experiment "${parsed.data.experiment}"` };
     const params = resolveParams(experiment, parsed.data.params);
     if (!params.ok) return { ok: false, status: 400, error: params.error };
+    const knobs = parsed.data.knobs ?? {};
+    const misfit = knobMisfit(knobs, experiment.runtime);
+    if (misfit) return { ok: false, status: 400, error: misfit };
+    const found = this.options.machine ?? machine();
+    if (experiment.runtime === 'python' && typeof found.python === 'string') {
+      return { ok: false, status: 400, error: `experiment: ${experiment.id} is not available on this machine: ${found.python}` };
+    }
+    const missing = unavailableKnob(knobs, experiment.runtime, found);
+    if (missing) return { ok: false, status: 400, error: missing };
     if (this.active) {
       return { ok: false, status: 409, error: `run ${this.active.id} (${this.active.record.experiment}) is in progress: wait for it or cancel it` };
     }
@@ -35,6 +48,9 @@ export class RunRegistry {
       id: newRunId(),
       experiment,
       params: params.params,
+      knobs,
+      workerEnv: knobEnvironment(knobs, typeof found.jemalloc === 'string' ? undefined : found.jemalloc.path),
+      python: typeof found.python === 'string' ? undefined : found.python.command,
       sampleHz: this.options.sampleHz ?? DEFAULT_SAMPLE_HZ,
       send: this.options.send,
       onEnd: (ended) => {

@@ -1,7 +1,10 @@
 // One run: a worker process, the sampler watching it, and the record they fill. State and
 // lifecycle belong together here, so this is a class.
+import type { Knobs } from '../shared/knobs.js';
 import type { Experiment, HeapSample, Params, RunInfo, RunRecord, Sample, ServerMessage, WorkerMessage } from '../shared/schemas.js';
 import { computeSummary } from '../shared/summary.js';
+import { hasProc } from './sampling/proc-statm.js';
+import { readMallocLibrary, readMemoryBreakdown } from './sampling/proc-smaps.js';
 import { startRssSampler, now, type RssSampler } from './sampling/rss-sampler.js';
 import { spawnWorker, type WorkerHandle } from './worker-process.js';
 
@@ -12,13 +15,18 @@ export interface RunOptions {
   id: string;
   experiment: Pick<Experiment, 'id' | 'runtime'>;
   params: Params;
+  /** The knobs as asked for, and the environment they became (see shared/knobs.ts). */
+  knobs?: Knobs;
+  workerEnv?: Record<string, string>;
+  /** The Python interpreter, for python experiments. */
+  python?: string;
   sampleHz: number;
   send(message: ServerMessage): void;
   onEnd(run: Run): void;
 }
 
 export function runInfo(record: RunRecord): RunInfo {
-  const { phases: _p, samples: _s, heap: _h, ...info } = record;
+  const { phases: _p, samples: _s, heap: _h, breakdowns: _b, ...info } = record;
   return info;
 }
 
@@ -40,6 +48,8 @@ export class Run {
       experiment: options.experiment.id,
       runtime: options.experiment.runtime,
       params: options.params,
+      knobs: options.knobs ?? {},
+      workerEnv: options.workerEnv ?? {},
       status: 'running',
       createdAt: now(),
       sampleHz: options.sampleHz,
@@ -48,6 +58,7 @@ export class Run {
       phases: [],
       samples: [],
       heap: [],
+      breakdowns: [],
     };
   }
 
@@ -60,12 +71,13 @@ export class Run {
   }
 
   start(): void {
-    const { experiment, params, sampleHz, send } = this.options;
-    this.worker = spawnWorker(experiment.runtime, { experiment: experiment.id, params }, {
+    const { experiment, params, sampleHz, send, knobs, python } = this.options;
+    const spec = { experiment: experiment.id, params, ...(knobs?.trim ? { trim: true } : {}) };
+    this.worker = spawnWorker(experiment.runtime, spec, {
       onMessage: (m) => this.handle(m),
       onProtocolError: (reason) => this.fail(reason),
       onExit: (code, signal, stderr) => this.finish(code, signal, stderr),
-    });
+    }, { python, env: this.record.workerEnv });
     this.record.pid = this.worker.pid;
     this.sampler = startRssSampler(this.worker.pid, sampleHz, (s) => {
       this.record.samples.push(s);
@@ -93,7 +105,7 @@ export class Run {
     const { record } = this;
     switch (message.type) {
       case 'ready':
-        record.runtimeVersion = message.version;
+        this.ready(message);
         break;
       case 'heap':
         this.addHeap({ t: message.t, ...message.heap, phase: this.currentPhase() });
@@ -108,6 +120,7 @@ export class Run {
         this.addHeap({ t: message.t, ...message.heap, phase: message.phase });
         this.flush();
         this.options.send({ type: 'phase', runId: this.id, phase: message.phase, edge: message.edge, t: message.t });
+        if (message.edge === 'end') this.readBreakdown(message.phase, message.t);
         break;
       }
       case 'done':
@@ -117,6 +130,35 @@ export class Run {
         this.failure = message.phase ? `worker failed in phase ${message.phase}: ${message.message}` : `worker failed: ${message.message}`;
         break;
     }
+  }
+
+  /** Records what the worker runs under, and fails the run if that is not what was asked for. */
+  private ready(message: Extract<WorkerMessage, { type: 'ready' }>): void {
+    const { record } = this;
+    record.runtimeVersion = message.version;
+    if (message.env) record.workerEnvSeen = message.env;
+    if (message.objectAllocator) record.objectAllocator = message.objectAllocator;
+    if (hasProc() && record.pid !== undefined) record.mallocLibrary = readMallocLibrary(record.pid);
+    const asked = JSON.stringify(Object.entries(record.workerEnv).sort());
+    if (message.env && JSON.stringify(Object.entries(message.env).sort()) !== asked) {
+      return this.fail(`worker saw allocator environment ${JSON.stringify(message.env)}, not ${JSON.stringify(record.workerEnv)}`);
+    }
+    const wanted = record.knobs.allocator ?? 'glibc';
+    if (record.mallocLibrary && record.mallocLibrary !== wanted) {
+      return this.fail(`allocator ${wanted} was asked for, but the worker has ${record.mallocLibrary} mapped`);
+    }
+    this.options.send({ type: 'run-updated', run: runInfo(record) });
+  }
+
+  /** The worker waits after each phase end until acked, so the breakdown belongs to that instant. */
+  private readBreakdown(phase: Extract<WorkerMessage, { type: 'phase' }>['phase'], t: number): void {
+    const pid = this.record.pid;
+    const breakdown = hasProc() && pid !== undefined ? readMemoryBreakdown(pid, phase, t) : undefined;
+    if (breakdown) {
+      this.record.breakdowns.push(breakdown);
+      this.options.send({ type: 'breakdown', runId: this.id, breakdown });
+    }
+    this.worker?.ack();
   }
 
   private currentPhase() {

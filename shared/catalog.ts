@@ -1,12 +1,10 @@
 // The experiment catalog: what each experiment allocates, its bounded parameters, and why its
 // memory does or does not go back to the operating system.
-import type { Experiment, ParamSpec, Params } from './schemas.js';
+import { PYTHON_EXPERIMENTS } from './catalog-python.js';
+import { count } from './param-specs.js';
+import type { Experiment, Params } from './schemas.js';
 
-type CatalogEntry = Omit<Experiment, 'available' | 'unavailableReason'>;
-
-const count = (def: number, min: number, max: number, label = 'N (count)'): ParamSpec => ({
-  name: 'n', label, type: 'integer', min, max, default: def,
-});
+export type CatalogEntry = Omit<Experiment, 'available' | 'unavailableReason' | 'knobs'>;
 
 export const NODE_EXPERIMENTS: CatalogEntry[] = [
   {
@@ -81,7 +79,7 @@ export const NODE_EXPERIMENTS: CatalogEntry[] = [
   },
 ];
 
-export const CATALOG: CatalogEntry[] = [...NODE_EXPERIMENTS];
+export const CATALOG: CatalogEntry[] = [...NODE_EXPERIMENTS, ...PYTHON_EXPERIMENTS];
 
 export function findExperiment(id: string): CatalogEntry | undefined {
   return CATALOG.find((e) => e.id === id);

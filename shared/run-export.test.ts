@@ -4,7 +4,7 @@ import type { RunRecord } from './schemas.js';
 
 const record: RunRecord = {
   id: 'abc-1', experiment: 'seed-strings', runtime: 'node', params: { n: 1000 }, status: 'finished',
-  createdAt: 1000, endedAt: 1500, sampleHz: 100, sampler: 'proc-statm', summary: null,
+  createdAt: 1000, endedAt: 1500, sampleHz: 100, sampler: 'proc-statm', summary: null, knobs: {}, workerEnv: {}, breakdowns: [],
   phases: [{ name: 'baseline', start: 1010, end: 1100 }, { name: 'allocate', start: 1100, end: 1200 }],
   samples: [{ t: 1005, rss: 10 }, { t: 1050, rss: 11 }, { t: 1150, rss: 20 }, { t: 1300, rss: 12 }],
   heap: [{ t: 1010, heapUsed: 1, heapTotal: 2, external: 3, arrayBuffers: 4, phase: 'baseline' }, { t: 1120, heapUsed: 5, heapTotal: 6 }],

@@ -1,7 +1,7 @@
 // Summary math and verdict on recorded numbers (the seed's own figures among them).
 import { describe, expect, it } from 'vitest';
 import type { HeapSample, Phase, Sample } from './schemas.js';
-import { computeSummary, judge, MiB, nearestAtOrBefore, percentOfBaseline } from './summary.js';
+import { computeSummary, judge, MiB, nearestAtOrBefore, percentOfBaseline, whereRetained } from './summary.js';
 
 describe('percentOfBaseline', () => {
   it("reproduces the seed's table from its RSS readings", () => {
@@ -85,5 +85,49 @@ describe('judge (verdict thresholds)', () => {
   it('still referenced: the heap keeps at least half of its growth', () => {
     expect(judge(base, base + 100 * MiB, base + 90 * MiB, 5 * MiB, 100 * MiB, 60 * MiB).verdict).toBe('still referenced');
     expect(judge(base, base + 100 * MiB, base + 90 * MiB, 5 * MiB, 100 * MiB, 45 * MiB).verdict).toBe('retained by allocator');
+  });
+});
+
+describe('the trim phase and CPython figures', () => {
+  // A recorded py-medium-bytes run with trim, thinned (MiB): retained in the brk heap until malloc_trim.
+  const trimPhases: Phase[] = [
+    { name: 'baseline', start: 0, end: 300 },
+    { name: 'allocate', start: 300, end: 340 },
+    { name: 'unreference', start: 340, end: 341 },
+    { name: 'collect', start: 341, end: 343 },
+    { name: 'trim', start: 343, end: 346 },
+    { name: 'settle', start: 346, end: 1346 },
+  ];
+  const rss = (pairs: number[][]) => pairs.map(([t, mib]) => ({ t: t!, rss: mib! * MiB }));
+  const trimSamples = rss([[0, 14], [300, 14], [340, 64], [341, 64], [343, 64], [346, 14], [1346, 14]]);
+  const blocks = (at: number[][]): HeapSample[] => at.map(([t, n]) => ({ t: t!, allocatedBlocks: n! }));
+
+  it('adds a Trim row; Overall + Trim + Settle = Overall after settle', () => {
+    const s = computeSummary({ phases: trimPhases, samples: trimSamples, heap: [] })!;
+    expect(s.memTrim! / MiB).toBe(14);
+    expect(s.trimPct).toBeCloseTo((100 * -50) / 14, 9);
+    expect(s.overallPct + s.trimPct! + s.settlePct).toBeCloseTo(s.finalPct, 9);
+    expect(computeSummary({ phases: [...trimPhases.slice(0, 4), { name: 'trim', start: 343 }, trimPhases[5]!], samples: trimSamples, heap: [] })).toBeNull();
+  });
+
+  it('judges CPython by allocated blocks, as a ratio of their growth', () => {
+    const kept = rss([[0, 14], [300, 14], [340, 64], [1346, 63]]);
+    const noTrim = trimPhases.filter((p) => p.name !== 'trim');
+    const referenced = computeSummary({ phases: noTrim, samples: kept, heap: blocks([[300, 40_000], [340, 840_000], [1346, 600_000]]) })!;
+    expect(referenced.verdict).toBe('still referenced');
+    expect(referenced.verdictText).toContain('560,000 blocks of the 800,000 blocks');
+    const fragmented = computeSummary({ phases: noTrim, samples: kept, heap: blocks([[300, 40_000], [340, 840_000], [1346, 40_800]]) })!;
+    expect(fragmented.verdict).toBe('retained by allocator');
+    expect(fragmented.verdictText).toContain('0.1% of the blocks it allocated still live');
+  });
+
+  it('says where retained RSS is, from the breakdown', () => {
+    const part = (phase: 'baseline' | 'settle', brkHeap: number, anonMappings: number) => ({
+      t: 0, phase, rss: 0, pss: 0, anonymous: 0, privateDirty: 0, swap: 0, brkHeap: brkHeap * MiB, anonMappings: anonMappings * MiB, fileMappings: 0, otherMappings: 0,
+    });
+    expect(whereRetained(180 * MiB, { before: part('baseline', 2, 4), after: part('settle', 182, 4) })).toBe(' 180.0 MiB is still in the brk heap — malloc_trim would return it.');
+    expect(whereRetained(180 * MiB, { before: part('baseline', 2, 4), after: part('settle', 182, 4), trimmed: true })).toContain('even after malloc_trim(0)');
+    expect(whereRetained(245 * MiB, { before: part('baseline', 2, 4), after: part('settle', 2, 249) })).toMatch(/^ 245\.0 MiB is in anonymous mappings/);
+    expect(whereRetained(10 * MiB, {})).toBe('');
   });
 });

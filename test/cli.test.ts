@@ -18,6 +18,26 @@ describe('memtide CLI', () => {
     expect(r.stdout).toMatch(/^Verdict: (released|retained by allocator|still referenced)/m);
   });
 
+  it('run py-seed (CPython) prints the four seed lines and they add up to Overall', () => {
+    const r = memtide('run', 'py-seed', '--param', 'n=1000000');
+    expect(r.status, r.stderr).toBe(0);
+    const pct = (line: string) => Number(new RegExp(`^${line}: (-?[\\d.]+)%`, 'm').exec(r.stdout)![1]);
+    expect(pct('Allocation')).toBeGreaterThan(20); // 10^6 list slots ≈ 7.7 MiB over a ~14 MiB baseline
+    expect(pct('Allocation') + pct('Unreference') + pct('Collect')).toBeCloseTo(pct('Overall'), 1);
+    expect(r.stdout).toMatch(/on python 3\./);
+  });
+
+  it('passes --runtime-knob to the run, validated like the API', () => {
+    const ok = memtide('run', 'py-medium-bytes', '--param', 'n=20000', '--runtime-knob', 'trim=true', '--json');
+    expect(ok.status, ok.stderr).toBe(0);
+    const record = RunRecord.parse(JSON.parse(ok.stdout));
+    expect(record.knobs).toEqual({ trim: true });
+    expect(record.phases.map((p) => p.name)).toContain('trim');
+    const bad = memtide('run', 'py-seed', '--runtime-knob', 'bogus=1');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/knobs\.bogus: unknown field/);
+  });
+
   it('--json prints a run record that validates against the shared schema', () => {
     const r = memtide('run', 'big-buffers', '--param', 'n=32', '--json');
     expect(r.status, r.stderr).toBe(0);

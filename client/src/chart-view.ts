@@ -11,10 +11,12 @@ import { decimateMinMax, SeriesBuffer, type Point } from './series-buffer.js';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Title);
 
+/** The runtime's own figures: bytes on the MiB axis, CPython's block count on its own right axis. */
 const HEAP_SERIES = [
-  { key: 'heapUsed', label: 'heapUsed (V8)', color: '#ff8a5b' },
-  { key: 'heapTotal', label: 'heapTotal (V8)', color: '#f0b44c' },
-  { key: 'external', label: 'external (Buffers)', color: '#c28bff' },
+  { key: 'heapUsed', label: 'heapUsed (V8)', color: '#ff8a5b', axis: 'y', per: MiB },
+  { key: 'heapTotal', label: 'heapTotal (V8)', color: '#f0b44c', axis: 'y', per: MiB },
+  { key: 'external', label: 'external (Buffers)', color: '#c28bff', axis: 'y', per: MiB },
+  { key: 'allocatedBlocks', label: 'allocated blocks (CPython, right axis)', color: '#5fd38d', axis: 'y1', per: 1 },
 ] as const;
 
 export class ChartView {
@@ -27,13 +29,13 @@ export class ChartView {
   private frame = 0;
 
   constructor(canvas: HTMLCanvasElement) {
-    const line = (label: string, color: string): ChartDataset<'line', Point[]> => ({
-      label, data: [], borderColor: color, backgroundColor: color,
+    const line = (label: string, color: string, yAxisID = 'y'): ChartDataset<'line', Point[]> => ({
+      label, data: [], borderColor: color, backgroundColor: color, yAxisID,
       borderWidth: 1.5, pointRadius: 0, pointHitRadius: 4, parsing: false, normalized: true, spanGaps: true,
     });
     this.chart = new Chart<'line', Point[]>(canvas, {
       type: 'line',
-      data: { datasets: [line('RSS (sampled from outside)', '#4cc2ff'), ...HEAP_SERIES.map((s) => line(s.label, s.color))] },
+      data: { datasets: [line('RSS (sampled from outside)', '#4cc2ff'), ...HEAP_SERIES.map((s) => line(s.label, s.color, s.axis))] },
       options: {
         animation: false,
         responsive: true,
@@ -42,24 +44,37 @@ export class ChartView {
         scales: {
           x: { type: 'linear', min: 0, title: { display: true, text: 'seconds since run start' }, grid: { color: '#263241' }, ticks: { color: '#8b9bb0' } },
           y: { type: 'linear', min: 0, title: { display: true, text: 'MiB' }, grid: { color: '#263241' }, ticks: { color: '#8b9bb0' } },
+          y1: { type: 'linear', min: 0, position: 'right', display: false, title: { display: true, text: 'blocks' }, grid: { drawOnChartArea: false }, ticks: { color: '#8b9bb0' } },
         },
         plugins: {
-          legend: { labels: { color: '#dfe6ee', boxWidth: 14 } },
+          // Series this runtime does not report (V8's for CPython and back) stay out of the legend.
+          legend: { labels: { color: '#dfe6ee', boxWidth: 14, filter: (item, data) => item.datasetIndex === 0 || (data.datasets[item.datasetIndex!]?.data.length ?? 0) > 0 } },
           title: { display: true, text: '', color: '#dfe6ee' },
-          tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${item.parsed.y?.toFixed(1)} MiB` } },
+          tooltip: {
+            callbacks: {
+              label: (item) => item.dataset.yAxisID === 'y1'
+                ? `${item.dataset.label}: ${Math.round(item.parsed.y ?? 0).toLocaleString()}`
+                : `${item.dataset.label}: ${item.parsed.y?.toFixed(1)} MiB`,
+            },
+          },
         },
       },
       plugins: [phaseBandsPlugin(() => this.bands)],
     });
   }
 
-  /** Clears the chart for a run that started at wall-clock time t0 (ms). */
-  reset(t0: number, title: string): void {
+  /** Clears the chart for a run that started at wall-clock time t0 (ms). A title may have several lines. */
+  reset(t0: number, title: string | string[]): void {
     this.t0 = t0;
     this.xMax = 1;
     this.rss.clear();
     for (const s of this.heap) s.clear();
     this.bands = [];
+    this.chart.options.plugins!.title!.text = title;
+    this.schedule();
+  }
+
+  setTitle(title: string | string[]): void {
     this.chart.options.plugins!.title!.text = title;
     this.schedule();
   }
@@ -71,9 +86,9 @@ export class ChartView {
 
   addHeap(samples: readonly HeapSample[]): void {
     for (const h of samples) {
-      HEAP_SERIES.forEach(({ key }, i) => {
+      HEAP_SERIES.forEach(({ key, per }, i) => {
         const value = h[key];
-        if (value !== undefined) this.heap[i]!.push(this.seconds(h.t), value / MiB);
+        if (value !== undefined) this.heap[i]!.push(this.seconds(h.t), value / per);
       });
     }
     this.schedule();
@@ -115,6 +130,7 @@ export class ChartView {
       dataset.data = decimateMinMax(all[i]!, 0, this.xMax, columns);
     });
     this.chart.options.scales!.x!.max = Math.max(1, Math.ceil(this.xMax * 2) / 2);
+    this.chart.options.scales!.y1!.display = HEAP_SERIES.some((s, i) => s.axis === 'y1' && this.heap[i]!.length > 0);
     this.chart.update('none');
   }
 }

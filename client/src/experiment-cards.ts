@@ -1,17 +1,18 @@
 // One card per experiment: what it does, why its memory does or does not come back, its
 // parameters as bounded inputs, and a Run button.
+import type { Knobs } from '../../shared/knobs.js';
 import type { Experiment, Params } from '../../shared/schemas.js';
 import { el } from './dom.js';
+import { renderKnobInputs } from './knob-inputs.js';
 
 export interface CardsOptions {
-  onRun(experiment: Experiment, params: Params): Promise<void>;
+  onRun(experiment: Experiment, params: Params, knobs: Knobs): Promise<void>;
 }
 
 export interface Cards {
   /** Disables every Run button while a run is in progress or the server is unreachable. */
   setBusy(busy: boolean): void;
 }
-
 
 export function renderCards(container: HTMLElement, catalog: readonly Experiment[], { onRun }: CardsOptions): Cards {
   const buttons: { button: HTMLButtonElement; available: boolean }[] = [];
@@ -20,6 +21,7 @@ export function renderCards(container: HTMLElement, catalog: readonly Experiment
       const inputs = experiment.params.map((p) =>
         el('input', { type: 'number', name: p.name, min: String(p.min), max: String(p.max), step: '1', value: String(p.default), required: true }),
       );
+      const knobInputs = renderKnobInputs(experiment.knobs);
       const error = el('div', { className: 'error', role: 'alert' });
       const button = el('button', { type: 'button', textContent: 'Run' });
       button.dataset.experiment = experiment.id;
@@ -32,8 +34,13 @@ export function renderCards(container: HTMLElement, catalog: readonly Experiment
           error.textContent = `${bad.name}: ${bad.validationMessage}`;
           return;
         }
+        const knobs = knobInputs.read();
+        if (!knobs.ok) {
+          error.textContent = knobs.error;
+          return;
+        }
         const params = Object.fromEntries(inputs.map((input) => [input.name, Number(input.value)]));
-        onRun(experiment, params).catch((e: Error) => (error.textContent = e.message));
+        onRun(experiment, params, knobs.knobs).catch((e: Error) => (error.textContent = e.message));
       });
       return el(
         'article',
@@ -47,6 +54,7 @@ export function renderCards(container: HTMLElement, catalog: readonly Experiment
           { className: 'params' },
           ...experiment.params.map((p, i) => el('label', { title: `${p.min} … ${p.max}` }, `${p.label} [${p.min.toLocaleString()}…${p.max.toLocaleString()}]`, inputs[i]!)),
         ),
+        knobInputs.element,
         experiment.available ? '' : el('div', { className: 'unavailable' }, `Unavailable: ${experiment.unavailableReason ?? 'not on this machine'}`),
         button,
         error,

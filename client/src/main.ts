@@ -1,8 +1,11 @@
-// The dashboard: wires the WebSocket stream, the experiment cards, the live chart and summary,
-// the history (open, compare, delete), export/import, and links to a run (#/runs/<id>).
+// The dashboard: wires the WebSocket stream, the experiment cards (with allocator knobs), the live
+// chart, memory breakdown and summary, the history (open, compare, delete), export/import, and
+// links to a run (#/runs/<id>).
+import { describeSettings, type Knobs } from '../../shared/knobs.js';
 import type { Experiment, HeapSample, Params, Phase, RunInfo, RunRecord, Sample, ServerMessage } from '../../shared/schemas.js';
 import { parseRunJson, runToCsv, runToJson } from '../../shared/run-export.js';
 import { cancelRun, deleteRun, fetchRun, startRun } from './api.js';
+import { BreakdownView } from './breakdown-view.js';
 import { ChartView } from './chart-view.js';
 import { CompareView } from './compare-view.js';
 import { download } from './dom.js';
@@ -16,6 +19,7 @@ import { connectWs } from './ws-client.js';
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const chart = new ChartView($<HTMLCanvasElement>('chart'));
 const compare = new CompareView($<HTMLCanvasElement>('compare-chart'), $('compare-tables'));
+const breakdown = new BreakdownView($<HTMLCanvasElement>('breakdown'));
 const statusEl = $('status');
 const cancelButton = $<HTMLButtonElement>('cancel');
 const message = (text: string): void => {
@@ -32,17 +36,32 @@ const runsById = new Map<string, HistoryEntry>();
 const importedRecords = new Map<string, RunRecord>();
 const selected = new Set<string>();
 
+/** Two lines: what ran (experiment, params, runtime and version), and under which allocator settings. */
+function runTitle(run: RunInfo): [string, string] {
+  const experiment = catalog.find((e) => e.id === run.experiment);
+  const params = Object.entries(run.params).map(([k, v]) => `${k}=${v.toLocaleString()}`).join(', ');
+  const seen = [run.mallocLibrary && `malloc: ${run.mallocLibrary}`, run.objectAllocator && `objects: ${run.objectAllocator}`].filter(Boolean);
+  return [
+    `${experiment?.title ?? run.experiment} (${params}) · ${run.runtime} ${run.runtimeVersion ?? ''}`.trim(),
+    `${describeSettings(run.workerEnv, run.knobs)}${seen.length > 0 ? ` (${seen.join(', ')})` : ''}`,
+  ];
+}
+
+function showTitle(run: RunInfo): void {
+  const [what, settings] = runTitle(run);
+  $('run-title').replaceChildren(what, Object.assign(document.createElement('span'), { className: 'settings', textContent: settings }));
+  chart.setTitle([what, settings]);
+}
+
 function show(record: RunRecord): void {
   shown = record;
-  const experiment = catalog.find((e) => e.id === record.experiment);
-  const params = Object.entries(record.params).map(([k, v]) => `${k}=${v.toLocaleString()}`).join(', ');
-  const title = `${experiment?.title ?? record.experiment} (${params}) · ${record.runtime} ${record.runtimeVersion ?? ''}`;
-  $('run-title').textContent = title;
-  chart.reset(record.createdAt, title);
+  chart.reset(record.createdAt, runTitle(record));
+  showTitle(record);
   chart.addSamples(record.samples);
   chart.addHeap(record.heap);
   chart.setPhases(record.phases);
   if (location.hash !== `#/runs/${record.id}`) window.history.replaceState(null, '', `#/runs/${record.id}`);
+  breakdown.show(record.breakdowns);
   refresh();
   refreshHistory();
 }
@@ -60,7 +79,7 @@ function refresh(): void {
   statusEl.textContent = running
     ? `running · phase ${phase && phase.end === undefined ? phase.name : phase ? `after ${phase.name}` : 'starting'} · ${elapsed}`
     : `${shown.status} · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples (${shown.sampler}, ${shown.sampleHz} Hz asked)`;
-  renderSummary($('summary'), running ? null : shown);
+  renderSummary($('summary'), running ? null : shown, running ? [] : shown.heap, shown.phases);
 }
 
 /** Re-rendered only when the list or the selection changes, never on the status tick. */
@@ -78,7 +97,8 @@ function refreshHistory(): void {
   });
 }
 
-const emptyRecord = (run: RunInfo): RunRecord => ({ ...run, phases: [], samples: [], heap: [] });
+const emptyRecord = (run: RunInfo): RunRecord => ({ ...run, phases: [], samples: [], heap: [], breakdowns: [] });
+
 
 async function load(id: string): Promise<RunRecord> {
   return importedRecords.get(id) ?? (await fetchRun(id));
@@ -141,11 +161,23 @@ function onMessage(m: ServerMessage): void {
       applyPhase(shown.phases, m);
       chart.setPhases(shown.phases);
       break;
+    case 'run-updated':
+      if (shown?.id !== m.run.id) return;
+      Object.assign(shown, m.run);
+      showTitle(shown);
+      break;
+    case 'breakdown':
+      if (shown?.id !== m.runId) return;
+      shown.breakdowns.push(m.breakdown);
+      breakdown.show(shown.breakdowns);
+      return;
     case 'run-finished':
     case 'run-failed':
       runsById.set(m.run.id, { run: m.run, imported: false });
-      if (shown?.id === m.runId) Object.assign(shown, m.run);
       refreshHistory();
+      if (shown?.id !== m.runId) return;
+      Object.assign(shown, m.run);
+      showTitle(shown);
       break;
     case 'pong':
       return;
@@ -165,8 +197,8 @@ function applyPhase(phases: Phase[], m: Extract<ServerMessage, { type: 'phase' }
   }
 }
 
-async function run(experiment: Experiment, params: Params): Promise<void> {
-  await startRun({ experiment: experiment.id, params });
+async function run(experiment: Experiment, params: Params, knobs: Knobs): Promise<void> {
+  await startRun({ experiment: experiment.id, params, ...(Object.keys(knobs).length > 0 ? { knobs } : {}) });
 }
 
 const runIdFromHash = (): string | undefined => /^#\/runs\/([a-z0-9-]+)$/.exec(location.hash)?.[1];

@@ -7,6 +7,7 @@ export const PHASE_COLORS: Record<PhaseName, string> = {
   allocate: '#ff8a5b',
   unreference: '#c28bff',
   collect: '#5fd38d',
+  trim: '#f0b44c',
   settle: '#4cc2ff',
 };
 

@@ -1,9 +1,9 @@
 // The seed's table for a finished run: each step as % of baseline RSS and in MiB, plus the verdict.
-import type { RunInfo } from '../../shared/schemas.js';
+import type { HeapSample, Phase, RunInfo } from '../../shared/schemas.js';
 import { summaryRows, VERDICT_RULES } from '../../shared/summary.js';
 import { formatMiB, formatPct, formatSignedMiB } from './format.js';
 
-export function renderSummary(container: HTMLElement, run: RunInfo | null): void {
+export function renderSummary(container: HTMLElement, run: RunInfo | null, heap: readonly HeapSample[] = [], phases: readonly Phase[] = []): void {
   container.replaceChildren();
   if (!run) return;
   if (run.status !== 'finished' || !run.summary) {
@@ -25,7 +25,25 @@ export function renderSummary(container: HTMLElement, run: RunInfo | null): void
       Verdict: <i>released</i> if RSS ends within max(${VERDICT_RULES.releasedFloorBytes / 2 ** 20} MiB,
       ${VERDICT_RULES.releasedFraction * 100}% of what allocate added) of baseline; otherwise
       <i>still referenced</i> if the runtime's own heap still holds ≥ ${VERDICT_RULES.referencedFraction * 100}% of its growth,
-      else <i>retained by allocator</i>.</p>`;
+      else <i>retained by allocator</i>.</p>
+    ${run.runtime === 'python' ? inProcessTable(heap, phases) : ''}`;
+}
+
+const na = (value: number | undefined) => (value === undefined ? 'n/a' : value.toLocaleString());
+
+/** CPython's own figures at each phase end: what pymalloc holds next to what RSS says. */
+function inProcessTable(heap: readonly HeapSample[], phases: readonly Phase[]): string {
+  const rows = phases.flatMap((p) => {
+    const h = heap.find((x) => x.t === p.end && x.phase === p.name);
+    if (!h) return [];
+    return [`<tr data-phase="${p.name}"><td>${p.name}</td><td>${na(h.allocatedBlocks)}</td><td>${na(h.arenasInUse)}</td>` +
+      `<td>${na(h.arenasAllocatedTotal)}</td><td>${h.gcCount ? h.gcCount.join(' / ') : 'n/a'}</td></tr>`];
+  });
+  return `<table class="inproc" aria-label="CPython figures">
+    <thead><tr><th>Phase end</th><th>allocated blocks</th><th>arenas in use</th><th>arenas ever</th><th>gc.get_count()</th></tr></thead>
+    <tbody>${rows.join('')}</tbody></table>
+    <p class="note">From inside the worker: sys.getallocatedblocks(), pymalloc arenas (1 MiB each on 64-bit, from
+    sys._debugmallocstats()), gc.get_count(). n/a: not reported (PYTHONMALLOC=malloc has no pymalloc arenas or block count).</p>`;
 }
 
 function escapeHtml(text: string): string {

@@ -1,6 +1,8 @@
 // A memtide worker: `node --expose-gc node-worker.js '<spec json>'`. Walks the phases of one
 // experiment and reports each boundary, with V8's own figures, to the server on fd 3.
+import { readSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { KNOB_ENV_NAMES } from '../../shared/knob-env.js';
 import { PHASES } from '../../shared/phases.js';
 import type { HeapFigures, Params, PhaseName, WorkerSpec } from '../../shared/schemas.js';
 import { NODE_EXPERIMENT_CODE } from './node-experiments.js';
@@ -28,6 +30,29 @@ function edge(phase: PhaseName, which: 'start' | 'end'): void {
   current = which === 'start' ? phase : current;
   lastReport = now();
   report({ type: 'phase', phase, edge: which, t: lastReport, heap: heapFigures() });
+  if (which === 'end') waitForAck();
+}
+
+const ackByte = new Uint8Array(1);
+/** After a phase end the server reads /proc/PID/smaps while this worker stands still on stdin. */
+function waitForAck(): void {
+  for (;;) {
+    try {
+      if (readSync(0, ackByte, 0, 1, null) === 0) throw new Error('the server closed the acknowledgement pipe');
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    }
+  }
+}
+
+const knobEnvSeen = (): Record<string, string> =>
+  Object.fromEntries(KNOB_ENV_NAMES.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])));
+
+/** malloc_trim(0) from libc through koffi, loaded before baseline so koffi's own memory is in it. */
+async function loadMallocTrim(): Promise<(pad: number) => number> {
+  const koffi = (await import('koffi')).default;
+  return koffi.load('libc.so.6').func('int malloc_trim(size_t pad)') as (pad: number) => number;
 }
 
 /** Idle for ms while still reporting: this is when V8 hands freed pages back. */
@@ -51,17 +76,18 @@ function parseSpec(text: string | undefined): WorkerSpec {
     if (!Number.isSafeInteger(value)) throw new Error(`bad spec: params.${name} must be an integer`);
     params[name] = value;
   }
-  return { experiment: spec.experiment, params };
+  return { experiment: spec.experiment, params, trim: spec.trim === true };
 }
 
 async function main(): Promise<void> {
   const gc = globalThis.gc;
   if (!gc) throw new Error('the worker needs --expose-gc');
-  const { experiment, params } = parseSpec(process.argv[2]);
+  const { experiment, params, trim } = parseSpec(process.argv[2]);
   const code = NODE_EXPERIMENT_CODE[experiment];
   if (!code) throw new Error(`unknown experiment ${experiment}`);
+  const mallocTrim = trim ? await loadMallocTrim() : undefined;
 
-  report({ type: 'ready', t: now(), pid: process.pid, runtime: 'node', version: process.version });
+  report({ type: 'ready', t: now(), pid: process.pid, runtime: 'node', version: process.version, env: knobEnvSeen() });
   const [baseline, allocate, unreference, collect, settle] = PHASES;
 
   edge(baseline, 'start');
@@ -80,6 +106,12 @@ async function main(): Promise<void> {
   edge(collect, 'start');
   gc();
   edge(collect, 'end');
+
+  if (mallocTrim) {
+    edge('trim', 'start');
+    mallocTrim(0);
+    edge('trim', 'end');
+  }
 
   edge(settle, 'start');
   await idle(SETTLE_MS);

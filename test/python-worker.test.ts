@@ -1,0 +1,138 @@
+// Real CPython workers under real allocator settings, sampled from outside. Bounds are set from
+// runs on a 2-core machine (Python 3.11.7, glibc 2.36, jemalloc 5.3); the figures seen are in
+// the comments, the bounds well inside them.
+import { describe, expect, it } from 'vitest';
+import { knobEnvironment, type Knobs } from '../shared/knobs.js';
+import type { Runtime, RunRecord } from '../shared/schemas.js';
+import { MiB } from '../shared/summary.js';
+import { machine } from '../server/experiments.js';
+import { Run } from '../server/run.js';
+
+const found = machine();
+const python = typeof found.python === 'string' ? undefined : found.python.command;
+const jemalloc = typeof found.jemalloc === 'string' ? undefined : found.jemalloc.path;
+
+function runToEnd(experiment: string, params: Record<string, number>, knobs: Knobs = {}, runtime: Runtime = 'python'): Promise<RunRecord> {
+  return new Promise((resolve) => {
+    const run: Run = new Run({
+      id: `test-${experiment}`,
+      experiment: { id: experiment, runtime },
+      params,
+      knobs,
+      workerEnv: knobEnvironment(knobs, jemalloc),
+      python,
+      sampleHz: 200,
+      send: () => undefined,
+      onEnd: () => resolve(run.record),
+    });
+    run.start();
+  });
+}
+
+/** The worker's own figures at the end of a phase. */
+const atEnd = (record: RunRecord, phase: string) => {
+  const p = record.phases.find((x) => x.name === phase)!;
+  return record.heap.find((h) => h.phase === phase && h.t === p.end)!;
+};
+const breakdownAt = (record: RunRecord, phase: string) => record.breakdowns.find((b) => b.phase === phase)!;
+
+describe.skipIf(!python)('CPython worker', () => {
+  it("py-seed (N = 10^6): the seed's table, Allocation ≥ 5 MiB, the steps summing to Overall", async () => {
+    const record = await runToEnd('py-seed', { n: 1_000_000 });
+    expect(record.status, record.error).toBe('finished');
+    expect(record.runtimeVersion).toMatch(/^3\.\d+\.\d+$/);
+    expect(record.phases.map((p) => p.name)).toEqual(['baseline', 'allocate', 'unreference', 'collect', 'settle']);
+    const s = record.summary!;
+    // Seen: 14.1 → 21.8 → 14.2 → 14.2 MiB (the list's 8 MB of pointers, freed at del).
+    expect(s.allocationPct).toBeGreaterThan(0);
+    expect(s.mem1 - s.mem0).toBeGreaterThanOrEqual(5 * MiB);
+    expect(s.allocationPct + s.unreferencePct + s.collectPct).toBeCloseTo(s.overallPct, 9);
+    expect(record.breakdowns.map((b) => b.phase)).toEqual(record.phases.map((p) => p.name));
+    expect(atEnd(record, 'baseline').arenasInUse).toBeGreaterThan(0);
+  });
+
+  it('py-fragmentation: blocks fall ≥ 90 % while RSS keeps ≥ 50 % of what allocate added, in mmap\'d arenas', async () => {
+    // Seen (2e5 dicts, keep every 1000th): blocks +800k → +800 after collect; RSS 14 → 64.5 → 63 MiB.
+    const record = await runToEnd('py-fragmentation', { n: 200_000, keepEvery: 1_000 });
+    expect(record.status, record.error).toBe('finished');
+    const [b0, b1, b3] = ['baseline', 'allocate', 'collect'].map((p) => atEnd(record, p).allocatedBlocks!) as [number, number, number];
+    expect(b3 - b0).toBeLessThanOrEqual(0.1 * (b1 - b0));
+    const s = record.summary!;
+    expect(s.mem3 - s.mem0).toBeGreaterThanOrEqual(0.5 * (s.mem1 - s.mem0));
+    expect(atEnd(record, 'collect').arenasInUse).toBe(atEnd(record, 'allocate').arenasInUse);
+    expect(s.verdict).toBe('retained by allocator');
+    expect(s.verdictText).toContain('anonymous mappings');
+    const grewAnon = breakdownAt(record, 'collect').anonMappings - breakdownAt(record, 'baseline').anonMappings;
+    expect(grewAnon).toBeGreaterThanOrEqual(0.5 * (s.mem3 - s.mem0));
+  });
+
+  it('py-medium-bytes: MALLOC_TRIM_THRESHOLD_=0 keeps the brk heap; the trim phase returns it', async () => {
+    // Seen (5e4 × 1000 B): 14 → 64.5 → 64.1 MiB kept either way; malloc_trim(0) → 13.8 MiB in ~3 ms.
+    const kept = await runToEnd('py-medium-bytes', { n: 50_000, size: 1_000 }, { mallocTrimThreshold: 0 });
+    expect(kept.status, kept.error).toBe('finished');
+    expect(kept.workerEnvSeen).toEqual({ MALLOC_TRIM_THRESHOLD_: '0' });
+    const k = kept.summary!;
+    expect(k.mem4 - k.mem0).toBeGreaterThanOrEqual(0.8 * (k.mem1 - k.mem0));
+    expect(breakdownAt(kept, 'settle').brkHeap - breakdownAt(kept, 'baseline').brkHeap).toBeGreaterThanOrEqual(0.8 * (k.mem1 - k.mem0));
+    expect(k.verdictText).toContain('brk heap — malloc_trim would return it');
+
+    const trimmed = await runToEnd('py-medium-bytes', { n: 50_000, size: 1_000 }, { trim: true });
+    expect(trimmed.status, trimmed.error).toBe('finished');
+    expect(trimmed.phases.map((p) => p.name)).toEqual(['baseline', 'allocate', 'unreference', 'collect', 'trim', 'settle']);
+    const t = trimmed.summary!;
+    expect(t.mem3 - t.mem0).toBeGreaterThanOrEqual(0.8 * (t.mem1 - t.mem0));
+    expect(t.mem3 - t.memTrim!).toBeGreaterThanOrEqual(0.8 * (t.mem1 - t.mem0));
+    expect(t.overallPct + t.trimPct! + t.settlePct).toBeCloseTo(t.finalPct, 9);
+    expect(t.verdict).toBe('released');
+  });
+
+  it('PYTHONMALLOC=malloc really runs without pymalloc, and makes py-fragmentation trimmable', async () => {
+    // Seen (2e5 dicts): 13.8 → 73.2 → 71.7 MiB after collect, all in the brk heap; malloc_trim(0) → 14.7 MiB.
+    const record = await runToEnd('py-fragmentation', { n: 200_000, keepEvery: 1_000 }, { pythonMalloc: 'malloc', trim: true });
+    expect(record.status, record.error).toBe('finished');
+    expect(record.workerEnvSeen).toEqual({ PYTHONMALLOC: 'malloc' });
+    expect(record.objectAllocator).toBe('malloc');
+    expect(atEnd(record, 'allocate').allocatedBlocks).toBeUndefined();
+    expect(atEnd(record, 'allocate').arenasInUse).toBeUndefined();
+    const s = record.summary!;
+    expect(s.mem3 - s.memTrim!).toBeGreaterThanOrEqual(0.6 * (s.mem1 - s.mem0));
+  });
+
+  it.skipIf(!jemalloc)('jemalloc is really mapped in the worker, and decay 0 returns freed pages at once', async () => {
+    // Seen (2e5 dicts, PYTHONMALLOC=malloc, dirty/muzzy decay 0): 15.8 → 67.6 → 19.7 MiB at unreference.
+    const knobs: Knobs = { allocator: 'jemalloc', pythonMalloc: 'malloc', jemallocDirtyDecayMs: 0, jemallocMuzzyDecayMs: 0 };
+    const record = await runToEnd('py-fragmentation', { n: 200_000, keepEvery: 1_000 }, knobs);
+    expect(record.status, record.error).toBe('finished');
+    expect(record.mallocLibrary).toBe('jemalloc');
+    expect(record.workerEnvSeen?.LD_PRELOAD).toMatch(/libjemalloc\.so\.2$/);
+    expect(record.workerEnvSeen?.MALLOC_CONF).toBe('dirty_decay_ms:0,muzzy_decay_ms:0');
+    const s = record.summary!;
+    expect(s.mem3 - s.mem0).toBeLessThanOrEqual(0.5 * (s.mem1 - s.mem0));
+    expect(breakdownAt(record, 'allocate').brkHeap).toBe(0); // jemalloc never uses brk here
+  });
+
+  it('a knob environment the worker did not see fails the run, naming both', async () => {
+    const record = await new Promise<RunRecord>((resolve) => {
+      const run: Run = new Run({
+        id: 'test-env', experiment: { id: 'py-seed', runtime: 'python' }, params: { n: 1_000 },
+        workerEnv: {}, knobs: {}, python, sampleHz: 50, send: () => undefined, onEnd: () => resolve(run.record),
+      });
+      run.start();
+      // After the spawn, the record claims an environment that was never applied: the worker's
+      // ready message says what it really saw, and the run must not pass as one under PYTHONMALLOC=malloc.
+      Object.assign(run.record, { workerEnv: { PYTHONMALLOC: 'malloc' } });
+    });
+    expect(record.status).toBe('failed');
+    expect(record.error).toMatch(/worker saw allocator environment \{.*\}, not \{"PYTHONMALLOC":"malloc"\}/);
+  });
+});
+
+describe.skipIf(found.koffi !== true)('Node trim phase through koffi', () => {
+  it('small-buffers: malloc_trim(0) returns what glibc kept after gc', async () => {
+    // Seen (1e5 × 4 KiB): 46 → 478 → 478 after collect → 66 MiB after trim (brk heap 410 → 12 MiB).
+    const record = await runToEnd('small-buffers', { n: 20_000 }, { trim: true }, 'node');
+    expect(record.status, record.error).toBe('finished');
+    const s = record.summary!;
+    expect(s.mem3 - s.memTrim!).toBeGreaterThanOrEqual(0.5 * (s.mem1 - s.mem0));
+  });
+});
