@@ -1,9 +1,9 @@
 // Spawns one worker process and turns its fd-3 report pipe into validated messages.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { WorkerMessage, describeZodError, type Runtime, type WorkerSpec } from '../shared/schemas.js';
+import { createLineSplitter } from './line-splitter.js';
 import { nodeWorkerScript } from './paths.js';
 
 const STDERR_TAIL_BYTES = 4096;
@@ -21,14 +21,29 @@ export interface WorkerHandle {
   kill(): void;
 }
 
-export function workerCommand(runtime: Runtime, spec: WorkerSpec): { file: string; args: string[] } {
-  if (runtime !== 'node') throw new Error(`no worker for runtime ${runtime}`);
-  if (!existsSync(nodeWorkerScript)) throw new Error(`worker not built: ${nodeWorkerScript} (run npm run build)`);
-  return { file: process.execPath, args: ['--expose-gc', nodeWorkerScript, JSON.stringify(spec)] };
+export interface WorkerCommand {
+  file: string;
+  args: string[];
 }
 
-export function spawnWorker(runtime: Runtime, spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
-  const { file, args } = workerCommand(runtime, spec);
+export interface WorkerOptions {
+  /** Becomes V8's --max-old-space-size where the runtime has one; the RSS watchdog is in run.ts. */
+  memoryCapMiB?: number;
+}
+
+export function workerCommand(runtime: Runtime, spec: WorkerSpec, options: WorkerOptions = {}): WorkerCommand {
+  if (runtime !== 'node') throw new Error(`no worker for runtime ${runtime}`);
+  if (!existsSync(nodeWorkerScript)) throw new Error(`worker not built: ${nodeWorkerScript} (run npm run build)`);
+  const heapCap = options.memoryCapMiB ? [`--max-old-space-size=${options.memoryCapMiB}`] : [];
+  return { file: process.execPath, args: ['--expose-gc', ...heapCap, nodeWorkerScript, JSON.stringify(spec)] };
+}
+
+export type SpawnWorker = (runtime: Runtime, spec: WorkerSpec, events: WorkerEvents, options?: WorkerOptions) => WorkerHandle;
+
+export const spawnWorker: SpawnWorker = (runtime, spec, events, options) => spawnProcess(workerCommand(runtime, spec, options), events, runtime);
+
+/** Runs any worker command (tests use it for misbehaving workers) and validates its fd-3 reports. */
+export function spawnProcess({ file, args }: WorkerCommand, events: WorkerEvents, label = 'worker'): WorkerHandle {
   const child: ChildProcess = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
   let stderrTail = '';
   child.stderr!.setEncoding('utf8');
@@ -36,9 +51,9 @@ export function spawnWorker(runtime: Runtime, spec: WorkerSpec, events: WorkerEv
     stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
   });
 
-  const lines = createInterface({ input: child.stdio[3] as Readable, crlfDelay: Infinity });
-  lines.on('line', (line) => {
-    if (line.length > MAX_LINE_BYTES) return events.onProtocolError(`worker sent a ${line.length}-byte line`);
+  const reports = child.stdio[3] as Readable;
+  reports.setEncoding('utf8');
+  const lines = createLineSplitter(MAX_LINE_BYTES, (line) => {
     let json: unknown;
     try {
       json = JSON.parse(line);
@@ -48,14 +63,16 @@ export function spawnWorker(runtime: Runtime, spec: WorkerSpec, events: WorkerEv
     const parsed = WorkerMessage.safeParse(json);
     if (!parsed.success) return events.onProtocolError(`worker sent an invalid message: ${describeZodError(parsed.error)}`);
     events.onMessage(parsed.data);
-  });
+  }, (bytes) => events.onProtocolError(`worker sent a line longer than ${MAX_LINE_BYTES} bytes (${bytes} so far)`));
+  // After an overflow push() drops everything: the run is being failed and the worker killed.
+  reports.on('data', (chunk: string) => lines.push(chunk));
 
   // 'close' (not 'exit') so every report line has been read before the run is closed.
   child.on('close', (code, signal) => events.onExit(code, signal, stderrTail.trim()));
   child.on('error', (error) => {
     stderrTail += `\n${error.message}`;
   });
-  if (child.pid === undefined) throw new Error(`could not start the ${runtime} worker`);
+  if (child.pid === undefined) throw new Error(`could not start the ${label}`);
   return {
     pid: child.pid,
     kill: () => {

@@ -18,6 +18,9 @@ let shown: RunRecord | undefined;
 let catalog: Experiment[] = [];
 let cards: Cards | undefined;
 let connected = false;
+/** Runs waiting for the one in progress, in order; `mine` are those this page asked for. */
+let queued: RunInfo[] = [];
+const mine = new Set<string>();
 
 function show(record: RunRecord): void {
   shown = record;
@@ -34,17 +37,24 @@ function show(record: RunRecord): void {
 
 function refresh(): void {
   const running = shown?.status === 'running';
-  cards?.setBusy(running || !connected);
+  cards?.setBusy(!connected); // while a run goes, Run queues the next one
   cancelButton.hidden = !running;
   if (!shown) return;
   const now = performance.timeOrigin + performance.now();
   renderPhaseList($('phases'), shown.phases, now);
   const phase = shown.phases.at(-1);
   const elapsed = formatSeconds((shown.endedAt ?? now) - shown.createdAt);
-  statusEl.textContent = running
+  statusEl.textContent = (running
     ? `running · phase ${phase && phase.end === undefined ? phase.name : phase ? `after ${phase.name}` : 'starting'} · ${elapsed}`
-    : `${shown.status} · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples (${shown.sampler}, ${shown.sampleHz} Hz asked)`;
+    : shown.status === 'queued' ? 'queued'
+    : `${shown.status} · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples (${shown.sampler}, ${shown.sampleHz} Hz asked)${shown.error ? ` · ${shown.error}` : ''}`) + queueText();
   renderSummary($('summary'), running ? null : shown);
+}
+
+function queueText(): string {
+  if (queued.length === 0) return '';
+  const items = queued.map((r, i) => `#${r.queuePosition ?? i + 1} ${r.experiment}${mine.has(r.id) ? ' (yours)' : ''}`);
+  return ` · queued: ${items.join(', ')}`;
 }
 
 const emptyRecord = (run: RunInfo): RunRecord => ({ ...run, phases: [], samples: [], heap: [] });
@@ -62,7 +72,8 @@ function onMessage(message: ServerMessage): void {
     case 'hello': {
       catalog = message.catalog;
       cards = renderCards($('experiments'), catalog, { onRun: run });
-      const latest = message.runs[0];
+      queued = message.runs.filter((r) => r.status === 'queued').sort((a, b) => (a.queuePosition ?? 0) - (b.queuePosition ?? 0));
+      const latest = message.runs.find((r) => r.status !== 'queued');
       if (latest && (!shown || shown.id === latest.id || latest.status === 'running')) void showStored(latest);
       break;
     }
@@ -89,6 +100,9 @@ function onMessage(message: ServerMessage): void {
       if (shown?.id !== message.runId) return;
       Object.assign(shown, message.run);
       break;
+    case 'queue':
+      queued = message.runs;
+      break;
     case 'pong':
       return;
   }
@@ -108,7 +122,9 @@ function applyPhase(phases: Phase[], m: Extract<ServerMessage, { type: 'phase' }
 }
 
 async function run(experiment: Experiment, params: Params): Promise<void> {
-  await startRun({ experiment: experiment.id, params });
+  const answer = await startRun({ experiment: experiment.id, params });
+  mine.add(answer.id);
+  refresh();
 }
 
 cancelButton.addEventListener('click', () => {
