@@ -56,6 +56,9 @@ export class RunRegistry {
 
   create(body: unknown): CreateResult {
     if (this.closing) return { ok: false, status: 503, error: 'the server is shutting down' };
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return { ok: false, status: 400, error: 'body: must be a JSON object like {"experiment": "seed-strings"}' };
+    }
     const parsed = CreateRunBody.safeParse(body);
     if (!parsed.success) return { ok: false, status: 400, error: describeZodError(parsed.error) };
     const experiment = findExperiment(parsed.data.experiment);

@@ -39,7 +39,15 @@ export const Experiment = z.object({
 });
 export type Experiment = z.infer<typeof Experiment>;
 
-export const Params = z.record(z.string(), z.number());
+/** Rejects an own "__proto__" key (JSON.parse keeps one), which z.record would drop silently. */
+export const withoutProtoKey = <T extends z.ZodType>(schema: T) =>
+  z.unknown().superRefine((value, ctx) => {
+    if (typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')) {
+      ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'unknown parameter' });
+    }
+  }).pipe(schema);
+
+export const Params = withoutProtoKey(z.record(z.string(), z.number()));
 export type Params = z.infer<typeof Params>;
 
 /** Figures a runtime reports about itself (bytes). Node fills the V8 ones. */
