@@ -25,6 +25,12 @@ export interface RunOptions {
   spawn?: SpawnWorker;
 }
 
+/** The line of a worker's stderr that says why it died: Node ends an uncaught error with "Node.js vX". */
+export function crashLine(stderr: string): string | undefined {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^Node\.js v\d/.test(l));
+  return lines.findLast((l) => /^(\w*Error|FATAL ERROR)\b/.test(l)) ?? lines.at(-1);
+}
+
 export function runInfo(record: RunRecord): RunInfo {
   const { phases: _p, samples: _s, heap: _h, ...info } = record;
   return info;
@@ -186,7 +192,7 @@ export class Run {
     } else if (code !== 0 || !this.done) {
       record.status = 'failed';
       const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
-      const lastLine = stderr.split('\n').filter(Boolean).at(-1);
+      const lastLine = crashLine(stderr);
       record.error = `worker ${how}${this.done ? '' : ' before finishing'}${lastLine ? `: ${lastLine}` : ''}`;
     } else if (!summary) {
       record.status = 'failed';
