@@ -17,8 +17,8 @@ export const isRunEnd = (id: string) => (m: ServerMessage): m is Extract<ServerM
   (m.type === 'run-finished' || m.type === 'run-failed') && m.runId === id;
 
 /** A WebSocket client that records every (validated) server message. */
-export async function connectRecorder(url: string) {
-  const socket = new WebSocket(`${url.replace('http', 'ws')}/ws`);
+export async function connectRecorder(url: string, query = '') {
+  const socket = new WebSocket(`${url.replace('http', 'ws')}/ws${query}`);
   const messages: ServerMessage[] = [];
   const waiters: { match: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
   socket.on('message', (data) => {
