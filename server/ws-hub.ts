@@ -53,6 +53,9 @@ export function createWsHub(server: Server, hello: () => ServerMessage, options:
   wss.on('connection', (socket) => {
     alive.add(socket);
     socket.on('pong', () => alive.add(socket));
+    // ws closes the socket itself (1009 too big, 1002 bad frame) and then emits 'error': with no
+    // listener that error would be uncaught and take the whole server down.
+    socket.on('error', () => undefined);
     socket.send(JSON.stringify(hello()));
     socket.on('message', (data, isBinary) => {
       let parsed: ReturnType<typeof ClientMessage.safeParse> | undefined;
