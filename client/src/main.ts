@@ -1,4 +1,5 @@
 // The dashboard: wires the WebSocket stream, the experiment cards, the chart and the summary.
+import './zod-jitless.js';
 import type { Experiment, HeapSample, Params, Phase, RunInfo, RunRecord, Sample, ServerMessage } from '../../shared/schemas.js';
 import { cancelRun, fetchRun, startRun } from './api.js';
 import { ChartView } from './chart-view.js';
