@@ -31,7 +31,7 @@ describe('HTTP API', () => {
     [{ experiment: 'seed-strings', params: { n: 0 } }, /^params\.n: /],
     [{ experiment: 'seed-strings', params: { x: 1 } }, /^params\.x: unknown parameter/],
     [{ params: {} }, /^experiment: /],
-    [[1, 2], /^: |expected object/],
+    [[1, 2], /^body: must be a JSON object/],
   ])('POST /api/runs %j → 400 naming the field', async (body, message) => {
     const before = await (await fetch(`${app.url}/api/runs`)).json();
     const { status, json } = await postJson(`${app.url}/api/runs`, body);

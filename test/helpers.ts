@@ -6,7 +6,8 @@ import WebSocket from 'ws';
 import { startApp, type AppOptions, type RunningApp } from '../server/app.js';
 import { ServerMessage } from '../shared/schemas.js';
 
-export const tempDataDir = (): string => mkdtempSync(join(tmpdir(), 'memtide-test-'));
+/** A fresh data directory under the root global-setup removes when the tests end. */
+export const tempDataDir = (): string => mkdtempSync(join(process.env.MEMTIDE_TEST_DATA_ROOT ?? tmpdir(), 'memtide-test-'));
 
 /** A real server on a free port, storing its runs in a fresh temporary directory. */
 export async function startTestServer(options: AppOptions = {}): Promise<RunningApp> {

@@ -12,7 +12,7 @@ const record = (id: string, createdAt = 1_700_000_000_000): RunRecord => ({
   phases: [{ name: 'baseline', start: createdAt, end: createdAt + 1 }], samples: [{ t: createdAt, rss: 40e6 }], heap: [],
 });
 
-const tempStore = () => new RunStore(mkdtempSync(join(tmpdir(), 'memtide-store-')));
+const tempStore = () => new RunStore(mkdtempSync(join(process.env.MEMTIDE_TEST_DATA_ROOT ?? tmpdir(), 'memtide-store-')));
 
 describe('RunStore', () => {
   it('saves, lists, loads, replaces and deletes runs, leaving no temp files', () => {
