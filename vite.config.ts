@@ -8,7 +8,9 @@ export default defineConfig({
   server: {
     port: 5173,
     proxy: {
-      '/api': `http://127.0.0.1:${serverPort}`,
+      // Keep the browser's Host (the string shorthand would rewrite it): the server checks that
+      // Origin and Host agree (server/security.ts).
+      '/api': { target: `http://127.0.0.1:${serverPort}`, changeOrigin: false },
       '/ws': { target: `ws://127.0.0.1:${serverPort}`, ws: true },
     },
   },

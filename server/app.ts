@@ -3,14 +3,30 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpApp } from './http-api.js';
 import { availableCatalog } from './experiments.js';
+import { checkMemoryCap } from './run-limits.js';
 import { RunRegistry } from './run-registry.js';
+import { bindProblem, checkAccess } from './security.js';
+import { DEFAULT_DATA_DIR, RunStore } from './storage/run-store.js';
 import { VERSION } from './version.js';
+import type { SpawnWorker } from './worker-process.js';
 import { createWsHub, type WsHub } from './ws-hub.js';
 
 export interface AppOptions {
   host?: string;
   port?: number;
   sampleHz?: number;
+  /** Required on every call when set; required to start at all when host is not loopback. */
+  token?: string;
+  allowedHosts?: string[];
+  /** Where ended runs are stored (default ./.memtide/runs). */
+  dataDir?: string;
+  memoryCapMiB?: number;
+  wallClockS?: number;
+  maxQueue?: number;
+  maxSockets?: number;
+  heartbeatMs?: number;
+  spawn?: SpawnWorker;
+  log?(line: string): void;
 }
 
 export interface RunningApp {
@@ -21,12 +37,25 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-export async function startApp({ host = '127.0.0.1', port = 5177, sampleHz }: AppOptions = {}): Promise<RunningApp> {
+export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
+  const { host = '127.0.0.1', port = 5177, token, allowedHosts, log = console.warn } = options;
+  const problem = bindProblem(host, token);
+  if (problem) throw new Error(problem);
+  const cap = options.memoryCapMiB === undefined ? undefined : checkMemoryCap(options.memoryCapMiB, 'MEMTIDE_MEMORY_CAP_MIB');
+  if (cap && !cap.ok) throw new Error(cap.error);
+  const security = { token, allowedHosts };
+  const store = new RunStore(options.dataDir ?? DEFAULT_DATA_DIR);
+
   const server = createServer();
   // hello() runs only on a connection, after listen: registry exists by then.
-  const hub = createWsHub(server, () => ({ type: 'hello', version: VERSION, catalog: availableCatalog(), runs: registry.list() }));
-  const registry = new RunRegistry({ sampleHz, send: hub.broadcast });
-  server.on('request', createHttpApp(registry));
+  const hub = createWsHub(server, () => ({ type: 'hello', version: VERSION, catalog: availableCatalog(), runs: registry.list() }), {
+    verify: (req) => checkAccess(req, security),
+    maxSockets: options.maxSockets,
+    heartbeatMs: options.heartbeatMs,
+  });
+  const registry = new RunRegistry({ ...options, store, log, send: hub.broadcast });
+  for (const { file, error } of registry.storeProblems) log(`memtide: skipped ${file} in ${store.dir}: ${error}`);
+  server.on('request', createHttpApp(registry, security));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -39,7 +68,7 @@ export async function startApp({ host = '127.0.0.1', port = 5177, sampleHz }: Ap
     registry,
     hub,
     async close() {
-      registry.killAll();
+      await registry.shutdown();
       await hub.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -4,7 +4,9 @@ import { parseArgs } from 'node:util';
 import { CATALOG } from '../shared/catalog.js';
 import type { Params, RunRecord, ServerMessage } from '../shared/schemas.js';
 import { MiB, summaryRows } from '../shared/summary.js';
+import { configFromEnv } from './config.js';
 import { RunRegistry } from './run-registry.js';
+import { RunStore } from './storage/run-store.js';
 
 const USAGE = `usage:
   memtide run <experiment> [--param k=v ...] [--runtime-knob k=v ...] [--hz N] [--json]
@@ -95,7 +97,12 @@ async function run(command: RunCommand): Promise<number> {
     if (m.type === 'run-finished' || m.type === 'run-failed') resolveEnd(m.runId);
     progress();
   };
-  const registry = new RunRegistry({ send, sampleHz: command.sampleHz });
+  // The same settings as the server (MEMTIDE_DATA, MEMTIDE_MEMORY_CAP_MIB…): a CLI run is stored
+  // with the others, so `memtide serve` shows it in the history.
+  const config = configFromEnv(process.env);
+  if (!config.ok) throw new UsageError(config.error);
+  const { dataDir, memoryCapMiB, wallClockS } = config.options;
+  const registry = new RunRegistry({ send, sampleHz: command.sampleHz, store: new RunStore(dataDir!), memoryCapMiB, wallClockS });
   const created = registry.create(command.body);
   if (!created.ok) throw new UsageError(created.error);
   const record = registry.get(await ended)!;
@@ -105,6 +112,7 @@ async function run(command: RunCommand): Promise<number> {
     const params = Object.entries(record.params).map(([k, v]) => `${k}=${v}`).join(', ');
     console.log(`\n${record.experiment} (${params}) on ${record.runtime} ${record.runtimeVersion ?? ''}\n${formatSummary(record)}`);
   }
+  if (!command.json) console.error(`memtide: stored as ${record.id} in ${dataDir}`);
   if (record.status === 'finished') return 0;
   console.error(`memtide: run ${record.status}: ${record.error}`);
   return 1;

@@ -1,18 +1,35 @@
 // The HTTP surface: /api/* as JSON, and the built client as static files.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import express, { type ErrorRequestHandler, type Express } from 'express';
-import { RunId } from '../shared/schemas.js';
+import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
+import { ApiQuery, RunId, describeZodError, type CreateRunAnswer } from '../shared/schemas.js';
 import { availableCatalog } from './experiments.js';
 import { clientDistDir } from './paths.js';
 import type { RunRegistry } from './run-registry.js';
+import { securityMiddleware, type SecurityOptions } from './security.js';
 import { VERSION } from './version.js';
 
 export const BODY_LIMIT = '64kb';
 
-export function createHttpApp(registry: RunRegistry): Express {
+/** The run id in the path, or undefined after answering 400: ids never reach the file system unchecked. */
+function runIdParam(req: Request, res: Response): string | undefined {
+  const id = RunId.safeParse(req.params.id);
+  if (id.success) return id.data;
+  res.status(400).json({ error: `id: "${String(req.params.id).slice(0, 80)}" is not a run id (a-z, 0-9, -)` });
+  return undefined;
+}
+
+const noSuchRun = (res: Response, id: string) => res.status(404).json({ error: `id: no run "${id}"` });
+
+export function createHttpApp(registry: RunRegistry, security: SecurityOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityMiddleware(security));
+  app.use('/api', (req, res, next) => {
+    const query = ApiQuery.safeParse(req.query);
+    if (!query.success) res.status(400).json({ error: describeZodError(query.error, 'query') });
+    else next();
+  });
   app.use('/api', express.json({ limit: BODY_LIMIT, strict: true }));
 
   app.get('/api/health', (_req, res) => {
@@ -26,19 +43,21 @@ export function createHttpApp(registry: RunRegistry): Express {
   });
   app.post('/api/runs', (req, res) => {
     const result = registry.create(req.body);
-    if (result.ok) res.status(201).json({ id: result.id });
-    else res.status(result.status).json({ error: result.error });
+    if (!result.ok) res.status(result.status).json({ error: result.error });
+    else res.status(201).json({ id: result.id, status: result.status, position: result.position } satisfies CreateRunAnswer);
   });
   app.get('/api/runs/:id', (req, res) => {
-    const id = RunId.safeParse(req.params.id);
-    const run = id.success ? registry.get(id.data) : undefined;
-    if (!run) res.status(404).json({ error: `id: no run "${req.params.id}"` });
-    else res.json(run);
+    const id = runIdParam(req, res);
+    if (id === undefined) return;
+    const run = registry.get(id);
+    if (run) res.json(run);
+    else noSuchRun(res, id);
   });
   app.post('/api/runs/:id/cancel', (req, res) => {
-    const id = RunId.safeParse(req.params.id);
-    if (!id.success || !registry.cancel(id.data)) res.status(404).json({ error: `id: no run "${req.params.id}"` });
-    else res.json({ ok: true });
+    const id = runIdParam(req, res);
+    if (id === undefined) return;
+    if (registry.cancel(id)) res.json({ ok: true });
+    else noSuchRun(res, id);
   });
   app.delete('/api/runs/:id', (req, res) => {
     const id = RunId.safeParse(req.params.id);

@@ -1,26 +1,30 @@
-// `npm start`: the dashboard and the API on one local port.
+// `npm start`: the dashboard and the API on one port (127.0.0.1:5177 unless HOST/PORT say otherwise).
 import { startApp } from './app.js';
+import { configFromEnv } from './config.js';
 
-function portFromEnv(value: string | undefined): number {
-  if (value === undefined || value === '') return 5177;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`memtide: PORT must be an integer from 0 to 65535, got "${value}"`);
-    process.exit(2);
-  }
-  return port;
+const config = configFromEnv(process.env);
+if (!config.ok) {
+  console.error(`memtide: ${config.error}`);
+  process.exit(2);
 }
 
-const app = await startApp({ host: process.env.HOST || '127.0.0.1', port: portFromEnv(process.env.PORT) }).catch((error: Error) => {
+const app = await startApp(config.options).catch((error: Error) => {
   console.error(`memtide: could not start: ${error.message}`);
   process.exit(1);
 });
 console.log(`memtide: ${app.url}`);
 
+// However the process ends, its worker goes with it (kill is a synchronous SIGKILL).
+process.on('exit', () => app.registry.killNow());
+process.on('uncaughtException', (error) => {
+  console.error('memtide: crashed:', error);
+  process.exit(70);
+});
+
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (closing) return;
+    if (closing) process.exit(130); // a second signal: stop waiting ('exit' still kills the worker)
     closing = true;
     void app.close().then(() => process.exit(0));
   });

@@ -2,14 +2,17 @@
 // lifecycle belong together here, so this is a class.
 import type { Knobs } from '../shared/knobs.js';
 import type { Experiment, HeapSample, Params, RunInfo, RunRecord, Sample, ServerMessage, WorkerMessage } from '../shared/schemas.js';
-import { computeSummary } from '../shared/summary.js';
+import { computeSummary, MiB } from '../shared/summary.js';
 import { hasProc } from './sampling/proc-statm.js';
 import { readMallocLibrary, readMemoryBreakdown } from './sampling/proc-smaps.js';
 import { startRssSampler, now, type RssSampler } from './sampling/rss-sampler.js';
-import { spawnWorker, type WorkerHandle } from './worker-process.js';
+import { isV8HeapOutOfMemory, memoryCapReason, wallClockReason, type RunLimits } from './run-limits.js';
+import { spawnWorker, type SpawnWorker, type WorkerHandle } from './worker-process.js';
 
 /** Samples go to clients in batches at most this often. */
 export const FLUSH_MS = 50;
+/** A worker reports its heap every ≤ 50 ms; far more than that is a flood, not a report. */
+const MAX_HEAP_REPORTS = 200_000;
 
 export interface RunOptions {
   id: string;
@@ -23,6 +26,16 @@ export interface RunOptions {
   sampleHz: number;
   send(message: ServerMessage): void;
   onEnd(run: Run): void;
+  /** Caps the worker runs under (run-limits.ts); none when absent. */
+  limits?: RunLimits;
+  /** How to start the worker; tests pass misbehaving ones. */
+  spawn?: SpawnWorker;
+}
+
+/** The line of a worker's stderr that says why it died: Node ends an uncaught error with "Node.js vX". */
+export function crashLine(stderr: string): string | undefined {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^Node\.js v\d/.test(l));
+  return lines.findLast((l) => /^(\w*Error|FATAL ERROR)\b/.test(l)) ?? lines.at(-1);
 }
 
 export function runInfo(record: RunRecord): RunInfo {
@@ -39,8 +52,9 @@ export class Run {
   private pendingHeap: HeapSample[] = [];
   private done = false;
   private ended = false;
-  private cancelled = false;
+  private cancelled: string | false = false;
   private failure?: string;
+  private wallClockTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: RunOptions) {
     this.record = {
@@ -55,6 +69,7 @@ export class Run {
       sampleHz: options.sampleHz,
       sampler: 'none',
       summary: null,
+      ...(options.limits && { memoryCapMiB: options.limits.memoryCapMiB, wallClockCapS: options.limits.wallClockS }),
       phases: [],
       samples: [],
       heap: [],
@@ -71,26 +86,33 @@ export class Run {
   }
 
   start(): void {
-    const { experiment, params, sampleHz, send, knobs, python } = this.options;
+    const { experiment, params, sampleHz, send, knobs, python, limits } = this.options;
     const spec = { experiment: experiment.id, params, ...(knobs?.trim ? { trim: true } : {}) };
-    this.worker = spawnWorker(experiment.runtime, spec, {
+    const spawn = this.options.spawn ?? spawnWorker;
+    this.worker = spawn(experiment.runtime, spec, {
       onMessage: (m) => this.handle(m),
       onProtocolError: (reason) => this.fail(reason),
       onExit: (code, signal, stderr) => this.finish(code, signal, stderr),
-    }, { python, env: this.record.workerEnv });
+    }, { python, env: this.record.workerEnv, memoryCapMiB: limits?.memoryCapMiB });
     this.record.pid = this.worker.pid;
+    const capBytes = limits ? limits.memoryCapMiB * MiB : Infinity;
     this.sampler = startRssSampler(this.worker.pid, sampleHz, (s) => {
       this.record.samples.push(s);
       this.pendingSamples.push(s);
+      // The watchdog: the sample that crosses the cap is kept, so the chart shows the breach.
+      if (s.rss > capBytes) this.fail(memoryCapReason(limits!.memoryCapMiB, this.phaseNow()));
     });
+    if (limits) {
+      this.wallClockTimer = setTimeout(() => this.fail(wallClockReason(limits.wallClockS, this.phaseNow())), limits.wallClockS * 1000);
+    }
     this.record.sampler = this.sampler.method;
     this.flushTimer = setInterval(() => this.flush(), FLUSH_MS);
     send({ type: 'run-started', run: runInfo(this.record) });
   }
 
-  cancel(): void {
+  cancel(reason = 'cancelled by the user'): void {
     if (this.ended) return;
-    this.cancelled = true;
+    this.cancelled = reason;
     this.worker?.kill();
   }
 
@@ -161,12 +183,18 @@ export class Run {
     this.worker?.ack();
   }
 
+  /** The phase the worker is in or has just left, for kill reasons. */
+  private phaseNow(): string {
+    return this.record.phases.at(-1)?.name ?? 'startup';
+  }
+
   private currentPhase() {
     const last = this.record.phases.at(-1);
     return last && last.end === undefined ? last.name : undefined;
   }
 
   private addHeap(sample: HeapSample): void {
+    if (this.record.heap.length >= MAX_HEAP_REPORTS) return this.fail(`worker sent more than ${MAX_HEAP_REPORTS} heap reports`);
     this.record.heap.push(sample);
     this.pendingHeap.push(sample);
   }
@@ -188,20 +216,24 @@ export class Run {
     this.ended = true;
     this.sampler?.stop();
     clearInterval(this.flushTimer);
+    clearTimeout(this.wallClockTimer);
     this.flush();
     const { record } = this;
     record.endedAt = now();
     const summary = this.cancelled || this.failure ? null : computeSummary(record);
     if (this.cancelled) {
       record.status = 'cancelled';
-      record.error = 'cancelled by the user';
+      record.error = this.cancelled;
     } else if (this.failure) {
       record.status = 'failed';
       record.error = this.failure;
+    } else if (this.options.limits && isV8HeapOutOfMemory(stderr)) {
+      record.status = 'failed';
+      record.error = memoryCapReason(this.options.limits.memoryCapMiB, this.phaseNow(), ' (V8 heap limit)');
     } else if (code !== 0 || !this.done) {
       record.status = 'failed';
       const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
-      const lastLine = stderr.split('\n').filter(Boolean).at(-1);
+      const lastLine = crashLine(stderr);
       record.error = `worker ${how}${this.done ? '' : ' before finishing'}${lastLine ? `: ${lastLine}` : ''}`;
     } else if (!summary) {
       record.status = 'failed';

@@ -1,10 +1,10 @@
 // Spawns one worker process and turns its fd-3 report pipe into validated messages.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { KNOB_ENV_NAMES } from '../shared/knob-env.js';
 import { WorkerMessage, describeZodError, type Runtime, type WorkerSpec } from '../shared/schemas.js';
+import { createLineSplitter } from './line-splitter.js';
 import { nodeWorkerScript, pythonWorkerScript } from './paths.js';
 
 const STDERR_TAIL_BYTES = 4096;
@@ -24,21 +24,31 @@ export interface WorkerHandle {
   kill(): void;
 }
 
-export interface WorkerLaunch {
-  /** The Python interpreter to run (python3 unless MEMTIDE_PYTHON says otherwise). */
-  python?: string;
+export interface WorkerCommand {
+  file: string;
+  args: string[];
   /** The allocator environment to set; every other such variable of the server's is removed. */
   env?: Record<string, string>;
 }
 
-export function workerCommand(runtime: Runtime, spec: WorkerSpec, python = 'python3'): { file: string; args: string[] } {
+export interface WorkerOptions {
+  /** The Python interpreter to run (python3 unless MEMTIDE_PYTHON says otherwise). */
+  python?: string;
+  /** The allocator environment to set (see WorkerCommand.env). */
+  env?: Record<string, string>;
+  /** Becomes V8's --max-old-space-size where the runtime has one; the RSS watchdog is in run.ts. */
+  memoryCapMiB?: number;
+}
+
+export function workerCommand(runtime: Runtime, spec: WorkerSpec, options: WorkerOptions = {}): WorkerCommand {
   const specArg = JSON.stringify(spec);
   if (runtime === 'python') {
     // Not -E or -I: those would make CPython ignore PYTHONMALLOC.
-    return { file: python, args: ['-u', pythonWorkerScript, specArg] };
+    return { file: options.python ?? 'python3', args: ['-u', pythonWorkerScript, specArg], env: options.env };
   }
   if (!existsSync(nodeWorkerScript)) throw new Error(`worker not built: ${nodeWorkerScript} (run npm run build)`);
-  return { file: process.execPath, args: ['--expose-gc', nodeWorkerScript, specArg] };
+  const heapCap = options.memoryCapMiB ? [`--max-old-space-size=${options.memoryCapMiB}`] : [];
+  return { file: process.execPath, args: ['--expose-gc', ...heapCap, nodeWorkerScript, specArg], env: options.env };
 }
 
 /** The server's environment without any allocator setting of its own, plus the run's. */
@@ -48,11 +58,15 @@ export function workerEnvironment(base: NodeJS.ProcessEnv, env: Record<string, s
   return { ...out, ...env };
 }
 
-export function spawnWorker(runtime: Runtime, spec: WorkerSpec, events: WorkerEvents, launch: WorkerLaunch = {}): WorkerHandle {
-  const { file, args } = workerCommand(runtime, spec, launch.python);
+export type SpawnWorker = (runtime: Runtime, spec: WorkerSpec, events: WorkerEvents, options?: WorkerOptions) => WorkerHandle;
+
+export const spawnWorker: SpawnWorker = (runtime, spec, events, options) => spawnProcess(workerCommand(runtime, spec, options), events, `${runtime} worker`);
+
+/** Runs any worker command (tests use it for misbehaving workers) and validates its fd-3 reports. */
+export function spawnProcess({ file, args, env }: WorkerCommand, events: WorkerEvents, label = 'worker'): WorkerHandle {
   const child: ChildProcess = spawn(file, args, {
     stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
-    env: workerEnvironment(process.env, launch.env ?? {}),
+    env: workerEnvironment(process.env, env ?? {}),
   });
   child.stdin!.on('error', () => undefined); // EPIPE once the worker has gone: its exit is reported anyway
   let stderrTail = '';
@@ -61,9 +75,9 @@ export function spawnWorker(runtime: Runtime, spec: WorkerSpec, events: WorkerEv
     stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
   });
 
-  const lines = createInterface({ input: child.stdio[3] as Readable, crlfDelay: Infinity });
-  lines.on('line', (line) => {
-    if (line.length > MAX_LINE_BYTES) return events.onProtocolError(`worker sent a ${line.length}-byte line`);
+  const reports = child.stdio[3] as Readable;
+  reports.setEncoding('utf8');
+  const lines = createLineSplitter(MAX_LINE_BYTES, (line) => {
     let json: unknown;
     try {
       json = JSON.parse(line);
@@ -73,14 +87,16 @@ export function spawnWorker(runtime: Runtime, spec: WorkerSpec, events: WorkerEv
     const parsed = WorkerMessage.safeParse(json);
     if (!parsed.success) return events.onProtocolError(`worker sent an invalid message: ${describeZodError(parsed.error)}`);
     events.onMessage(parsed.data);
-  });
+  }, (bytes) => events.onProtocolError(`worker sent a line longer than ${MAX_LINE_BYTES} bytes (${bytes} so far)`));
+  // After an overflow push() drops everything: the run is being failed and the worker killed.
+  reports.on('data', (chunk: string) => lines.push(chunk));
 
   // 'close' (not 'exit') so every report line has been read before the run is closed.
   child.on('close', (code, signal) => events.onExit(code, signal, stderrTail.trim()));
   child.on('error', (error) => {
     stderrTail += `\n${error.message}`;
   });
-  if (child.pid === undefined) throw new Error(`could not start the ${runtime} worker`);
+  if (child.pid === undefined) throw new Error(`could not start the ${label}`);
   return {
     pid: child.pid,
     ack: () => {

@@ -1,11 +1,21 @@
 // The WebSocket surface at /ws: pushes server events to every client, answers pings, and closes
 // a socket that sends anything not in the shared contract.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
 import { ClientMessage, type ServerMessage } from '../shared/schemas.js';
 import { now } from './sampling/rss-sampler.js';
 
 export const WS_MAX_PAYLOAD = 16 * 1024;
+export const DEFAULT_MAX_SOCKETS = 64;
+export const DEFAULT_HEARTBEAT_MS = 30_000;
+
+export interface WsHubOptions {
+  /** Host/Origin/token check of the upgrade request (security.ts). */
+  verify?(req: IncomingMessage): { ok: true } | { ok: false; status: number; error: string };
+  maxSockets?: number;
+  /** Every socket is pinged this often; one that has not answered the last ping is dropped. */
+  heartbeatMs?: number;
+}
 
 export interface WsHub {
   broadcast(message: ServerMessage): void;
@@ -13,11 +23,39 @@ export interface WsHub {
   close(): Promise<void>;
 }
 
-export function createWsHub(server: Server, hello: () => ServerMessage): WsHub {
-  const wss = new WebSocketServer({ server, path: '/ws', maxPayload: WS_MAX_PAYLOAD });
+export function createWsHub(server: Server, hello: () => ServerMessage, options: WsHubOptions = {}): WsHub {
+  const maxSockets = options.maxSockets ?? DEFAULT_MAX_SOCKETS;
+  const wss = new WebSocketServer({
+    server,
+    path: '/ws',
+    maxPayload: WS_MAX_PAYLOAD,
+    verifyClient: ({ req }, done) => {
+      const verdict = options.verify?.(req) ?? { ok: true };
+      const refuse = (status: number, error: string) => done(false, status, JSON.stringify({ error }), { 'Content-Type': 'application/json' });
+      if (!verdict.ok) return refuse(verdict.status, verdict.error);
+      if (wss.clients.size >= maxSockets) return refuse(503, `too many WebSocket connections (${maxSockets} open)`);
+      done(true);
+    },
+  });
+  const alive = new WeakSet<WebSocket>();
+  const heartbeat = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (!alive.has(socket)) socket.terminate();
+      else {
+        alive.delete(socket);
+        socket.ping();
+      }
+    }
+  }, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+  heartbeat.unref();
   // ws re-emits the HTTP server's errors (EADDRINUSE…); startApp reports those from listen().
   wss.on('error', () => undefined);
   wss.on('connection', (socket) => {
+    alive.add(socket);
+    socket.on('pong', () => alive.add(socket));
+    // ws closes the socket itself (1009 too big, 1002 bad frame) and then emits 'error': with no
+    // listener that error would be uncaught and take the whole server down.
+    socket.on('error', () => undefined);
     socket.send(JSON.stringify(hello()));
     socket.on('message', (data, isBinary) => {
       let parsed: ReturnType<typeof ClientMessage.safeParse> | undefined;
@@ -38,6 +76,7 @@ export function createWsHub(server: Server, hello: () => ServerMessage): WsHub {
     clientCount: () => wss.clients.size,
     close: () =>
       new Promise((resolve) => {
+        clearInterval(heartbeat);
         for (const socket of wss.clients) socket.terminate();
         wss.close(() => resolve());
       }),

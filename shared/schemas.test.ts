@@ -15,6 +15,15 @@ describe('CreateRunBody', () => {
     expect(errorOf(CreateRunBody.safeParse({ experiment: 'x', params: { n: 'many' } }))).toMatch(/^params\.n: /);
     expect(errorOf(CreateRunBody.safeParse({ experiment: 'x', color: 'red' }))).toBe('color: unknown field');
   });
+  it('rejects a "__proto__" parameter that z.record alone would drop silently', () => {
+    const body = JSON.parse('{"experiment": "seed-strings", "params": {"__proto__": 5}}');
+    expect(errorOf(CreateRunBody.safeParse(body))).toBe('params.__proto__: unknown parameter');
+  });
+  it('takes memoryCapMiB as an integer only', () => {
+    expect(CreateRunBody.safeParse({ experiment: 'x', memoryCapMiB: 512 }).success).toBe(true);
+    expect(errorOf(CreateRunBody.safeParse({ experiment: 'x', memoryCapMiB: 1.5 }))).toMatch(/^memoryCapMiB: /);
+    expect(errorOf(CreateRunBody.safeParse({ experiment: 'x', memoryCapMiB: '512' }))).toMatch(/^memoryCapMiB: /);
+  });
 });
 
 describe('resolveParams', () => {

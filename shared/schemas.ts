@@ -45,7 +45,15 @@ export const Experiment = z.object({
 });
 export type Experiment = z.infer<typeof Experiment>;
 
-export const Params = z.record(z.string(), z.number());
+/** Rejects an own "__proto__" key (JSON.parse keeps one), which z.record would drop silently. */
+export const withoutProtoKey = <T extends z.ZodType>(schema: T) =>
+  z.unknown().superRefine((value, ctx) => {
+    if (typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')) {
+      ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'unknown parameter' });
+    }
+  }).pipe(schema);
+
+export const Params = withoutProtoKey(z.record(z.string(), z.number()));
 export type Params = z.infer<typeof Params>;
 
 const Count = z.number().int().nonnegative();
@@ -161,9 +169,21 @@ export const Summary = z.object({
 export type Summary = z.infer<typeof Summary>;
 
 // ---- runs ----
-export const RUN_STATUSES = ['running', 'finished', 'failed', 'cancelled'] as const;
+export const RUN_STATUSES = ['queued', 'running', 'finished', 'failed', 'cancelled'] as const;
 export const RunStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatus>;
+
+// ---- reliability: per-run caps and the queue ----
+/** Bounds on a worker's memory cap; the server lowers the top to what the machine allows. */
+export const MEMORY_CAP_MIB = { min: 64, default: 2048 } as const;
+const RunLimitsFields = {
+  /** The RSS cap (MiB) past which the worker is killed. */
+  memoryCapMiB: z.number().int().positive().optional(),
+  /** The wall-clock cap (s) past which the worker is killed. */
+  wallClockCapS: z.number().positive().optional(),
+  /** 1-based place in the queue while status is `queued`. */
+  queuePosition: z.number().int().positive().optional(),
+};
 
 export const RunInfo = z.object({
   id: RunId,
@@ -189,6 +209,7 @@ export const RunInfo = z.object({
   sampler: z.string(),
   summary: Summary.nullable(),
   error: z.string().optional(),
+  ...RunLimitsFields,
 });
 export type RunInfo = z.infer<typeof RunInfo>;
 
@@ -207,8 +228,16 @@ export const CreateRunBody = z.strictObject({
   experiment: z.string({ error: 'experiment: required, the id of an experiment' }).min(1),
   params: Params.optional(),
   knobs: Knobs.optional(),
+  memoryCapMiB: z.number({ error: 'memoryCapMiB: must be a number of MiB' }).int('memoryCapMiB: must be an integer').optional(),
 });
 export type CreateRunBody = z.infer<typeof CreateRunBody>;
+
+/** Answer to POST /api/runs: started at once, or waiting at `position` in the queue. */
+export const CreateRunAnswer = z.object({ id: RunId, status: z.enum(['running', 'queued']), position: z.number().int().positive().optional() });
+export type CreateRunAnswer = z.infer<typeof CreateRunAnswer>;
+
+/** The query every API route accepts: only the access token (see server/security.ts). */
+export const ApiQuery = z.strictObject({ token: z.string().max(256).optional() });
 
 // ---- WebSocket: events the server pushes ----
 export const ServerMessage = z.discriminatedUnion('type', [
@@ -223,6 +252,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run-finished'), runId: RunId, run: RunInfo, summary: Summary }),
   z.object({ type: z.literal('run-failed'), runId: RunId, run: RunInfo, error: z.string() }),
   z.object({ type: z.literal('pong'), t: Time, serverT: Time }),
+  /** The waiting runs, in order, sent whenever the queue changes. */
+  z.object({ type: z.literal('queue'), runs: z.array(RunInfo) }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
 import { Experiment, RunInfo, RunRecord, type ServerMessage } from '../shared/schemas.js';
-import { connectRecorder, postJson, startTestServer } from './helpers.js';
+import { connectRecorder, isRunEnd, postJson, startTestServer } from './helpers.js';
 
 let app: RunningApp;
 beforeAll(async () => {
@@ -12,8 +12,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-const isFinished = (id: string) => (m: ServerMessage): m is Extract<ServerMessage, { type: 'run-finished' | 'run-failed' }> =>
-  (m.type === 'run-finished' || m.type === 'run-failed') && m.runId === id;
+const isFinished = isRunEnd;
 
 describe('HTTP API', () => {
   it('GET /api/health', async () => {
@@ -32,7 +31,7 @@ describe('HTTP API', () => {
     [{ experiment: 'seed-strings', params: { n: 0 } }, /^params\.n: /],
     [{ experiment: 'seed-strings', params: { x: 1 } }, /^params\.x: unknown parameter/],
     [{ params: {} }, /^experiment: /],
-    [[1, 2], /^: |expected object/],
+    [[1, 2], /^body: must be a JSON object/],
   ])('POST /api/runs %j → 400 naming the field', async (body, message) => {
     const before = await (await fetch(`${app.url}/api/runs`)).json();
     const { status, json } = await postJson(`${app.url}/api/runs`, body);
@@ -50,11 +49,14 @@ describe('HTTP API', () => {
     expect((await big.json()).error).toMatch(/^body: larger than/);
   });
 
-  it('404s for unknown runs and path tricks', async () => {
-    for (const id of ['nope', '..%2F..%2Fetc', 'A'.repeat(80)]) {
+  it('404s for unknown runs, 400s for path tricks', async () => {
+    const unknown = await fetch(`${app.url}/api/runs/nope`);
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).error).toMatch(/^id: no run/);
+    for (const id of ['..%2F..%2Fetc', 'A'.repeat(80), '.hidden']) {
       const r = await fetch(`${app.url}/api/runs/${id}`);
-      expect(r.status).toBe(404);
-      expect((await r.json()).error).toMatch(/^id: no run/);
+      expect(r.status).toBe(400);
+      expect((await r.json()).error).toMatch(/^id: .* is not a run id/);
     }
   });
 });
@@ -69,9 +71,12 @@ describe('a run end to end', () => {
     expect(status).toBe(201);
     const id: string = json.id;
 
-    const busy = await postJson(`${app.url}/api/runs`, { experiment: 'seed-strings' });
-    expect(busy.status).toBe(409);
-    expect(busy.json.error).toMatch(/in progress/);
+    expect(json.status).toBe('running');
+    // A second run waits in the queue; cancelled there, it never starts.
+    const queued = await postJson(`${app.url}/api/runs`, { experiment: 'seed-strings' });
+    expect(queued).toEqual({ status: 201, json: { id: expect.any(String), status: 'queued', position: 1 } });
+    expect((await fetch(`${app.url}/api/runs/${queued.json.id}/cancel`, { method: 'POST' })).status).toBe(200);
+    expect((await ws.waitFor(isFinished(queued.json.id))).run.status).toBe('cancelled');
 
     const end = await ws.waitFor(isFinished(id));
     expect(end.type).toBe('run-finished');
@@ -89,7 +94,7 @@ describe('a run end to end', () => {
     expect(record.summary!.mem1).toBeGreaterThan(record.summary!.mem0 + 15 * 2 ** 20); // 3e6 × 8 B ≈ 23 MiB
 
     const list = RunInfo.array().parse(await (await fetch(`${app.url}/api/runs`)).json());
-    expect(list[0]!.id).toBe(id);
+    expect(list.map((r) => [r.id, r.status])).toEqual([[queued.json.id, 'cancelled'], [id, 'finished']]);
   });
 
   it('cancel kills the worker and ends the run as cancelled', async () => {

@@ -1,9 +1,13 @@
 // The headless CLI runs a real worker and prints the seed's lines; bad flags fail with a message.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { RunStore } from '../server/storage/run-store.js';
 import { RunRecord } from '../shared/schemas.js';
+import { tempDataDir } from './helpers.js';
 
-const memtide = (...args: string[]) => spawnSync(process.execPath, ['scripts/memtide.mjs', ...args], { encoding: 'utf8', timeout: 60_000 });
+const dataDir = tempDataDir();
+const memtide = (...args: string[]) =>
+  spawnSync(process.execPath, ['scripts/memtide.mjs', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, MEMTIDE_DATA: dataDir } });
 
 describe('memtide CLI', () => {
   it('run seed-strings prints the phases, the four seed lines with MiB, and a verdict', () => {
@@ -43,6 +47,8 @@ describe('memtide CLI', () => {
     expect(r.status, r.stderr).toBe(0);
     const record = RunRecord.parse(JSON.parse(r.stdout));
     expect(record.status).toBe('finished');
+    // Stored like a server run, so the dashboard's history shows it.
+    expect(new RunStore(dataDir).load(record.id)).toEqual(record);
     expect(record.summary!.mem1 - record.summary!.mem0).toBeGreaterThan(24 * 2 ** 20);
   });
 

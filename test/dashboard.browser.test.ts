@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
 import { PHASES } from '../shared/schemas.js';
 import { chromiumAvailable, launchChromium } from './browser.js';
-import { startTestServer } from './helpers.js';
+import { isRunEnd, connectRecorder, startTestServer } from './helpers.js';
 
 const hasBrowser = chromiumAvailable();
 let app: RunningApp;
@@ -20,6 +20,16 @@ afterAll(async () => {
   await browser?.close();
   await app?.close();
 });
+
+/** Records Content-Security-Policy violations from the page's first script on. */
+async function watchCsp(page: Page): Promise<() => Promise<string[]>> {
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { cspViolations: string[] }).cspViolations = seen;
+    document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  return () => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
+}
 
 /** Pixels on the chart canvas close to the RSS line's colour (#4cc2ff). */
 function rssPixels(page: Page): Promise<number> {
@@ -40,7 +50,9 @@ describe.skipIf(!hasBrowser)('dashboard in Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(app.url);
+    const violations = await watchCsp(page);
+    const response = await page.goto(app.url);
+    expect(response!.headers()['content-security-policy']).toMatch(/script-src 'self'/);
     await page.waitForSelector('#connection[data-state="open"]');
     const card = page.locator('article.card', { has: page.locator('button[data-experiment="seed-strings"]') });
     await card.locator('input[name="n"]').fill('3000000');
@@ -62,6 +74,7 @@ describe.skipIf(!hasBrowser)('dashboard in Chromium', () => {
     // Before the run only the legend swatch has the RSS colour; the line adds hundreds of pixels.
     expect(drawn - blankBefore).toBeGreaterThan(300);
     expect(errors).toEqual([]);
+    expect(await violations()).toEqual([]); // the client works under the CSP
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/dashboard-seed-strings.png' });
     await page.close();
@@ -78,5 +91,51 @@ describe.skipIf(!hasBrowser)('dashboard in Chromium', () => {
     await expect(card.locator('.error').textContent()).resolves.toMatch(/^n: /);
     expect(await (await fetch(`${app.url}/api/runs`)).json()).toEqual(runsBefore);
     await page.close();
+  });
+});
+
+describe.skipIf(!hasBrowser)('queue and token in Chromium', () => {
+  it('a run asked for while another runs shows its queue position in the status line', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(app.url);
+    await page.waitForSelector('#connection[data-state="open"]');
+    const cardOf = (id: string) => page.locator('article.card', { has: page.locator(`button[data-experiment="${id}"]`) });
+    await cardOf('small-objects').locator('input[name="n"]').fill('10000000');
+    await cardOf('small-objects').locator('button').click();
+    await page.waitForSelector('#status:has-text("running")');
+    await cardOf('seed-strings').locator('input[name="n"]').fill('1000');
+    await cardOf('seed-strings').locator('button').click();
+    await page.waitForSelector('#status:has-text("queued: #1 seed-strings (yours)")');
+    // Cancel the running one: the queued run starts, is shown, and the queue note goes away.
+    const ws = await connectRecorder(app.url);
+    await page.locator('#cancel').click();
+    await page.waitForSelector('#run-title:has-text("Seed")');
+    const seedId = (await (await fetch(`${app.url}/api/runs`)).json())[0].id as string;
+    await ws.waitFor(isRunEnd(seedId));
+    await page.waitForSelector('table[aria-label="Summary"]');
+    await expect(page.locator('#status').textContent()).resolves.not.toMatch(/queued/);
+    ws.close();
+    await page.close();
+  });
+
+  it('with MEMTIDE_TOKEN, the page opened with ?token= loads, streams and starts runs', async () => {
+    const token = 'browser-token-0123456789';
+    const guarded = await startTestServer({ token });
+    try {
+      expect((await fetch(guarded.url)).status).toBe(401);
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${guarded.url}/?token=${token}`);
+      await page.waitForSelector('#connection[data-state="open"]');
+      const card = page.locator('article.card', { has: page.locator('button[data-experiment="seed-strings"]') });
+      await card.locator('input[name="n"]').fill('1000');
+      await card.locator('button').click();
+      await page.waitForSelector('table[aria-label="Summary"]', { timeout: 30_000 });
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await guarded.close();
+    }
   });
 });

@@ -1,15 +1,25 @@
 // Shared test plumbing: a real server on a free port and a real WebSocket to it.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import WebSocket from 'ws';
-import { startApp, type RunningApp } from '../server/app.js';
+import { startApp, type AppOptions, type RunningApp } from '../server/app.js';
 import { ServerMessage } from '../shared/schemas.js';
 
-export async function startTestServer(options: { sampleHz?: number } = {}): Promise<RunningApp> {
-  return startApp({ host: '127.0.0.1', port: 0, ...options });
+/** A fresh data directory under the root global-setup removes when the tests end. */
+export const tempDataDir = (): string => mkdtempSync(join(process.env.MEMTIDE_TEST_DATA_ROOT ?? tmpdir(), 'memtide-test-'));
+
+/** A real server on a free port, storing its runs in a fresh temporary directory. */
+export async function startTestServer(options: AppOptions = {}): Promise<RunningApp> {
+  return startApp({ host: '127.0.0.1', port: 0, dataDir: tempDataDir(), ...options });
 }
 
+export const isRunEnd = (id: string) => (m: ServerMessage): m is Extract<ServerMessage, { type: 'run-finished' | 'run-failed' }> =>
+  (m.type === 'run-finished' || m.type === 'run-failed') && m.runId === id;
+
 /** A WebSocket client that records every (validated) server message. */
-export async function connectRecorder(url: string) {
-  const socket = new WebSocket(`${url.replace('http', 'ws')}/ws`);
+export async function connectRecorder(url: string, query = '') {
+  const socket = new WebSocket(`${url.replace('http', 'ws')}/ws${query}`);
   const messages: ServerMessage[] = [];
   const waiters: { match: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
   socket.on('message', (data) => {

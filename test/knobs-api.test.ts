@@ -5,7 +5,8 @@ import type { RunningApp } from '../server/app.js';
 import { catalogFor, machine, type Machine } from '../server/experiments.js';
 import { RunRegistry } from '../server/run-registry.js';
 import { Experiment, RunRecord, type ServerMessage } from '../shared/schemas.js';
-import { connectRecorder, postJson, startTestServer } from './helpers.js';
+import { RunStore } from '../server/storage/run-store.js';
+import { connectRecorder, postJson, startTestServer, tempDataDir } from './helpers.js';
 
 let app: RunningApp;
 beforeAll(async () => {
@@ -39,7 +40,7 @@ describe('GET /api/experiments', () => {
     expect(node.knobs.find((k) => k.name === 'allocator')).toMatchObject({ available: false, unavailableReason: bare.jemalloc });
     expect(node.knobs.find((k) => k.name === 'mallocArenaMax')!.available).toBe(true);
 
-    const registry = new RunRegistry({ send: () => undefined, machine: bare });
+    const registry = new RunRegistry({ send: () => undefined, machine: bare, store: new RunStore(tempDataDir()) });
     expect(registry.create({ experiment: 'py-seed' })).toEqual({ ok: false, status: 400, error: `experiment: py-seed is not available on this machine: ${bare.python}` });
     expect(registry.create({ experiment: 'small-buffers', knobs: { trim: true } })).toEqual({ ok: false, status: 400, error: 'knobs.trim: not available on this machine: koffi cannot load' });
     expect(registry.create({ experiment: 'small-buffers', knobs: { allocator: 'jemalloc' } })).toMatchObject({ status: 400, error: expect.stringMatching(/^knobs\.allocator: not available on this machine: libjemalloc/) });

@@ -1,9 +1,10 @@
 // Calls to the HTTP API; every answer is checked against the shared schemas.
 import { z } from 'zod';
-import { ApiError, RunRecord, describeZodError, type CreateRunBody } from '../../shared/schemas.js';
+import { ApiError, CreateRunAnswer, RunRecord, describeZodError, type CreateRunBody } from '../../shared/schemas.js';
+import { tokenHeaders } from './token.js';
 
 async function call<T>(path: string, schema: z.ZodType<T>, init?: RequestInit): Promise<T> {
-  const response = await fetch(path, { ...init, headers: { 'content-type': 'application/json', ...init?.headers } });
+  const response = await fetch(path, { ...init, headers: { 'content-type': 'application/json', ...tokenHeaders(), ...init?.headers } });
   const json: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const error = ApiError.safeParse(json);
@@ -17,7 +18,7 @@ async function call<T>(path: string, schema: z.ZodType<T>, init?: RequestInit): 
 const runPath = (id: string) => `/api/runs/${encodeURIComponent(id)}`;
 
 export const startRun = (body: CreateRunBody) =>
-  call('/api/runs', z.object({ id: z.string() }), { method: 'POST', body: JSON.stringify(body) });
+  call('/api/runs', CreateRunAnswer, { method: 'POST', body: JSON.stringify(body) });
 
 export const cancelRun = (id: string) => call(`${runPath(id)}/cancel`, z.object({ ok: z.boolean() }), { method: 'POST' });
 

@@ -1,6 +1,7 @@
 // The dashboard: wires the WebSocket stream, the experiment cards (with allocator knobs), the live
 // chart, memory breakdown and summary, the history (open, compare, delete), export/import, and
 // links to a run (#/runs/<id>).
+import './zod-jitless.js'; // first: zod must not try new Function() under the page's CSP
 import { describeSettings, type Knobs } from '../../shared/knobs.js';
 import type { Experiment, HeapSample, Params, Phase, RunInfo, RunRecord, Sample, ServerMessage } from '../../shared/schemas.js';
 import { parseRunJson, runToCsv, runToJson } from '../../shared/run-export.js';
@@ -35,6 +36,9 @@ const runsById = new Map<string, HistoryEntry>();
 /** Runs loaded from files: they exist only in this page. */
 const importedRecords = new Map<string, RunRecord>();
 const selected = new Set<string>();
+/** Runs waiting for the one in progress, in order; `mine` are those this page asked for. */
+let queued: RunInfo[] = [];
+const mine = new Set<string>();
 
 /** Two lines: what ran (experiment, params, runtime and version), and under which allocator settings. */
 function runTitle(run: RunInfo): [string, string] {
@@ -68,7 +72,7 @@ function show(record: RunRecord): void {
 
 function refresh(): void {
   const running = shown?.status === 'running';
-  cards?.setBusy(running || !connected);
+  cards?.setBusy(!connected); // while a run goes, Run queues the next one
   cancelButton.hidden = !running;
   for (const id of ['export-json', 'export-csv', 'export-png']) $<HTMLButtonElement>(id).disabled = !shown || running;
   if (!shown) return;
@@ -76,10 +80,17 @@ function refresh(): void {
   renderPhaseList($('phases'), shown.phases, now);
   const phase = shown.phases.at(-1);
   const elapsed = formatSeconds((shown.endedAt ?? now) - shown.createdAt);
-  statusEl.textContent = running
+  statusEl.textContent = (running
     ? `running · phase ${phase && phase.end === undefined ? phase.name : phase ? `after ${phase.name}` : 'starting'} · ${elapsed}`
-    : `${shown.status} · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples (${shown.sampler}, ${shown.sampleHz} Hz asked)`;
+    : shown.status === 'queued' ? 'queued'
+    : `${shown.status} · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples (${shown.sampler}, ${shown.sampleHz} Hz asked)${shown.error ? ` · ${shown.error}` : ''}`) + queueText();
   renderSummary($('summary'), running ? null : shown, running ? [] : shown.heap, shown.phases);
+}
+
+function queueText(): string {
+  if (queued.length === 0) return '';
+  const items = queued.map((r, i) => `#${r.queuePosition ?? i + 1} ${r.experiment}${mine.has(r.id) ? ' (yours)' : ''}`);
+  return ` · queued: ${items.join(', ')}`;
 }
 
 /** Re-rendered only when the list or the selection changes, never on the status tick. */
@@ -134,11 +145,12 @@ function onMessage(m: ServerMessage): void {
     case 'hello': {
       catalog = m.catalog;
       cards = renderCards($('experiments'), catalog, { onRun: run });
-      for (const r of m.runs) runsById.set(r.id, { run: r, imported: false });
+      queued = m.runs.filter((r) => r.status === 'queued').sort((a, b) => (a.queuePosition ?? 0) - (b.queuePosition ?? 0));
+      for (const r of m.runs) if (r.status !== 'queued') runsById.set(r.id, { run: r, imported: false });
       refreshHistory();
       const wanted = runIdFromHash();
       const running = m.runs.find((r) => r.status === 'running');
-      const target = running?.id ?? wanted ?? (shown ? undefined : m.runs[0]?.id);
+      const target = running?.id ?? wanted ?? (shown ? undefined : m.runs.find((r) => r.status !== 'queued')?.id);
       if (target) void open(target);
       break;
     }
@@ -179,6 +191,9 @@ function onMessage(m: ServerMessage): void {
       Object.assign(shown, m.run);
       showTitle(shown);
       break;
+    case 'queue':
+      queued = m.runs;
+      break;
     case 'pong':
       return;
   }
@@ -198,7 +213,9 @@ function applyPhase(phases: Phase[], m: Extract<ServerMessage, { type: 'phase' }
 }
 
 async function run(experiment: Experiment, params: Params, knobs: Knobs): Promise<void> {
-  await startRun({ experiment: experiment.id, params, ...(Object.keys(knobs).length > 0 ? { knobs } : {}) });
+  const answer = await startRun({ experiment: experiment.id, params, ...(Object.keys(knobs).length > 0 ? { knobs } : {}) });
+  mine.add(answer.id);
+  refresh();
 }
 
 const runIdFromHash = (): string | undefined => /^#\/runs\/([a-z0-9-]+)$/.exec(location.hash)?.[1];

@@ -1,6 +1,7 @@
 // The WebSocket to /ws: validates every frame against the shared contract, reconnects with
 // backoff, and reports its state so the user can see when the live stream is down.
 import { ServerMessage, describeZodError, type ClientMessage } from '../../shared/schemas.js';
+import { withToken } from './token.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
@@ -12,7 +13,7 @@ export interface WsClientOptions {
 export function connectWs({ onMessage, onState }: WsClientOptions): { send(message: ClientMessage): void } {
   let socket: WebSocket | undefined;
   let retryMs = 500;
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+  const url = withToken(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
 
   const open = () => {
     onState('connecting', 'connecting…');

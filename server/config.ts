@@ -1,0 +1,35 @@
+// `npm start`'s settings, from the environment. Pure, so every refusal is tested without a process.
+import type { AppOptions } from './app.js';
+import { DEFAULT_DATA_DIR } from './storage/run-store.js';
+
+export type ConfigResult = { ok: true; options: AppOptions } | { ok: false; error: string };
+
+function integer(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | string | undefined {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  return Number.isInteger(n) && n >= min && n <= max ? n : `${name} must be an integer from ${min} to ${max}, got "${value}"`;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv): ConfigResult {
+  const numbers = {
+    port: integer(env, 'PORT', 0, 65535),
+    // Bounded by the machine's memory in startApp, which knows that bound.
+    memoryCapMiB: integer(env, 'MEMTIDE_MEMORY_CAP_MIB', 1, Number.MAX_SAFE_INTEGER),
+    wallClockS: integer(env, 'MEMTIDE_WALL_CLOCK_S', 1, 24 * 3600),
+  };
+  for (const value of Object.values(numbers)) if (typeof value === 'string') return { ok: false, error: value };
+  const { port, memoryCapMiB, wallClockS } = numbers as Record<keyof typeof numbers, number | undefined>;
+  return {
+    ok: true,
+    options: {
+      host: env.HOST || '127.0.0.1',
+      port: port ?? 5177,
+      token: env.MEMTIDE_TOKEN || undefined,
+      allowedHosts: (env.MEMTIDE_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+      dataDir: env.MEMTIDE_DATA || DEFAULT_DATA_DIR,
+      memoryCapMiB,
+      wallClockS,
+    },
+  };
+}

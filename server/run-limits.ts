@@ -1,0 +1,47 @@
+// The caps every worker runs under: RSS (watchdog on the sampled RSS, plus V8's own heap limit)
+// and wall-clock time. Pure functions; run.ts applies them.
+import { totalmem } from 'node:os';
+import { MEMORY_CAP_MIB } from '../shared/schemas.js';
+import { MiB } from '../shared/summary.js';
+
+export const DEFAULT_WALL_CLOCK_S = 120;
+
+export interface RunLimits {
+  memoryCapMiB: number;
+  wallClockS: number;
+}
+
+/**
+ * The most a worker may be allowed: 90 % of the machine's memory, or of the cgroup limit when the
+ * server runs in a smaller container (process.constrainedMemory() reports 2^64 when there is none).
+ */
+export function machineMaxCapMiB(): number {
+  const constrained = process.constrainedMemory?.() ?? 0;
+  const total = constrained > 0 && constrained < totalmem() ? constrained : totalmem();
+  return Math.floor((total * 0.9) / MiB);
+}
+
+export type CapResult = { ok: true; capMiB: number } | { ok: false; error: string };
+
+/** Checks a requested cap (from a request body or MEMTIDE_MEMORY_CAP_MIB) against the bounds. */
+export function checkMemoryCap(value: number, field: string, max = machineMaxCapMiB()): CapResult {
+  if (!Number.isSafeInteger(value)) return { ok: false, error: `${field}: must be an integer number of MiB, got ${value}` };
+  if (value < MEMORY_CAP_MIB.min || value > max) {
+    return { ok: false, error: `${field}: must be between ${MEMORY_CAP_MIB.min} and ${max} MiB (90 % of this machine's memory), got ${value}` };
+  }
+  return { ok: true, capMiB: value };
+}
+
+export const defaultMemoryCapMiB = (max = machineMaxCapMiB()): number => Math.min(MEMORY_CAP_MIB.default, max);
+
+export const memoryCapReason = (capMiB: number, phase: string, how = ''): string =>
+  `killed: exceeded memory cap ${capMiB} MiB at phase ${phase}${how}`;
+
+export const wallClockReason = (capS: number, phase: string): string =>
+  `killed: exceeded wall-clock cap ${capS} s at phase ${phase}`;
+
+/**
+ * V8 aborts with this when the old space reaches --max-old-space-size (src/heap/heap.cc,
+ * FatalProcessOutOfMemory): the worker dies on its own, before the RSS watchdog sees the cap.
+ */
+export const isV8HeapOutOfMemory = (stderr: string): boolean => /heap out of memory|Reached heap limit/.test(stderr);

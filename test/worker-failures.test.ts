@@ -1,0 +1,140 @@
+// Whatever a worker does — grow past its cap, hang, crash, die by SIGKILL, talk nonsense — its run
+// ends failed with the reason, and the server and its other clients go on.
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningApp } from '../server/app.js';
+import { Run } from '../server/run.js';
+import type { RunLimits } from '../server/run-limits.js';
+import { spawnProcess } from '../server/worker-process.js';
+import { RunRecord, type ServerMessage } from '../shared/schemas.js';
+import { MiB } from '../shared/summary.js';
+import { connectRecorder, isRunEnd, postJson, startTestServer } from './helpers.js';
+
+const ROGUE = fileURLToPath(new URL('./fixtures/rogue-worker.mjs', import.meta.url));
+const pidAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Runs one Run to its end; `rogue` swaps the real worker for a misbehaving one. */
+function runToEnd(options: { experiment?: string; params?: Record<string, number>; rogue?: string; limits?: RunLimits; sampleHz?: number }) {
+  return new Promise<RunRecord>((resolve) => {
+    const run: Run = new Run({
+      id: `test-${options.rogue ?? options.experiment}`,
+      experiment: { id: options.experiment ?? 'seed-strings', runtime: 'node' },
+      params: options.params ?? { n: 1000 },
+      sampleHz: options.sampleHz ?? 100,
+      limits: options.limits ?? { memoryCapMiB: 2048, wallClockS: 60 },
+      spawn: options.rogue ? (_runtime, _spec, events) => spawnProcess({ file: process.execPath, args: [ROGUE, options.rogue!] }, events) : undefined,
+      send: () => undefined,
+      onEnd: () => resolve(run.record),
+    });
+    run.start();
+  });
+}
+
+describe('caps', () => {
+  it('kills a worker whose sampled RSS passes the memory cap, keeping what was sampled', async () => {
+    const cap = 256;
+    const record = await runToEnd({ experiment: 'big-buffers', params: { n: 1024, size: MiB }, limits: { memoryCapMiB: cap, wallClockS: 60 } });
+    expect(record.status).toBe('failed');
+    expect(record.error).toBe(`killed: exceeded memory cap ${cap} MiB at phase allocate`);
+    expect(record.memoryCapMiB).toBe(cap);
+    const peak = Math.max(...record.samples.map((s) => s.rss));
+    expect(peak).toBeGreaterThan(cap * MiB); // the breaching sample is on the chart
+    expect(peak).toBeLessThan(1024 * MiB); // killed long before the 1 GiB it asked for
+    expect(pidAlive(record.pid!)).toBe(false);
+    const breach = record.samples.find((s) => s.rss > cap * MiB)!;
+    console.log(`memory cap ${cap} MiB: first sample over it ${(breach.rss / MiB).toFixed(1)} MiB, peak ${(peak / MiB).toFixed(1)} MiB, ` +
+      `worker gone ${(record.endedAt! - breach.t).toFixed(1)} ms after that sample, ${record.samples.length} samples kept`);
+  });
+
+  it("reports V8's own heap limit (--max-old-space-size) as the memory cap too", async () => {
+    // Sampling every 20 s leaves the watchdog blind, so V8's limit is what stops the worker.
+    const record = await runToEnd({ experiment: 'small-objects', params: { n: 10_000_000 }, limits: { memoryCapMiB: 128, wallClockS: 60 }, sampleHz: 0.05 });
+    expect(record.status).toBe('failed');
+    expect(record.error).toBe('killed: exceeded memory cap 128 MiB at phase allocate (V8 heap limit)');
+  });
+
+  it('kills a hung worker at the wall-clock cap', async () => {
+    const record = await runToEnd({ rogue: 'hang', limits: { memoryCapMiB: 2048, wallClockS: 0.5 } });
+    expect(record.status).toBe('failed');
+    expect(record.error).toBe('killed: exceeded wall-clock cap 0.5 s at phase baseline');
+    expect(pidAlive(record.pid!)).toBe(false);
+  });
+});
+
+describe('misbehaving workers', () => {
+  it.each([
+    ['not-json', /^worker sent a line that is not JSON: this is not JSON$/],
+    ['unknown-type', /^worker sent an invalid message: type: /],
+    ['bad-field', /^worker sent an invalid message: heap\.rss: /],
+    ['endless-line', /^worker sent a line longer than 65536 bytes/],
+    ['unstarted-phase', /^worker ended phase collect that had not started$/],
+    ['flood', /^worker sent more than 200000 heap reports$/],
+    ['crash', /^worker exited with code 1 before finishing: .*boom from the rogue worker/],
+    ['exit-early', /^worker exited with code 0 before finishing$/],
+    ['exit-3', /^worker exited with code 3 before finishing$/],
+  ])('%s → failed with the reason, worker gone', async (mode, reason) => {
+    const record = await runToEnd({ rogue: mode });
+    expect(record.status).toBe('failed');
+    expect(record.error).toMatch(reason);
+    expect(pidAlive(record.pid!)).toBe(false);
+  });
+});
+
+describe('the server goes on', () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startTestServer();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('a worker killed with kill -9 fails its run; both clients stay connected and the next run finishes', async () => {
+    const [a, b] = [await connectRecorder(app.url), await connectRecorder(app.url)];
+    const { json } = await postJson(`${app.url}/api/runs`, { experiment: 'small-objects', params: { n: 10_000_000 } });
+    const started = await a.waitFor((m): m is Extract<ServerMessage, { type: 'run-started' }> => m.type === 'run-started' && m.run.id === json.id);
+    await a.waitFor((m): m is ServerMessage => m.type === 'phase' && m.runId === json.id && m.phase === 'allocate');
+    process.kill(started.run.pid!, 'SIGKILL');
+    for (const client of [a, b]) {
+      const end = await client.waitFor(isRunEnd(json.id));
+      expect(end.type === 'run-failed' && end.error).toMatch(/^worker killed by SIGKILL before finishing/);
+    }
+    const record = RunRecord.parse(await (await fetch(`${app.url}/api/runs/${json.id}`)).json());
+    expect(record.samples.length).toBeGreaterThan(0);
+
+    const next = await postJson(`${app.url}/api/runs`, { experiment: 'seed-strings', params: { n: 1_000_000 } });
+    expect(next.status).toBe(201);
+    for (const client of [a, b]) expect((await client.waitFor(isRunEnd(next.json.id))).type).toBe('run-finished');
+    expect([a.socket.readyState, b.socket.readyState]).toEqual([a.socket.OPEN, b.socket.OPEN]);
+    expect((await fetch(`${app.url}/api/health`)).status).toBe(200);
+    a.close();
+    b.close();
+  });
+
+  it('a memory cap asked for in the request kills the run, over HTTP and WebSocket', async () => {
+    const ws = await connectRecorder(app.url);
+    const { status, json } = await postJson(`${app.url}/api/runs`, { experiment: 'big-buffers', params: { n: 1024 }, memoryCapMiB: 200 });
+    expect(status).toBe(201);
+    const end = await ws.waitFor(isRunEnd(json.id));
+    expect(end.type === 'run-failed' && end.error).toBe('killed: exceeded memory cap 200 MiB at phase allocate');
+    expect(end.run).toMatchObject({ status: 'failed', memoryCapMiB: 200, wallClockCapS: 120 });
+    ws.close();
+  });
+
+  it.each([
+    [{ experiment: 'seed-strings', memoryCapMiB: 10 }, /^memoryCapMiB: must be between 64 and \d+ MiB/],
+    [{ experiment: 'seed-strings', memoryCapMiB: 1e9 }, /^memoryCapMiB: must be between 64 and \d+ MiB/],
+    [{ experiment: 'seed-strings', memoryCapMiB: 'lots' }, /^memoryCapMiB: /],
+  ])('refuses memory cap %j', async (body, message) => {
+    const { status, json } = await postJson(`${app.url}/api/runs`, body);
+    expect(status).toBe(400);
+    expect(json.error).toMatch(message);
+  });
+});
