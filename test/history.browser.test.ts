@@ -69,6 +69,8 @@ describe.skipIf(!hasBrowser)('history in Chromium', () => {
     // Both lines (and their legend swatches) are drawn: the first run's blue and the second's orange.
     expect(await pixelsOf(page, '#compare-chart', '#4cc2ff')).toBeGreaterThan(150);
     expect(await pixelsOf(page, '#compare-chart', '#ff8a5b')).toBeGreaterThan(150);
+    const legend = await page.locator('#compare-legend li').evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.runId));
+    expect(legend).toEqual(ids);
     const headers = await page.locator('table[aria-label="Comparison"] th').allTextContents();
     expect(headers).toEqual(['Step', ids[0], ids[1], `Δ vs ${ids[0]}`]);
     await page.screenshot({ path: 'test-results/compare-two-runs.png', fullPage: true });

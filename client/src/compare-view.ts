@@ -4,7 +4,7 @@ import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, 
 import type { RunRecord } from '../../shared/schemas.js';
 import { MiB, summaryRows } from '../../shared/summary.js';
 import { formatPct, formatSignedMiB } from './format.js';
-import { runLabel } from './history-panel.js';
+import { knobsLabel, runLabel } from './history-panel.js';
 import { decimateMinMax, SeriesBuffer, type Point } from './series-buffer.js';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Title);
@@ -22,14 +22,15 @@ export function alignedRss(record: RunRecord): SeriesBuffer {
 export class CompareView {
   private chart?: Chart<'line', Point[]>;
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly tables: HTMLElement) {}
+  constructor(private readonly canvas: HTMLCanvasElement, private readonly tables: HTMLElement, private readonly legend: HTMLElement) {}
 
   show(records: readonly RunRecord[]): void {
     const series = records.map(alignedRss);
     const xMin = Math.min(...series.map((s) => (s.length ? s.xs[0]! : 0)));
     const xMax = Math.max(...series.map((s) => (s.length ? s.xs[s.length - 1]! : 1)));
+    const label = (r: RunRecord) => `${runLabel(r)} · ${r.runtime} · ${knobsLabel(r)} · ${r.id}`;
     const datasets = records.map((r, i) => ({
-      label: `${runLabel(r)} · ${r.runtime} · ${r.id}`,
+      label: label(r),
       data: decimateMinMax(series[i]!, xMin, xMax, 1200),
       borderColor: RUN_COLORS[i % RUN_COLORS.length],
       backgroundColor: RUN_COLORS[i % RUN_COLORS.length],
@@ -53,12 +54,23 @@ export class CompareView {
       },
     });
     this.tables.innerHTML = compareTable(records);
+    // The legend again as text, so it can be read, copied and tested.
+    this.legend.replaceChildren(
+      ...records.map((r, i) => {
+        const item = document.createElement('li');
+        item.dataset.runId = r.id;
+        item.style.borderLeftColor = RUN_COLORS[i % RUN_COLORS.length]!;
+        item.textContent = label(r);
+        return item;
+      }),
+    );
   }
 
   hide(): void {
     this.chart?.destroy();
     this.chart = undefined;
     this.tables.replaceChildren();
+    this.legend.replaceChildren();
   }
 }
 

@@ -20,6 +20,12 @@ export function runLabel(run: RunInfo): string {
   return `${run.experiment} ${params}`;
 }
 
+/** The knobs a run was asked to run under, short: "trim, allocator=jemalloc", or "defaults". */
+export function knobsLabel(run: RunInfo): string {
+  const entries = Object.entries(run.knobs ?? {}).filter(([, v]) => v !== undefined && v !== false);
+  return entries.length === 0 ? 'defaults' : entries.map(([k, v]) => (v === true ? k : `${k}=${v}`)).join(', ');
+}
+
 export function renderHistory(container: HTMLElement, entries: readonly HistoryEntry[], selected: ReadonlySet<string>, shownId: string | undefined, actions: HistoryActions): void {
   if (entries.length === 0) {
     container.replaceChildren(el('p', { className: 'empty' }, 'No runs yet.'));
@@ -39,6 +45,7 @@ export function renderHistory(container: HTMLElement, entries: readonly HistoryE
       el('td', {}, tick),
       el('td', {}, open, imported ? el('span', { className: 'tag' }, 'imported') : ''),
       el('td', {}, run.runtime),
+      el('td', { className: 'knobs' }, knobsLabel(run)),
       el('td', {}, new Date(run.createdAt).toLocaleString()),
       el('td', { className: 'num' }, s ? formatPct(s.finalPct) : '—'),
       el('td', {}, s ? s.verdict : run.status),
@@ -49,7 +56,7 @@ export function renderHistory(container: HTMLElement, entries: readonly HistoryE
     el(
       'table',
       { className: 'history-table' },
-      el('thead', {}, el('tr', {}, ...['', 'run', 'runtime', 'date', 'overall after settle', 'verdict', ''].map((h) => el('th', {}, h)))),
+      el('thead', {}, el('tr', {}, ...['', 'run', 'runtime', 'knobs', 'date', 'overall after settle', 'verdict', ''].map((h) => el('th', {}, h)))),
       el('tbody', {}, ...rows),
     ),
   );

@@ -19,7 +19,7 @@ import { connectWs } from './ws-client.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const chart = new ChartView($<HTMLCanvasElement>('chart'));
-const compare = new CompareView($<HTMLCanvasElement>('compare-chart'), $('compare-tables'));
+const compare = new CompareView($<HTMLCanvasElement>('compare-chart'), $('compare-tables'), $('compare-legend'));
 const breakdown = new BreakdownView($<HTMLCanvasElement>('breakdown'));
 const statusEl = $('status');
 const cancelButton = $<HTMLButtonElement>('cancel');
