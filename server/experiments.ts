@@ -29,7 +29,13 @@ export function probePython(command = process.env.MEMTIDE_PYTHON ?? 'python3'): 
   const result = spawnSync(command, ['-c', PYTHON_PROBE], { encoding: 'utf8', timeout: 10_000 });
   if (result.error) return `${command} not found (${(result.error as NodeJS.ErrnoException).code ?? result.error.message}): install python3`;
   if (result.status !== 0) return `${command} failed: ${result.stderr.trim().split('\n').at(-1) ?? `exit ${result.status}`}`;
-  const found = JSON.parse(result.stdout) as { version: string; mallocTrim: true | string };
+  let found: { version: string; mallocTrim: true | string };
+  try {
+    // The last line: a sitecustomize or a noisy startup may print before the probe does.
+    found = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as typeof found;
+  } catch {
+    return `${command} answered the probe with something that is not JSON: ${result.stdout.slice(0, 120)}`;
+  }
   const [major, minor] = found.version.split('.').map(Number);
   if (major! < 3 || (major === 3 && minor! < 8)) return `${command} is Python ${found.version}; memtide needs ≥ 3.8`;
   return { command, ...found };

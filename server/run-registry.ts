@@ -199,7 +199,9 @@ export class RunRegistry {
         this.options.send(message);
       },
       onEnd: (endedRun) => {
-        if (this.active === endedRun) this.active = undefined;
+        // Only the active run may hand over: anything else must never start a second one.
+        if (this.active !== endedRun) return;
+        this.active = undefined;
         if (this.closing) this.closing();
         else this.startNext();
       },

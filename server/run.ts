@@ -2,6 +2,7 @@
 // lifecycle belong together here, so this is a class.
 import type { Knobs } from '../shared/knobs.js';
 import type { Experiment, HeapSample, Params, RunInfo, RunRecord, Sample, ServerMessage, WorkerMessage } from '../shared/schemas.js';
+import { phasesOf } from '../shared/phases.js';
 import { computeSummary, MiB } from '../shared/summary.js';
 import { hasProc } from './sampling/proc-statm.js';
 import { readMallocLibrary, readMemoryBreakdown } from './sampling/proc-smaps.js';
@@ -51,12 +52,15 @@ export class Run {
   private pendingSamples: Sample[] = [];
   private pendingHeap: HeapSample[] = [];
   private done = false;
+  /** The phases this worker must walk, in order (trim only when asked for). */
+  private readonly expectedPhases: readonly string[];
   private ended = false;
   private cancelled: string | false = false;
   private failure?: string;
   private wallClockTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: RunOptions) {
+    this.expectedPhases = phasesOf({ trim: options.knobs?.trim });
     this.record = {
       id: options.id,
       experiment: options.experiment.id,
@@ -133,7 +137,13 @@ export class Run {
         this.addHeap({ t: message.t, ...message.heap, phase: this.currentPhase() });
         break;
       case 'phase': {
-        if (message.edge === 'start') record.phases.push({ name: message.phase, start: message.t });
+        if (message.edge === 'start') {
+          const expected = this.expectedPhases[record.phases.length];
+          if (message.phase !== expected || (record.phases.length > 0 && record.phases.at(-1)!.end === undefined)) {
+            return this.fail(`worker started phase ${message.phase} out of order (expected ${expected ?? 'no more phases'})`);
+          }
+          record.phases.push({ name: message.phase, start: message.t });
+        }
         else {
           const phase = record.phases.find((p) => p.name === message.phase && p.end === undefined);
           if (!phase) return this.fail(`worker ended phase ${message.phase} that had not started`);
@@ -149,8 +159,8 @@ export class Run {
         this.done = true;
         break;
       case 'error':
-        this.failure = message.phase ? `worker failed in phase ${message.phase}: ${message.message}` : `worker failed: ${message.message}`;
-        break;
+        // fail() kills too: a worker that reports an error and lingers must not outlive the caps.
+        return this.fail(message.phase ? `worker failed in phase ${message.phase}: ${message.message}` : `worker failed: ${message.message}`);
     }
   }
 

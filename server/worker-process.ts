@@ -67,6 +67,9 @@ export function spawnProcess({ file, args, env }: WorkerCommand, events: WorkerE
   const child: ChildProcess = spawn(file, args, {
     stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
     env: workerEnvironment(process.env, env ?? {}),
+    // Its own process group, so kill() reaches anything the worker forked too: a grandchild
+    // holding the report pipe open would otherwise keep the run from ever closing.
+    detached: true,
   });
   child.stdin!.on('error', () => undefined); // EPIPE once the worker has gone: its exit is reported anyway
   let stderrTail = '';
@@ -96,14 +99,23 @@ export function spawnProcess({ file, args, env }: WorkerCommand, events: WorkerE
   child.on('error', (error) => {
     stderrTail += `\n${error.message}`;
   });
-  if (child.pid === undefined) throw new Error(`could not start the ${label}`);
+  if (child.pid === undefined) {
+    // No process, so no run: its 'close' must not end a run that never began.
+    child.removeAllListeners('close');
+    throw new Error(`could not start the ${label}`);
+  }
+  const pid = child.pid;
   return {
-    pid: child.pid,
+    pid,
     ack: () => {
       if (child.stdin!.writable) child.stdin!.write('.');
     },
     kill: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      try {
+        process.kill(-pid, 'SIGKILL'); // the whole group: the worker and whatever it forked
+      } catch {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
     },
   };
 }

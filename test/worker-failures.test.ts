@@ -1,5 +1,6 @@
 // Whatever a worker does — grow past its cap, hang, crash, die by SIGKILL, talk nonsense — its run
 // ends failed with the reason, and the server and its other clients go on.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
@@ -11,12 +12,17 @@ import { MiB } from '../shared/summary.js';
 import { connectRecorder, isRunEnd, postJson, startTestServer } from './helpers.js';
 
 const ROGUE = fileURLToPath(new URL('./fixtures/rogue-worker.mjs', import.meta.url));
+/** Alive and not a zombie: an orphan killed here may wait a while for a reaper that is not there. */
 const pidAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 };
 
@@ -79,11 +85,78 @@ describe('misbehaving workers', () => {
     ['crash', /^worker exited with code 1 before finishing: .*boom from the rogue worker/],
     ['exit-early', /^worker exited with code 0 before finishing$/],
     ['exit-3', /^worker exited with code 3 before finishing$/],
+    ['out-of-order', /^worker started phase collect out of order \(expected allocate\)$/],
   ])('%s → failed with the reason, worker gone', async (mode, reason) => {
     const record = await runToEnd({ rogue: mode });
     expect(record.status).toBe('failed');
     expect(record.error).toMatch(reason);
     expect(pidAlive(record.pid!)).toBe(false);
+  });
+
+  it('a worker that reports an error and lingers is still killed at the wall-clock cap', async () => {
+    const record = await runToEnd({ rogue: 'error-and-linger', limits: { memoryCapMiB: 2048, wallClockS: 1 } });
+    expect(record.status).toBe('failed');
+    expect(record.error).toBe('worker failed in phase baseline: something broke');
+    // Killed at once, not left to run past its caps.
+    expect(record.endedAt! - record.createdAt).toBeLessThan(1000);
+    expect(pidAlive(record.pid!)).toBe(false);
+  });
+
+  it('a worker that forked a grandchild holding its report pipe: cancel ends the run and kills both', async () => {
+    let grandchild = 0;
+    const record = await new Promise<RunRecord>((resolve) => {
+      const run: Run = new Run({
+        id: 'test-fork', experiment: { id: 'seed-strings', runtime: 'node' }, params: { n: 1000 }, sampleHz: 100,
+        limits: { memoryCapMiB: 2048, wallClockS: 60 },
+        spawn: (_runtime, _spec, events) => spawnProcess({ file: process.execPath, args: [ROGUE, 'fork-grandchild'] }, {
+          ...events,
+          onMessage: (m) => {
+            if (m.type === 'heap') {
+              grandchild = m.heap.rss!;
+              setTimeout(() => run.cancel(), 100);
+            }
+            events.onMessage(m);
+          },
+        }),
+        send: () => undefined,
+        onEnd: () => resolve(run.record),
+      });
+      run.start();
+    });
+    expect(record.status).toBe('cancelled');
+    expect(grandchild).toBeGreaterThan(0);
+    expect(pidAlive(record.pid!)).toBe(false);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(pidAlive(grandchild)).toBe(false);
+  });
+});
+
+describe('the queue survives a worker that cannot be spawned', () => {
+  it('never runs two at once when a queued run fails to start', async () => {
+    const { RunRegistry } = await import('../server/run-registry.js');
+    const { RunStore } = await import('../server/storage/run-store.js');
+    const { tempDataDir } = await import('./helpers.js');
+    let calls = 0;
+    const registry = new RunRegistry({
+      send: () => undefined,
+      store: new RunStore(tempDataDir()),
+      // The second spawn fails as a missing executable would; the others are real workers.
+      spawn: (runtime, spec, events, options) => {
+        calls++;
+        if (calls === 2) return spawnProcess({ file: '/nonexistent/memtide-worker', args: [] }, events);
+        return spawnProcess({ file: process.execPath, args: [ROGUE, 'hang'] }, events);
+      },
+    });
+    const ids = [1, 2, 3, 4].map(() => registry.create({ experiment: 'seed-strings', params: { n: 1000 } }));
+    expect(ids.every((r) => r.ok)).toBe(true);
+    const idOf = (i: number) => (ids[i]!.ok ? ids[i]!.id : '');
+    registry.cancel(idOf(0)); // A ends; B cannot spawn; C starts; D waits
+    await new Promise((r) => setTimeout(r, 500));
+    const running = registry.list().filter((r) => r.status === 'running').map((r) => r.id);
+    expect(running).toEqual([idOf(2)]);
+    expect(registry.get(idOf(1))!.status).toBe('failed');
+    expect(registry.get(idOf(3))!.status).toBe('queued');
+    await registry.shutdown();
   });
 });
 
