@@ -60,10 +60,11 @@ export function createHttpApp(registry: RunRegistry, security: SecurityOptions =
     else noSuchRun(res, id);
   });
   app.delete('/api/runs/:id', (req, res) => {
-    const id = RunId.safeParse(req.params.id);
-    const result = id.success ? registry.delete(id.data) : 'missing';
-    if (result === 'missing') res.status(404).json({ error: `id: no run "${req.params.id}"` });
-    else if (result === 'running') res.status(409).json({ error: `run ${req.params.id} is running: cancel it first` });
+    const id = runIdParam(req, res);
+    if (id === undefined) return;
+    const result = registry.delete(id);
+    if (result === 'missing') noSuchRun(res, id);
+    else if (result === 'running') res.status(409).json({ error: `id: run ${id} is queued or running: cancel it first` });
     else res.json({ ok: true });
   });
   app.use('/api', (req, res) => {

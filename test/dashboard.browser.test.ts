@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
 import { PHASES } from '../shared/schemas.js';
-import { chromiumAvailable, launchChromium } from './browser.js';
+import { chromiumAvailable, launchChromium, watchCsp } from './browser.js';
 import { isRunEnd, connectRecorder, startTestServer } from './helpers.js';
 
 const hasBrowser = chromiumAvailable();
@@ -20,16 +20,6 @@ afterAll(async () => {
   await browser?.close();
   await app?.close();
 });
-
-/** Records Content-Security-Policy violations from the page's first script on. */
-async function watchCsp(page: Page): Promise<() => Promise<string[]>> {
-  await page.addInitScript(() => {
-    const seen: string[] = [];
-    (window as unknown as { cspViolations: string[] }).cspViolations = seen;
-    document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  return () => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
-}
 
 /** Pixels on the chart canvas close to the RSS line's colour (#4cc2ff). */
 function rssPixels(page: Page): Promise<number> {

@@ -59,7 +59,7 @@ const badHttp: fc.Arbitrary<BadRequest> = fc.oneof(
   ),
   fc.string().filter((s) => !ids.includes(s)).map((id) => post({ experiment: id }, 'experiment')),
   fc.oneof(fc.integer(), fc.constant(null), fc.array(fc.string()), fc.object()).map((id) => post({ experiment: id }, 'experiment')),
-  fc.tuple(experiment, fieldName.filter((k) => !['experiment', 'params', 'memoryCapMiB'].includes(k)), fc.jsonValue()).map(([e, key, value]) => post({ experiment: e.id, [key]: value }, key)),
+  fc.tuple(experiment, fieldName.filter((k) => !['experiment', 'params', 'memoryCapMiB', 'knobs', 'sampleHz'].includes(k)), fc.jsonValue()).map(([e, key, value]) => post({ experiment: e.id, [key]: value }, key)),
   fc.tuple(experiment, fc.oneof(fc.integer({ max: 63 }), fc.integer({ min: 10_000_000 }), fc.double({ noInteger: true, noNaN: true }), notANumber)).map(([e, cap]) => post({ experiment: e.id, memoryCapMiB: cap }, 'memoryCapMiB')),
   fc.tuple(experiment, fc.oneof(fc.array(fc.jsonValue(), { maxLength: 3 }), fc.string(), fc.integer(), fc.constant(null), fc.boolean())).map(([e, params]) => post({ experiment: e.id, params }, 'params')),
   fc.oneof(fc.array(fc.jsonValue(), { maxLength: 3 }), fc.integer(), fc.string(), fc.boolean(), fc.constant(null)).map((body) => post(body, 'body')),

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
 import { RunRecord, type ServerMessage } from '../shared/schemas.js';
-import { chromiumAvailable, launchChromium } from './browser.js';
+import { chromiumAvailable, launchChromium, watchCsp } from './browser.js';
 import { connectRecorder, postJson, startTestServer } from './helpers.js';
 
 const hasBrowser = chromiumAvailable();
@@ -44,8 +44,11 @@ function pixelsOf(page: Page, selector: string, hex: string): Promise<number> {
   }, [selector, hex]);
 }
 
+let cspViolations: () => Promise<string[]>;
+
 async function openDashboard(hash = ''): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+  cspViolations = await watchCsp(page);
   await page.goto(`${app.url}/${hash}`);
   await page.waitForSelector('#connection[data-state="open"]');
   return page;
@@ -73,6 +76,9 @@ describe.skipIf(!hasBrowser)('history in Chromium', () => {
     expect(legend).toEqual(ids);
     const headers = await page.locator('table[aria-label="Comparison"] th').allTextContents();
     expect(headers).toEqual(['Step', ids[0], ids[1], `Δ vs ${ids[0]}`]);
+    // The run colours reach the table headers through the CSSOM, not blocked inline styles.
+    await expect(page.locator('table[aria-label="Comparison"] th').nth(2).evaluate((th) => getComputedStyle(th).color)).resolves.toBe('rgb(255, 138, 91)');
+    expect(await cspViolations()).toEqual([]);
     await page.screenshot({ path: 'test-results/compare-two-runs.png', fullPage: true });
     await page.close();
   });
@@ -93,13 +99,18 @@ describe.skipIf(!hasBrowser)('history in Chromium', () => {
     const png = await save('#export-png');
     expect(png.subarray(1, 4).toString()).toBe('PNG');
 
-    // Import it back under a new id, as someone else's run would arrive.
+    // Importing this server's own run again does not shadow it: the copy gets a fresh id.
+    await page.setInputFiles('#import-json', { name: 'mine.json', mimeType: 'application/json', buffer: json });
+    await page.waitForSelector(`tr[data-run-id="${ids[1]}-copy2"] .tag`);
+    expect(await page.locator(`tr[data-run-id="${ids[1]}"] .tag`).count()).toBe(0);
+    // Someone else's run arrives under its own id.
     const theirs = { ...record, id: 'imported-1' };
     await page.setInputFiles('#import-json', { name: 'theirs.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(theirs)) });
     await page.waitForSelector('tr[data-run-id="imported-1"] .tag');
     await expect(page.locator('#toolbar-message').textContent()).resolves.toMatch(/imported imported-1/);
     await page.setInputFiles('#import-json', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"id": 5}') });
     await expect(page.locator('#toolbar-message').textContent()).resolves.toMatch(/bad\.json: not a memtide run: id: /);
+    expect(await cspViolations()).toEqual([]);
     await page.close();
   });
 

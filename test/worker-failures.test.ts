@@ -141,7 +141,7 @@ describe('the queue survives a worker that cannot be spawned', () => {
       send: () => undefined,
       store: new RunStore(tempDataDir()),
       // The second spawn fails as a missing executable would; the others are real workers.
-      spawn: (runtime, spec, events, options) => {
+      spawn: (_runtime, _spec, events) => {
         calls++;
         if (calls === 2) return spawnProcess({ file: '/nonexistent/memtide-worker', args: [] }, events);
         return spawnProcess({ file: process.execPath, args: [ROGUE, 'hang'] }, events);

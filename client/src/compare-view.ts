@@ -54,6 +54,8 @@ export class CompareView {
       },
     });
     this.tables.innerHTML = compareTable(records);
+    // Colours through the CSSOM: the page's CSP forbids inline style attributes.
+    for (const th of this.tables.querySelectorAll<HTMLElement>('th[data-color]')) th.style.color = th.dataset.color!;
     // The legend again as text, so it can be read, copied and tested.
     this.legend.replaceChildren(
       ...records.map((r, i) => {
@@ -80,7 +82,7 @@ function compareTable(records: readonly RunRecord[]): string {
   const rowsPerRun = finished.map((r) => summaryRows(r.summary!));
   const first = rowsPerRun[0]!;
   const head = finished
-    .map((r, i) => `<th style="color:${RUN_COLORS[records.indexOf(r) % RUN_COLORS.length]}">${r.id}</th>${i > 0 ? `<th>Δ vs ${finished[0]!.id}</th>` : ''}`)
+    .map((r, i) => `<th data-color="${RUN_COLORS[records.indexOf(r) % RUN_COLORS.length]}">${r.id}</th>${i > 0 ? `<th>Δ vs ${finished[0]!.id}</th>` : ''}`)
     .join('');
   const body = first
     .map((row, k) => {

@@ -10,7 +10,7 @@ export interface CardsOptions {
 }
 
 export interface Cards {
-  /** Disables every Run button while a run is in progress or the server is unreachable. */
+  /** Disables every Run button while the server is unreachable (during a run, Run queues). */
   setBusy(busy: boolean): void;
 }
 

@@ -47,6 +47,7 @@ export function renderHistory(container: HTMLElement, entries: readonly HistoryE
       el('td', {}, run.runtime),
       el('td', { className: 'knobs' }, knobsLabel(run)),
       el('td', {}, new Date(run.createdAt).toLocaleString()),
+      el('td', { className: 'num' }, s ? formatPct(s.overallPct) : '—'),
       el('td', { className: 'num' }, s ? formatPct(s.finalPct) : '—'),
       el('td', {}, s ? s.verdict : run.status),
       el('td', {}, remove),
@@ -56,7 +57,7 @@ export function renderHistory(container: HTMLElement, entries: readonly HistoryE
     el(
       'table',
       { className: 'history-table' },
-      el('thead', {}, el('tr', {}, ...['', 'run', 'runtime', 'knobs', 'date', 'overall after settle', 'verdict', ''].map((h) => el('th', {}, h)))),
+      el('thead', {}, el('tr', {}, ...['', 'run', 'runtime', 'knobs', 'date', 'Overall', 'after settle', 'verdict', ''].map((h) => el('th', {}, h)))),
       el('tbody', {}, ...rows),
     ),
   );

@@ -36,6 +36,9 @@ const runsById = new Map<string, HistoryEntry>();
 /** Runs loaded from files: they exist only in this page. */
 const importedRecords = new Map<string, RunRecord>();
 const selected = new Set<string>();
+/** While a run is being fetched, its stream messages wait here, then apply on top of the record. */
+let loading: { id: string; pending: ServerMessage[] } | undefined;
+let catalogKey = '';
 /** Runs waiting for the one in progress, in order; `mine` are those this page asked for. */
 let queued: RunInfo[] = [];
 const mine = new Set<string>();
@@ -57,7 +60,11 @@ function showTitle(run: RunInfo): void {
   chart.setTitle([what, settings]);
 }
 
+/** Bumped by every show(): a fetch that finishes after something else was shown is dropped. */
+let generation = 0;
+
 function show(record: RunRecord): void {
+  generation++;
   shown = record;
   chart.reset(record.createdAt, runTitle(record));
   showTitle(record);
@@ -73,7 +80,7 @@ function show(record: RunRecord): void {
 function refresh(): void {
   const running = shown?.status === 'running';
   cards?.setBusy(!connected); // while a run goes, Run queues the next one
-  cancelButton.hidden = !running;
+  cancelButton.hidden = !running || importedRecords.has(shown!.id);
   for (const id of ['export-json', 'export-csv', 'export-png']) $<HTMLButtonElement>(id).disabled = !shown || running;
   if (!shown) return;
   const now = performance.timeOrigin + performance.now();
@@ -110,19 +117,35 @@ function refreshHistory(): void {
 
 const emptyRecord = (run: RunInfo): RunRecord => ({ ...run, phases: [], samples: [], heap: [], breakdowns: [] });
 
-
 async function load(id: string): Promise<RunRecord> {
   return importedRecords.get(id) ?? (await fetchRun(id));
 }
 
-async function open(id: string): Promise<void> {
-  if (shown?.id === id && shown.status === 'running') return; // already live
+/** Shows a run from the server (or an imported one); `again` re-fetches the one on screen. */
+async function open(id: string, again = false): Promise<void> {
+  if (!again && shown?.id === id && shown.status === 'running') return; // already live
+  const pending: ServerMessage[] = [];
+  loading = { id, pending };
+  const started = generation;
   try {
-    show(await load(id));
+    const record = await load(id);
+    if (loading?.id !== id) return; // another open() overtook this one
+    if (generation !== started) {
+      // A run started (or was shown) meanwhile: that wins.
+      loading = undefined;
+      return;
+    }
+    loading = undefined;
+    show(record);
+    for (const m of pending) onMessage(m); // what streamed in during the fetch; older parts are skipped
   } catch (error) {
+    if (loading?.id === id) loading = undefined;
     statusEl.textContent = `could not load run ${id}: ${(error as Error).message}`;
   }
 }
+
+const runIdOf = (m: ServerMessage): string | undefined =>
+  'runId' in m ? m.runId : m.type === 'run-updated' || m.type === 'run-started' ? m.run.id : undefined;
 
 async function remove({ run, imported }: HistoryEntry): Promise<void> {
   if (run.status === 'running') return message('cancel the run before deleting it');
@@ -141,17 +164,26 @@ async function remove({ run, imported }: HistoryEntry): Promise<void> {
 }
 
 function onMessage(m: ServerMessage): void {
+  if (loading && runIdOf(m) === loading.id && m.type !== 'run-started') {
+    loading.pending.push(m);
+    return;
+  }
   switch (m.type) {
     case 'hello': {
-      catalog = m.catalog;
-      cards = renderCards($('experiments'), catalog, { onRun: run });
+      // Also after a reconnect: the server's list is the truth; what changed meanwhile is re-read.
+      if (JSON.stringify(m.catalog) !== catalogKey) {
+        catalogKey = JSON.stringify(m.catalog);
+        catalog = m.catalog;
+        cards = renderCards($('experiments'), catalog, { onRun: run });
+      }
       queued = m.runs.filter((r) => r.status === 'queued').sort((a, b) => (a.queuePosition ?? 0) - (b.queuePosition ?? 0));
+      for (const [id, entry] of runsById) if (!entry.imported) runsById.delete(id);
       for (const r of m.runs) if (r.status !== 'queued') runsById.set(r.id, { run: r, imported: false });
+      for (const id of selected) if (!runsById.has(id)) selected.delete(id);
       refreshHistory();
-      const wanted = runIdFromHash();
       const running = m.runs.find((r) => r.status === 'running');
-      const target = running?.id ?? wanted ?? (shown ? undefined : m.runs.find((r) => r.status !== 'queued')?.id);
-      if (target) void open(target);
+      const target = running?.id ?? runIdFromHash() ?? shown?.id ?? m.runs.find((r) => r.status !== 'queued')?.id;
+      if (target) void open(target, true);
       break;
     }
     case 'run-started':
@@ -160,13 +192,11 @@ function onMessage(m: ServerMessage): void {
       break;
     case 'samples':
       if (shown?.id !== m.runId) return;
-      append(shown.samples, m.samples);
-      chart.addSamples(m.samples);
+      chart.addSamples(appendNewer(shown.samples, m.samples));
       return; // the status line ticks on its own timer
     case 'heap':
       if (shown?.id !== m.runId) return;
-      append(shown.heap, m.heap);
-      chart.addHeap(m.heap);
+      chart.addHeap(appendNewer(shown.heap, m.heap));
       return;
     case 'phase':
       if (shown?.id !== m.runId) return;
@@ -179,7 +209,7 @@ function onMessage(m: ServerMessage): void {
       showTitle(shown);
       break;
     case 'breakdown':
-      if (shown?.id !== m.runId) return;
+      if (shown?.id !== m.runId || shown.breakdowns.some((b) => b.phase === m.breakdown.phase)) return;
       shown.breakdowns.push(m.breakdown);
       breakdown.show(shown.breakdowns);
       return;
@@ -190,6 +220,8 @@ function onMessage(m: ServerMessage): void {
       if (shown?.id !== m.runId) return;
       Object.assign(shown, m.run);
       showTitle(shown);
+      // A finished run with an open phase here means this page missed part of the stream.
+      if (m.run.status === 'finished' && !shown.phases.every((p) => p.end !== undefined)) void open(m.runId, true);
       break;
     case 'queue':
       queued = m.runs;
@@ -200,13 +232,18 @@ function onMessage(m: ServerMessage): void {
   refresh();
 }
 
-function append<T extends Sample | HeapSample>(into: T[], items: readonly T[]): void {
-  for (const item of items) into.push(item);
+/** Appends the items newer than the last one held (a fetch and the stream may overlap); returns them. */
+function appendNewer<T extends Sample | HeapSample>(into: T[], items: readonly T[]): T[] {
+  const last = into.at(-1)?.t ?? -Infinity;
+  const newer = items.filter((item) => item.t > last);
+  for (const item of newer) into.push(item);
+  return newer;
 }
 
 function applyPhase(phases: Phase[], m: Extract<ServerMessage, { type: 'phase' }>): void {
-  if (m.edge === 'start') phases.push({ name: m.phase, start: m.t });
-  else {
+  if (m.edge === 'start') {
+    if (!phases.some((p) => p.name === m.phase)) phases.push({ name: m.phase, start: m.t });
+  } else {
     const phase = phases.find((p) => p.name === m.phase && p.end === undefined);
     if (phase) phase.end = m.t;
   }
@@ -240,7 +277,10 @@ $<HTMLInputElement>('import-json').addEventListener('change', async (event) => {
   if (!file) return;
   const result = parseRunJson(await file.text());
   if (!result.ok) return message(`${file.name}: ${result.error}`);
-  const record = result.record;
+  // An id this page already knows (e.g. an export of this server's own run) gets a fresh one, so
+  // the copy never shadows, or deletes, the server's run.
+  let record = result.record;
+  for (let n = 2; runsById.has(record.id); n++) record = { ...result.record, id: `${result.record.id.slice(0, 56)}-copy${n}` };
   importedRecords.set(record.id, record);
   if (!runsById.has(record.id)) runsById.set(record.id, { run: record, imported: true });
   message(`imported ${record.id} from ${file.name}`);

@@ -21,7 +21,7 @@ export function renderSummary(container: HTMLElement, run: RunInfo | null, heap:
     <p class="verdict" data-verdict="${s.verdict}"><b>${s.verdict}</b> — ${escapeHtml(s.verdictText.replace(/^[^:]*:\s*/, ''))}</p>
     <p class="note">Baseline RSS ${formatMiB(s.mem0)}, peak ${formatMiB(s.peak)}. Each step is
       100 × (after − before) / baseline, as in the seed; the first four rows are its table (RSS read
-      right after each step), the last two add the settle phase, when freed pages really go back.
+      right after each step), the rows after it add the trim phase (when asked for) and settle, when freed pages really go back.
       Verdict: <i>released</i> if RSS ends within max(${VERDICT_RULES.releasedFloorBytes / 2 ** 20} MiB,
       ${VERDICT_RULES.releasedFraction * 100}% of what allocate added) of baseline; otherwise
       <i>still referenced</i> if the runtime's own heap still holds ≥ ${VERDICT_RULES.referencedFraction * 100}% of its growth,
