@@ -10,6 +10,8 @@ import { connectWs } from './ws-client.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const chart = new ChartView($<HTMLCanvasElement>('chart'));
+// ?probe hands the chart to the benchmarks (bench/chart-fps.ts, bench/frame-latency.ts).
+if (new URLSearchParams(location.search).has('probe')) Object.assign(window, { memtideChart: chart });
 const statusEl = $('status');
 const cancelButton = $<HTMLButtonElement>('cancel');
 

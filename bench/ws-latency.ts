@@ -1,0 +1,90 @@
+// Latency from a sample's acquisition (its t, taken by the sampler) to its arrival in a WebSocket
+// client on loopback, with 1 and with 50 clients. Server in its own process, clients in this one.
+import WebSocket from 'ws';
+import type { ServerMessage } from '../shared/schemas.js';
+import { fmt, now, postRun, quantile, startServerProcess, table, type BenchResult } from './lib.js';
+
+const EXPERIMENT = { experiment: 'seed-strings', params: { n: 10_000_000 } };
+
+interface Client {
+  socket: WebSocket;
+  latencies: number[];
+  ended: Promise<void>;
+}
+
+function connect(url: string, runId: () => string | undefined): Promise<Client> {
+  const socket = new WebSocket(`${url.replace('http', 'ws')}/ws`);
+  const latencies: number[] = [];
+  let finish!: () => void;
+  const ended = new Promise<void>((r) => (finish = r));
+  socket.on('message', (data) => {
+    const arrived = now();
+    const m = JSON.parse(data.toString()) as ServerMessage;
+    if (m.type === 'samples' && m.runId === runId()) for (const s of m.samples) latencies.push(arrived - s.t);
+    if ((m.type === 'run-finished' || m.type === 'run-failed') && m.runId === runId()) finish();
+  });
+  return new Promise((resolve, reject) => socket.once('open', () => resolve({ socket, latencies, ended })).once('error', reject));
+}
+
+/** Server clock minus ours, from the ping with the shortest round trip. */
+async function clockOffset(socket: WebSocket): Promise<number> {
+  let best = { rtt: Infinity, offset: 0 };
+  for (let i = 0; i < 20; i++) {
+    const t = now();
+    const pong = await new Promise<{ serverT: number }>((resolve) => {
+      const on = (data: WebSocket.RawData) => {
+        const m = JSON.parse(data.toString()) as ServerMessage;
+        if (m.type === 'pong' && m.t === t) {
+          socket.off('message', on);
+          resolve(m);
+        }
+      };
+      socket.on('message', on);
+      socket.send(JSON.stringify({ type: 'ping', t }));
+    });
+    const back = now();
+    if (back - t < best.rtt) best = { rtt: back - t, offset: pong.serverT - (t + back) / 2 };
+  }
+  return best.offset;
+}
+
+export async function measureWsLatency(clientCounts = [1, 50], runsEach = 2): Promise<{ clients: number; p50: number; p99: number; max: number; samples: number; offset: number }[]> {
+  const server = await startServerProcess({ MEMTIDE_SAMPLE_HZ: '1000' });
+  const out = [];
+  try {
+    for (const count of clientCounts) {
+      let runId: string | undefined;
+      const clients = await Promise.all(Array.from({ length: count }, () => connect(server.url, () => runId)));
+      const offset = await clockOffset(clients[0]!.socket);
+      for (let r = 0; r < runsEach; r++) {
+        const ended = Promise.all(clients.map((c) => c.ended));
+        runId = await postRun(server.url, EXPERIMENT);
+        await ended;
+        for (const c of clients) c.ended = new Promise((res) => c.socket.on('message', (d) => { const m = JSON.parse(d.toString()) as ServerMessage; if ((m.type === 'run-finished' || m.type === 'run-failed') && m.runId === runId) res(); }));
+      }
+      const all = clients.flatMap((c) => c.latencies.map((l) => l + offset));
+      out.push({ clients: count, p50: quantile(all, 0.5), p99: quantile(all, 0.99), max: quantile(all, 1), samples: all.length, offset });
+      for (const c of clients) c.socket.close();
+    }
+  } finally {
+    await server.stop();
+  }
+  return out;
+}
+
+export async function run(): Promise<BenchResult> {
+  const rows = await measureWsLatency();
+  return {
+    title: 'Sample → WebSocket client latency (loopback, 1 kHz, seed-strings n=10⁷, 2 runs each)',
+    lines: table(['clients', 'p50 ms', 'p99 ms', 'max ms', 'latencies', 'clock offset ms'], rows.map((r) => [r.clients, fmt(r.p50), fmt(r.p99), fmt(r.max), r.samples, fmt(r.offset, 3)])),
+    targets: rows.flatMap((r) => [
+      { name: `WS latency p50, ${r.clients} client(s)`, target: '≤ 10 ms', measured: `${fmt(r.p50)} ms`, met: r.p50 <= 10 },
+      { name: `WS latency p99, ${r.clients} client(s)`, target: '≤ 25 ms', measured: `${fmt(r.p99)} ms`, met: r.p99 <= 25 },
+    ]),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const result = await run();
+  console.log([`## ${result.title}`, ...result.lines].join('\n'));
+}
