@@ -5,16 +5,13 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { projectRoot } from '../server/paths.js';
+import { quantile } from '../server/sampling/sampling-stats.js';
+
+export { quantile };
 
 export const now = (): number => performance.timeOrigin + performance.now();
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** The q-quantile (0…1) of values, nearest rank. */
-export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
 export const median = (values: readonly number[]) => quantile(values, 0.5);
 export const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 

@@ -3,9 +3,11 @@
 import type { Experiment, HeapSample, Params, RunInfo, RunRecord, Sample, ServerMessage, WorkerMessage } from '../shared/schemas.js';
 import { computeSummary } from '../shared/summary.js';
 import { startRssSampler, now, type RssSampler } from './sampling/rss-sampler.js';
+import { samplingStats } from './sampling/sampling-stats.js';
 import { spawnWorker, type WorkerHandle } from './worker-process.js';
 
-/** Samples go to clients in batches at most this often. */
+/** The worker's heap figures go to clients in batches at most this often. RSS samples go as soon
+ * as the sampler hands over a batch (every ≤ BATCH_MS in sampling/rss-sampler.ts). */
 export const FLUSH_MS = 50;
 
 export interface RunOptions {
@@ -27,7 +29,6 @@ export class Run {
   private worker?: WorkerHandle;
   private sampler?: RssSampler;
   private flushTimer?: NodeJS.Timeout;
-  private pendingSamples: Sample[] = [];
   private pendingHeap: HeapSample[] = [];
   private done = false;
   private ended = false;
@@ -67,9 +68,8 @@ export class Run {
       onExit: (code, signal, stderr) => this.finish(code, signal, stderr),
     });
     this.record.pid = this.worker.pid;
-    this.sampler = startRssSampler(this.worker.pid, sampleHz, (s) => {
-      this.record.samples.push(s);
-      this.pendingSamples.push(s);
+    this.sampler = startRssSampler(this.worker.pid, sampleHz, (batch) => this.addSamples(batch), {
+      onWarning: (message) => console.warn(`memtide: run ${this.id}: ${message}`),
     });
     this.record.sampler = this.sampler.method;
     this.flushTimer = setInterval(() => this.flush(), FLUSH_MS);
@@ -129,12 +129,13 @@ export class Run {
     this.pendingHeap.push(sample);
   }
 
+  private addSamples(batch: Sample[]): void {
+    for (const s of batch) this.record.samples.push(s);
+    this.options.send({ type: 'samples', runId: this.id, samples: batch });
+  }
+
   private flush(): void {
     const { send } = this.options;
-    if (this.pendingSamples.length > 0) {
-      send({ type: 'samples', runId: this.id, samples: this.pendingSamples });
-      this.pendingSamples = [];
-    }
     if (this.pendingHeap.length > 0) {
       send({ type: 'heap', runId: this.id, heap: this.pendingHeap });
       this.pendingHeap = [];
@@ -144,11 +145,21 @@ export class Run {
   private finish(code: number | null, signal: NodeJS.Signals | null, stderr: string): void {
     if (this.ended) return;
     this.ended = true;
-    this.sampler?.stop();
+    const endedAt = now();
+    // The sampler thread may still hold a last batch: wait for it before the record is closed.
+    void (this.sampler?.stop() ?? Promise.resolve()).then(() => this.close(endedAt, code, signal, stderr));
+  }
+
+  private close(endedAt: number, code: number | null, signal: NodeJS.Signals | null, stderr: string): void {
     clearInterval(this.flushTimer);
     this.flush();
     const { record } = this;
-    record.endedAt = now();
+    record.endedAt = endedAt;
+    const stats = samplingStats(record.samples);
+    if (stats) {
+      record.achievedHz = Math.round(stats.achievedHz * 10) / 10;
+      record.sampleGapP99Ms = Math.round(stats.gapP99Ms * 100) / 100;
+    }
     const summary = this.cancelled || this.failure ? null : computeSummary(record);
     if (this.cancelled) {
       record.status = 'cancelled';
