@@ -20,7 +20,9 @@ function allocateMs(spec: { experiment: string; params: Record<string, number> }
     let samples = 0;
     const worker = spawnWorker('node', spec, {
       onMessage(m) {
-        if (m.type === 'phase' && m.phase === 'allocate') m.edge === 'start' ? (start = m.t) : (end = m.t);
+        if (m.type !== 'phase' || m.phase !== 'allocate') return;
+        if (m.edge === 'start') start = m.t;
+        else end = m.t;
       },
       onProtocolError: (reason) => reject(new Error(reason)),
       onExit: (code) => {

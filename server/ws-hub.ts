@@ -1,9 +1,10 @@
 // The WebSocket surface at /ws: pushes server events to every client, answers pings, and closes
 // a socket that sends anything not in the shared contract.
 import type { Server } from 'node:http';
-import { WebSocketServer, WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { ClientMessage, type ServerMessage } from '../shared/schemas.js';
 import { now } from './sampling/rss-sampler.js';
+import { sendTo } from './ws-send.js';
 
 export const WS_MAX_PAYLOAD = 16 * 1024;
 
@@ -33,7 +34,7 @@ export function createWsHub(server: Server, hello: () => ServerMessage): WsHub {
   return {
     broadcast(message) {
       const text = JSON.stringify(message);
-      for (const socket of wss.clients) if (socket.readyState === WebSocket.OPEN) socket.send(text);
+      for (const socket of wss.clients) sendTo(socket, message, text);
     },
     clientCount: () => wss.clients.size,
     close: () =>

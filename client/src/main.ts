@@ -1,5 +1,5 @@
 // The dashboard: wires the WebSocket stream, the experiment cards, the chart and the summary.
-import type { Experiment, HeapSample, Params, Phase, RunInfo, RunRecord, Sample, ServerMessage } from '../../shared/schemas.js';
+import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN, type Experiment, type HeapSample, type Params, type Phase, type RunInfo, type RunRecord, type Sample, type ServerMessage } from '../../shared/schemas.js';
 import { cancelRun, fetchRun, startRun } from './api.js';
 import { ChartView } from './chart-view.js';
 import { renderCards, type Cards } from './experiment-cards.js';
@@ -13,6 +13,9 @@ const chart = new ChartView($<HTMLCanvasElement>('chart'));
 // ?probe hands the chart to the benchmarks (bench/chart-fps.ts, bench/frame-latency.ts).
 if (new URLSearchParams(location.search).has('probe')) Object.assign(window, { memtideChart: chart });
 const statusEl = $('status');
+const sampleHzInput = $<HTMLInputElement>('sample-hz');
+sampleHzInput.min = String(SAMPLE_HZ_MIN);
+sampleHzInput.max = String(SAMPLE_HZ_MAX);
 const cancelButton = $<HTMLButtonElement>('cancel');
 
 /** The run on screen; its record is filled live from the stream. */
@@ -45,7 +48,8 @@ function refresh(): void {
   const elapsed = formatSeconds((shown.endedAt ?? now) - shown.createdAt);
   statusEl.textContent = running
     ? `running · phase ${phase && phase.end === undefined ? phase.name : phase ? `after ${phase.name}` : 'starting'} · ${elapsed}`
-    : `${shown.status} · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples (${shown.sampler}, ${shown.sampleHz} Hz asked)`;
+    : `${shown.status} · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples (${shown.sampler}, ${shown.sampleHz} Hz asked${
+        shown.achievedHz === undefined ? '' : `, ${shown.achievedHz} Hz achieved, gap p99 ${shown.sampleGapP99Ms} ms`})`;
   renderSummary($('summary'), running ? null : shown);
 }
 
@@ -71,11 +75,19 @@ function onMessage(message: ServerMessage): void {
     case 'run-started':
       show(emptyRecord(message.run));
       break;
-    case 'samples':
+    case 'samples': {
       if (shown?.id !== message.runId) return;
-      append(shown.samples, message.samples);
-      chart.addSamples(message.samples);
+      // After a refetch (samples-dropped) frames already in the record may still arrive: skip them.
+      const lastT = shown.samples.at(-1)?.t ?? -Infinity;
+      const fresh = (message.samples[0]?.t ?? Infinity) > lastT ? message.samples : message.samples.filter((s) => s.t > lastT);
+      append(shown.samples, fresh);
+      chart.addSamples(fresh);
       return; // the status line ticks on its own timer
+    }
+    case 'samples-dropped':
+      // This client fell behind and the server skipped samples for it: the record has them all.
+      if (shown?.id === message.runId) void showStored(shown);
+      return;
     case 'heap':
       if (shown?.id !== message.runId) return;
       append(shown.heap, message.heap);
@@ -110,7 +122,8 @@ function applyPhase(phases: Phase[], m: Extract<ServerMessage, { type: 'phase' }
 }
 
 async function run(experiment: Experiment, params: Params): Promise<void> {
-  await startRun({ experiment: experiment.id, params });
+  if (!sampleHzInput.checkValidity()) throw new Error(`sampleHz: ${sampleHzInput.validationMessage}`);
+  await startRun({ experiment: experiment.id, params, sampleHz: Number(sampleHzInput.value) });
 }
 
 cancelButton.addEventListener('click', () => {
