@@ -1,7 +1,7 @@
 // Latency from a sample's acquisition in the server to the end of the animation frame that first
 // draws it in the real dashboard in Chromium (measured in the page, inside requestAnimationFrame).
 import { launchChromium } from '../test/browser.js';
-import { fmt, postRun, quantile, sleep, startServerProcess, table, waitRunEnd, type BenchResult, type ChartProbe } from './lib.js';
+import { fmt, median, postRun, quantile, sleep, startServerProcess, table, waitRunEnd, type BenchResult, type ChartProbe } from './lib.js';
 
 const EXPERIMENT = { experiment: 'seed-strings', params: { n: 10_000_000 } };
 
@@ -57,12 +57,21 @@ export async function measureFrameLatency(runs = 2): Promise<{ p50: number; p99:
   }
 }
 
+const ROUNDS = 3;
+
 export async function run(): Promise<BenchResult> {
-  const r = await measureFrameLatency();
+  const rounds: Awaited<ReturnType<typeof measureFrameLatency>>[] = [];
+  for (let i = 0; i < ROUNDS; i++) rounds.push(await measureFrameLatency());
+  const p50 = median(rounds.map((r) => r.p50));
+  const p99 = median(rounds.map((r) => r.p99));
   return {
-    title: 'Sample → drawn frame latency in Chromium (dashboard, 1 kHz, seed-strings n=10⁷, 2 runs)',
-    lines: table(['p50 ms', 'p99 ms', 'max ms', 'samples', 'clock offset ms'], [[fmt(r.p50), fmt(r.p99), fmt(r.max), r.samples, fmt(r.offset, 3)]]),
-    targets: [{ name: 'sample → frame latency p99 (Chromium)', target: '≤ 50 ms', measured: `${fmt(r.p99)} ms`, met: r.p99 <= 50 }],
+    title: `Sample → drawn frame latency in Chromium (dashboard, 1 kHz, seed-strings n=10⁷; ${ROUNDS} rounds of 2 runs, each with a fresh server and browser)`,
+    lines: [
+      ...table(['round', 'p50 ms', 'p99 ms', 'max ms', 'samples', 'clock offset ms'], rounds.map((r, i) => [i + 1, fmt(r.p50), fmt(r.p99), fmt(r.max), r.samples, fmt(r.offset, 3)])),
+      '',
+      `Median of the rounds: p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms. Latency is taken at the end of the requestAnimationFrame callback that drew the sample; the clock offset (server − page, from the fastest of 20 pings) is already applied.`,
+    ],
+    targets: [{ name: 'sample → frame latency p99 (Chromium)', target: '≤ 50 ms', measured: `${fmt(p99)} ms (median of ${ROUNDS} rounds)`, met: p99 <= 50 }],
   };
 }
 
