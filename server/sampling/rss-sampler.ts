@@ -72,7 +72,11 @@ function startThreadSampler(pid: number, hz: number, batchMs: number, onSamples:
   thread.on('error', (error) => {
     // Keep the timeline alive on the main thread rather than lose the rest of the run.
     onWarning?.(`sampler thread for pid ${pid} failed (${error.message}); sampling on the main thread`);
-    if (Atomics.load(stopFlag, STOP) === 0) fallback = startTimerSampler(pid, hz, batchMs, onSamples);
+    try {
+      if (Atomics.load(stopFlag, STOP) === 0) fallback = startTimerSampler(pid, hz, batchMs, onSamples);
+    } catch {
+      // The process is gone as well: nothing left to sample.
+    }
     resolveEnded();
   });
   thread.on('exit', () => resolveEnded());
