@@ -4,6 +4,7 @@ import { findExperiment, resolveParams } from '../shared/catalog.js';
 import { CreateRunBody, describeZodError, type RunInfo, type RunRecord, type ServerMessage } from '../shared/schemas.js';
 import { Run, runInfo } from './run.js';
 import { hasProc } from './sampling/proc-statm.js';
+import { prewarmSamplerThread } from './sampling/rss-sampler.js';
 
 /** 1 kHz where /proc lets a thread read RSS in ~3 µs; pidusage (~0.3 ms a call) elsewhere. */
 export const DEFAULT_SAMPLE_HZ = hasProc() ? 1000 : 20;
@@ -21,7 +22,9 @@ export class RunRegistry {
   private readonly runs = new Map<string, Run>();
   private active?: Run;
 
-  constructor(private readonly options: RegistryOptions) {}
+  constructor(private readonly options: RegistryOptions) {
+    prewarmSamplerThread();
+  }
 
   create(body: unknown): CreateResult {
     const parsed = CreateRunBody.safeParse(body);

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../shared/schemas.js';
 import { hasProc } from './proc-statm.js';
-import { defaultMethod, startRssSampler, type SamplerMethod } from './rss-sampler.js';
+import { defaultMethod, prewarmSamplerThread, startRssSampler, type SamplerMethod } from './rss-sampler.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -49,5 +49,20 @@ describe.skipIf(!hasProc())('RSS samplers on /proc', () => {
     await sampler.stop();
     expect(samples.length).toBe(count);
     expect(count).toBeGreaterThan(20);
+  });
+
+  it('samplers one after another each get a thread (started ahead, then replaced)', async () => {
+    prewarmSamplerThread();
+    await sleep(200);
+    for (let round = 0; round < 3; round++) {
+      const child = watchChild(30);
+      const samples: Sample[] = [];
+      const sampler = startRssSampler(child.pid, 500, (b) => samples.push(...b));
+      await sleep(300);
+      await sampler.stop();
+      child.kill();
+      expect(samples.length, `round ${round}`).toBeGreaterThan(30); // ~150
+      expect(new Set(samples.map((s) => s.t)).size).toBe(samples.length);
+    }
   });
 });

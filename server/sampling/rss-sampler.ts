@@ -10,7 +10,7 @@ import pidusage from 'pidusage';
 import type { Sample } from '../../shared/schemas.js';
 import { distDir } from '../paths.js';
 import { hasProc, openStatm, pageSize } from './proc-statm.js';
-import { STOP, type SamplerThreadData, type SamplerThreadMessage } from './sampler-thread.js';
+import { BATCH_SLOT, CONTROL_BYTES, HZ_SLOT, READY, STATE, STOPPED, type SamplerThreadData, type SamplerThreadMessage } from './sampler-thread.js';
 
 export type SamplerMethod = 'proc-statm-thread' | 'proc-statm' | 'pidusage';
 
@@ -47,15 +47,44 @@ export function startRssSampler(pid: number, hz: number, onSamples: (batch: Samp
   return startPidusageSampler(pid, hz, batchMs, onSamples);
 }
 
+interface SamplerThread {
+  worker: Worker;
+  control: SharedArrayBuffer;
+}
+
+let spare: SamplerThread | undefined;
+
+function newSamplerThread(): SamplerThread {
+  const control = new SharedArrayBuffer(CONTROL_BYTES);
+  const data: SamplerThreadData = { bytesPerPage: pageSize(), control };
+  const worker = new Worker(samplerThreadScript, { workerData: data, stdout: false, stderr: false });
+  worker.unref(); // a waiting thread never keeps the server alive
+  const thread = { worker, control };
+  // A spare that dies is simply not used; once taken, the sampler's own handlers take over.
+  worker.on('error', () => spare === thread && (spare = undefined));
+  return thread;
+}
+
+/** Starts a sampler thread ahead of the next run, so its sampling begins at spawn. */
+export function prewarmSamplerThread(): void {
+  if (!spare && defaultMethod() === 'proc-statm-thread') spare = newSamplerThread();
+}
+
 function startThreadSampler(pid: number, hz: number, batchMs: number, onSamples: (batch: Sample[]) => void, onWarning?: (m: string) => void): RssSampler {
-  const control = new SharedArrayBuffer(4);
-  const stopFlag = new Int32Array(control);
-  // One reading now, on this thread: the thread takes ~30 ms to start and the timeline should
-  // begin at spawn. Delivered after the caller has announced the run.
-  const first = readOnce(pid);
-  if (first) queueMicrotask(() => onSamples([first]));
-  const data: SamplerThreadData = { pid, hz, batchMs, bytesPerPage: pageSize(), control };
-  const thread = new Worker(samplerThreadScript, { workerData: data, stdout: false, stderr: false });
+  const { worker: thread, control } = spare ?? newSamplerThread();
+  spare = undefined;
+  const state = new Int32Array(control, 0, 2);
+  const settings = new Float64Array(control);
+  settings[HZ_SLOT] = hz;
+  settings[BATCH_SLOT] = batchMs;
+  if (Atomics.load(state, READY) === 0) {
+    // The thread is still starting (~30-50 ms): take one reading now, on this thread, so the
+    // timeline begins at spawn. Delivered after the caller has announced the run.
+    const first = readOnce(pid);
+    if (first) queueMicrotask(() => onSamples([first]));
+  }
+  Atomics.store(state, STATE, pid);
+  Atomics.notify(state, STATE);
   let fallback: RssSampler | undefined;
   let resolveEnded!: () => void;
   const ended = new Promise<void>((r) => (resolveEnded = r));
@@ -73,7 +102,7 @@ function startThreadSampler(pid: number, hz: number, batchMs: number, onSamples:
     // Keep the timeline alive on the main thread rather than lose the rest of the run.
     onWarning?.(`sampler thread for pid ${pid} failed (${error.message}); sampling on the main thread`);
     try {
-      if (Atomics.load(stopFlag, STOP) === 0) fallback = startTimerSampler(pid, hz, batchMs, onSamples);
+      if (Atomics.load(state, STATE) !== STOPPED) fallback = startTimerSampler(pid, hz, batchMs, onSamples);
     } catch {
       // The process is gone as well: nothing left to sample.
     }
@@ -83,12 +112,13 @@ function startThreadSampler(pid: number, hz: number, batchMs: number, onSamples:
   return {
     method: 'proc-statm-thread',
     async stop() {
-      Atomics.store(stopFlag, STOP, 1);
-      Atomics.notify(stopFlag, STOP);
+      Atomics.store(state, STATE, STOPPED);
+      Atomics.notify(state, STATE);
       const timeout = new Promise<void>((r) => setTimeout(r, 1000).unref());
       await Promise.race([ended, timeout]);
       await fallback?.stop();
       await thread.terminate();
+      prewarmSamplerThread(); // for the next run
     },
   };
 }

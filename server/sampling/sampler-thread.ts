@@ -1,27 +1,34 @@
 // The fixed-rate loop, in a worker_thread of its own: no event loop and no timer granularity in
 // the way. It sleeps with Atomics.wait to each deadline on a fixed grid (no drift), preads
 // /proc/PID/statm through a kept-open fd, and posts the readings in batches as (t, rss) pairs.
+// A thread is started ahead of its run (thread start-up takes ~30-50 ms, a gap at the very start
+// of the timeline otherwise) and waits, blocked, until it is given a pid. One pid per thread.
 // Runs compiled (dist/server/sampling/sampler-thread.js), like the workers.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStatm, type StatmReader } from './proc-statm.js';
 
 export interface SamplerThreadData {
-  pid: number;
-  hz: number;
-  /** Post a batch at least this often (ms): the latency every reading waits at most. */
-  batchMs: number;
   bytesPerPage: number;
-  /** Int32Array over it: [0] becomes 1 when the main thread asks the loop to stop. */
+  /** CONTROL_BYTES: see the layout below. */
   control: SharedArrayBuffer;
 }
+
+/**
+ * Layout of control: Int32 [0] is the state (0: waiting for a pid; > 0: sample that pid; -1:
+ * stop), written last with Atomics.store; Int32 [1] is 1 once the thread is up and waiting;
+ * Float64 [1] the rate (Hz) and [2] the batch period (ms).
+ */
+export const CONTROL_BYTES = 24;
+export const STATE = 0;
+export const READY = 1;
+export const STOPPED = -1;
+export const HZ_SLOT = 1;
+export const BATCH_SLOT = 2;
 
 /** A Float64Array of (t, rss) pairs, or the end of the loop (always the last message). */
 export type SamplerThreadMessage = Float64Array | { end: 'stopped' | 'exited' | 'error'; error?: string };
 
-/** Index of the stop flag in control. */
-export const STOP = 0;
-
-function loop(statm: StatmReader, { hz, batchMs }: SamplerThreadData, stop: Int32Array): 'stopped' | 'exited' {
+function loop(statm: StatmReader, pid: number, hz: number, batchMs: number, state: Int32Array): 'stopped' | 'exited' {
   const periodMs = 1000 / hz;
   const capacity = Math.ceil(batchMs / periodMs) + 1;
   const batch = new Float64Array(capacity * 2);
@@ -35,10 +42,10 @@ function loop(statm: StatmReader, { hz, batchMs }: SamplerThreadData, stop: Int3
   let next = performance.now();
   let lastPost = next;
   try {
-    while (Atomics.load(stop, STOP) === 0) {
+    while (Atomics.load(state, STATE) === pid) {
       const wait = next - performance.now();
-      // 'ok' or 'not-equal': the main thread set the stop flag; re-check it.
-      if (wait > 0 && Atomics.wait(stop, STOP, 0, wait) !== 'timed-out') continue;
+      // 'ok' or 'not-equal': the main thread changed the state (stop); re-check it.
+      if (wait > 0 && Atomics.wait(state, STATE, pid, wait) !== 'timed-out') continue;
       const at = performance.now();
       const rss = statm.read();
       if (rss === undefined) return 'exited';
@@ -62,17 +69,24 @@ function loop(statm: StatmReader, { hz, batchMs }: SamplerThreadData, stop: Int3
 }
 
 if (parentPort) {
-  const data = workerData as SamplerThreadData;
-  let end: SamplerThreadMessage;
-  try {
-    const statm = openStatm(data.pid, data.bytesPerPage);
+  const { bytesPerPage, control } = workerData as SamplerThreadData;
+  const state = new Int32Array(control, 0, 2);
+  const settings = new Float64Array(control);
+  Atomics.store(state, READY, 1);
+  let pid: number;
+  while ((pid = Atomics.load(state, STATE)) === 0) Atomics.wait(state, STATE, 0);
+  let end: SamplerThreadMessage = { end: 'stopped' };
+  if (pid > 0) {
     try {
-      end = { end: loop(statm, data, new Int32Array(data.control)) };
-    } finally {
-      statm.close();
+      const statm = openStatm(pid, bytesPerPage);
+      try {
+        end = { end: loop(statm, pid, settings[HZ_SLOT]!, settings[BATCH_SLOT]!, state) };
+      } finally {
+        statm.close();
+      }
+    } catch (error) {
+      end = { end: 'error', error: (error as Error).message };
     }
-  } catch (error) {
-    end = { end: 'error', error: (error as Error).message };
   }
   parentPort.postMessage(end);
 }
