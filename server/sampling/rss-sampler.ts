@@ -72,7 +72,10 @@ export function prewarmSamplerThread(): void {
 
 function startThreadSampler(pid: number, hz: number, batchMs: number, onSamples: (batch: Sample[]) => void, onWarning?: (m: string) => void): RssSampler {
   const { worker: thread, control } = spare ?? newSamplerThread();
+  // The next run's thread starts now: it is up (~50 ms) long before this run's baseline ends, and
+  // runs that follow each other at once (a queue) still start sampling at spawn.
   spare = undefined;
+  prewarmSamplerThread();
   const state = new Int32Array(control, 0, 2);
   const settings = new Float64Array(control);
   settings[HZ_SLOT] = hz;
@@ -118,7 +121,6 @@ function startThreadSampler(pid: number, hz: number, batchMs: number, onSamples:
       await Promise.race([ended, timeout]);
       await fallback?.stop();
       await thread.terminate();
-      prewarmSamplerThread(); // for the next run
     },
   };
 }
