@@ -5,7 +5,7 @@ import { startRssSampler, type RssSampler } from '../server/sampling/rss-sampler
 import { spawnWorker } from '../server/worker-process.js';
 import { fmt, median, quantile, table, type BenchResult } from './lib.js';
 
-const PAIRS = 7;
+const PAIRS = 9;
 const EXPERIMENTS = [
   { experiment: 'seed-strings', params: { n: 10_000_000 } },
   { experiment: 'small-objects', params: { n: 5_000_000 } },
