@@ -7,10 +7,12 @@ import { computeSummary, MiB } from '../shared/summary.js';
 import { hasProc } from './sampling/proc-statm.js';
 import { readMallocLibrary, readMemoryBreakdown } from './sampling/proc-smaps.js';
 import { startRssSampler, now, type RssSampler } from './sampling/rss-sampler.js';
+import { samplingStats } from './sampling/sampling-stats.js';
 import { isV8HeapOutOfMemory, memoryCapReason, wallClockReason, type RunLimits } from './run-limits.js';
 import { spawnWorker, type SpawnWorker, type WorkerHandle } from './worker-process.js';
 
-/** Samples go to clients in batches at most this often. */
+/** The worker's heap figures go to clients in batches at most this often. RSS samples go as soon
+ * as the sampler hands over a batch (every ≤ BATCH_MS in sampling/rss-sampler.ts). */
 export const FLUSH_MS = 50;
 /** A worker reports its heap every ≤ 50 ms; far more than that is a flood, not a report. */
 const MAX_HEAP_REPORTS = 200_000;
@@ -49,7 +51,6 @@ export class Run {
   private worker?: WorkerHandle;
   private sampler?: RssSampler;
   private flushTimer?: NodeJS.Timeout;
-  private pendingSamples: Sample[] = [];
   private pendingHeap: HeapSample[] = [];
   private done = false;
   /** The phases this worker must walk, in order (trim only when asked for). */
@@ -99,12 +100,8 @@ export class Run {
       onExit: (code, signal, stderr) => this.finish(code, signal, stderr),
     }, { python, env: this.record.workerEnv, memoryCapMiB: limits?.memoryCapMiB });
     this.record.pid = this.worker.pid;
-    const capBytes = limits ? limits.memoryCapMiB * MiB : Infinity;
-    this.sampler = startRssSampler(this.worker.pid, sampleHz, (s) => {
-      this.record.samples.push(s);
-      this.pendingSamples.push(s);
-      // The watchdog: the sample that crosses the cap is kept, so the chart shows the breach.
-      if (s.rss > capBytes) this.fail(memoryCapReason(limits!.memoryCapMiB, this.phaseNow()));
+    this.sampler = startRssSampler(this.worker.pid, sampleHz, (batch) => this.addSamples(batch), {
+      onWarning: (message) => console.warn(`memtide: run ${this.id}: ${message}`),
     });
     if (limits) {
       this.wallClockTimer = setTimeout(() => this.fail(wallClockReason(limits.wallClockS, this.phaseNow())), limits.wallClockS * 1000);
@@ -209,12 +206,16 @@ export class Run {
     this.pendingHeap.push(sample);
   }
 
+  private addSamples(batch: Sample[]): void {
+    for (const s of batch) this.record.samples.push(s);
+    this.options.send({ type: 'samples', runId: this.id, samples: batch });
+    // The watchdog: the sample that crosses the cap is kept, so the chart shows the breach.
+    const limits = this.options.limits;
+    if (limits && batch.some((s) => s.rss > limits.memoryCapMiB * MiB)) this.fail(memoryCapReason(limits.memoryCapMiB, this.phaseNow()));
+  }
+
   private flush(): void {
     const { send } = this.options;
-    if (this.pendingSamples.length > 0) {
-      send({ type: 'samples', runId: this.id, samples: this.pendingSamples });
-      this.pendingSamples = [];
-    }
     if (this.pendingHeap.length > 0) {
       send({ type: 'heap', runId: this.id, heap: this.pendingHeap });
       this.pendingHeap = [];
@@ -224,12 +225,22 @@ export class Run {
   private finish(code: number | null, signal: NodeJS.Signals | null, stderr: string): void {
     if (this.ended) return;
     this.ended = true;
-    this.sampler?.stop();
+    const endedAt = now();
+    // The sampler thread may still hold a last batch: wait for it before the record is closed.
+    void (this.sampler?.stop() ?? Promise.resolve()).then(() => this.close(endedAt, code, signal, stderr));
+  }
+
+  private close(endedAt: number, code: number | null, signal: NodeJS.Signals | null, stderr: string): void {
     clearInterval(this.flushTimer);
     clearTimeout(this.wallClockTimer);
     this.flush();
     const { record } = this;
-    record.endedAt = now();
+    record.endedAt = endedAt;
+    const stats = samplingStats(record.samples);
+    if (stats) {
+      record.achievedHz = Math.round(stats.achievedHz * 10) / 10;
+      record.sampleGapP99Ms = Math.round(stats.gapP99Ms * 100) / 100;
+    }
     const summary = this.cancelled || this.failure ? null : computeSummary(record);
     if (this.cancelled) {
       record.status = 'cancelled';

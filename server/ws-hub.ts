@@ -4,6 +4,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
 import { ClientMessage, type ServerMessage } from '../shared/schemas.js';
 import { now } from './sampling/rss-sampler.js';
+import { sendTo } from './ws-send.js';
 
 export const WS_MAX_PAYLOAD = 16 * 1024;
 export const DEFAULT_MAX_SOCKETS = 64;
@@ -71,7 +72,7 @@ export function createWsHub(server: Server, hello: () => ServerMessage, options:
   return {
     broadcast(message) {
       const text = JSON.stringify(message);
-      for (const socket of wss.clients) if (socket.readyState === WebSocket.OPEN) socket.send(text);
+      for (const socket of wss.clients) sendTo(socket, message, text);
     },
     clientCount: () => wss.clients.size,
     close: () =>

@@ -205,7 +205,11 @@ export const RunInfo = z.object({
   mallocLibrary: z.enum(['glibc', 'jemalloc']).optional(),
   /** CPython's object allocator as the worker found it. */
   objectAllocator: z.string().optional(),
+  /** The sampling rate asked for, and (once the run has ended) what the sampler achieved. */
   sampleHz: z.number().positive(),
+  achievedHz: z.number().nonnegative().optional(),
+  /** 99th percentile of the gaps between consecutive RSS samples (ms): how regular they were. */
+  sampleGapP99Ms: z.number().nonnegative().optional(),
   sampler: z.string(),
   summary: Summary.nullable(),
   error: z.string().optional(),
@@ -223,12 +227,18 @@ export const RunRecord = RunInfo.extend({
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
+/** Bounds of a run's external RSS sampling rate (samples per second). */
+export const SAMPLE_HZ_MIN = 1;
+export const SAMPLE_HZ_MAX = 1000;
+const sampleHzError = `must be a number from ${SAMPLE_HZ_MIN} to ${SAMPLE_HZ_MAX} (samples per second)`;
+
 /** Body of POST /api/runs. Unknown keys are errors, not silently dropped. */
 export const CreateRunBody = z.strictObject({
   experiment: z.string({ error: 'experiment: required, the id of an experiment' }).min(1),
   params: Params.optional(),
   knobs: Knobs.optional(),
   memoryCapMiB: z.number({ error: 'memoryCapMiB: must be a number of MiB' }).int('memoryCapMiB: must be an integer').optional(),
+  sampleHz: z.number({ error: sampleHzError }).min(SAMPLE_HZ_MIN, sampleHzError).max(SAMPLE_HZ_MAX, sampleHzError).optional(),
 });
 export type CreateRunBody = z.infer<typeof CreateRunBody>;
 
@@ -248,6 +258,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('breakdown'), runId: RunId, breakdown: MemoryBreakdown }),
   z.object({ type: z.literal('phase'), runId: RunId, phase: PhaseName, edge: z.enum(['start', 'end']), t: Time }),
   z.object({ type: z.literal('samples'), runId: RunId, samples: z.array(Sample) }),
+  /** This client fell behind (its socket's buffer was full): these samples were not sent to it. */
+  z.object({ type: z.literal('samples-dropped'), runId: RunId, count: z.number().int().positive(), from: Time, to: Time }),
   z.object({ type: z.literal('heap'), runId: RunId, heap: z.array(HeapSample) }),
   z.object({ type: z.literal('run-finished'), runId: RunId, run: RunInfo, summary: Summary }),
   z.object({ type: z.literal('run-failed'), runId: RunId, run: RunInfo, error: z.string() }),

@@ -27,6 +27,14 @@ export class ChartView {
   private t0 = 0;
   private xMax = 1;
   private frame = 0;
+  /** Times (t) of the samples added since the last draw, kept only while a probe listens. */
+  private undrawn: number[] = [];
+
+  /**
+   * Benchmarks only (bench/frame-latency.ts, bench/chart-fps.ts): called at the end of each draw
+   * with the t of every sample it drew for the first time and how long the draw took (ms).
+   */
+  probe?: (sampleTimes: number[], drawMs: number) => void;
 
   constructor(canvas: HTMLCanvasElement) {
     const line = (label: string, color: string, yAxisID = 'y'): ChartDataset<'line', Point[]> => ({
@@ -81,6 +89,7 @@ export class ChartView {
 
   addSamples(samples: readonly Sample[]): void {
     for (const s of samples) this.rss.push(this.seconds(s.t), s.rss / MiB);
+    if (this.probe) for (const s of samples) this.undrawn.push(s.t);
     this.schedule();
   }
 
@@ -124,6 +133,7 @@ export class ChartView {
   }
 
   private draw(): void {
+    const started = performance.now();
     const columns = Math.max(100, Math.round(this.chart.chartArea?.width ?? 1000));
     const all = [this.rss, ...this.heap];
     this.chart.data.datasets.forEach((dataset, i) => {
@@ -132,5 +142,9 @@ export class ChartView {
     this.chart.options.scales!.x!.max = Math.max(1, Math.ceil(this.xMax * 2) / 2);
     this.chart.options.scales!.y1!.display = HEAP_SERIES.some((s, i) => s.axis === 'y1' && this.heap[i]!.length > 0);
     this.chart.update('none');
+    if (this.probe) {
+      this.probe(this.undrawn, performance.now() - started);
+      this.undrawn = [];
+    }
   }
 }

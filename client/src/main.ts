@@ -3,7 +3,7 @@
 // links to a run (#/runs/<id>).
 import './zod-jitless.js'; // first: zod must not try new Function() under the page's CSP
 import { describeSettings, type Knobs } from '../../shared/knobs.js';
-import type { Experiment, HeapSample, Params, Phase, RunInfo, RunRecord, Sample, ServerMessage } from '../../shared/schemas.js';
+import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN, type Experiment, type HeapSample, type Params, type Phase, type RunInfo, type RunRecord, type Sample, type ServerMessage } from '../../shared/schemas.js';
 import { parseRunJson, runToCsv, runToJson } from '../../shared/run-export.js';
 import { cancelRun, deleteRun, fetchRun, startRun } from './api.js';
 import { BreakdownView } from './breakdown-view.js';
@@ -21,7 +21,12 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const chart = new ChartView($<HTMLCanvasElement>('chart'));
 const compare = new CompareView($<HTMLCanvasElement>('compare-chart'), $('compare-tables'), $('compare-legend'));
 const breakdown = new BreakdownView($<HTMLCanvasElement>('breakdown'));
+// ?probe hands the chart to the benchmarks (bench/chart-fps.ts, bench/frame-latency.ts).
+if (new URLSearchParams(location.search).has('probe')) Object.assign(window, { memtideChart: chart });
 const statusEl = $('status');
+const sampleHzInput = $<HTMLInputElement>('sample-hz');
+sampleHzInput.min = String(SAMPLE_HZ_MIN);
+sampleHzInput.max = String(SAMPLE_HZ_MAX);
 const cancelButton = $<HTMLButtonElement>('cancel');
 const message = (text: string): void => {
   $('toolbar-message').textContent = text;
@@ -90,7 +95,8 @@ function refresh(): void {
   statusEl.textContent = (running
     ? `running · phase ${phase && phase.end === undefined ? phase.name : phase ? `after ${phase.name}` : 'starting'} · ${elapsed}`
     : shown.status === 'queued' ? 'queued'
-    : `${shown.status} · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples (${shown.sampler}, ${shown.sampleHz} Hz asked)${shown.error ? ` · ${shown.error}` : ''}`) + queueText();
+    : `${shown.status} · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples (${shown.sampler}, ${shown.sampleHz} Hz asked${
+        shown.achievedHz === undefined ? '' : `, ${shown.achievedHz} Hz achieved, gap p99 ${shown.sampleGapP99Ms} ms`})${shown.error ? ` · ${shown.error}` : ''}`) + queueText();
   renderSummary($('summary'), running ? null : shown, running ? [] : shown.heap, shown.phases);
 }
 
@@ -194,6 +200,10 @@ function onMessage(m: ServerMessage): void {
       if (shown?.id !== m.runId) return;
       chart.addSamples(appendNewer(shown.samples, m.samples));
       return; // the status line ticks on its own timer
+    case 'samples-dropped':
+      // This client fell behind and the server skipped samples for it: the record has them all.
+      if (shown?.id === m.runId) void open(m.runId, true);
+      return;
     case 'heap':
       if (shown?.id !== m.runId) return;
       chart.addHeap(appendNewer(shown.heap, m.heap));
@@ -250,7 +260,8 @@ function applyPhase(phases: Phase[], m: Extract<ServerMessage, { type: 'phase' }
 }
 
 async function run(experiment: Experiment, params: Params, knobs: Knobs): Promise<void> {
-  const answer = await startRun({ experiment: experiment.id, params, ...(Object.keys(knobs).length > 0 ? { knobs } : {}) });
+  if (!sampleHzInput.checkValidity()) throw new Error(`sampleHz: ${sampleHzInput.validationMessage}`);
+  const answer = await startRun({ experiment: experiment.id, params, sampleHz: Number(sampleHzInput.value), ...(Object.keys(knobs).length > 0 ? { knobs } : {}) });
   mine.add(answer.id);
   refresh();
 }

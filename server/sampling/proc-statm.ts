@@ -49,10 +49,9 @@ export interface StatmReader {
   close(): void;
 }
 
-export function openStatm(pid: number): StatmReader {
+export function openStatm(pid: number, bytesPerPage = pageSize()): StatmReader {
   const fd = openSync(`/proc/${pid}/statm`, 'r');
   const buf = new Uint8Array(256);
-  const bytesPerPage = pageSize();
   let open = true;
   return {
     read() {

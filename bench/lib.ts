@@ -1,0 +1,94 @@
+// Plumbing shared by the benchmarks: statistics, a server in its own process, and result rows.
+// Benchmarks run compiled (npm run bench builds dist/bench first); none of this is used by tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { projectRoot } from '../server/paths.js';
+import { quantile } from '../server/sampling/sampling-stats.js';
+
+export { quantile };
+
+export const now = (): number => performance.timeOrigin + performance.now();
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export const median = (values: readonly number[]) => quantile(values, 0.5);
+export const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+export const fmt = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
+
+/** One target of issue 4: what was asked, what was measured, and whether it holds. */
+export interface Target {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean;
+  note?: string;
+}
+
+export interface BenchResult {
+  title: string;
+  /** Markdown lines: tables and notes, written into RESULTS.md as they are. */
+  lines: string[];
+  targets: Target[];
+}
+
+export function table(header: string[], rows: (string | number)[][]): string[] {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+}
+
+export const machine = (): string => `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}`;
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** The memtide server in its own process (as `npm start` runs it), on a free port. */
+export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [resolve(projectRoot, 'dist/bench/serve.js')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    lines.once('line', (line) => resolveUrl((JSON.parse(line) as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`bench server exited with code ${code}`)));
+  });
+  return {
+    url,
+    child,
+    stop: () =>
+      new Promise((done) => {
+        if (child.exitCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function postRun(url: string, body: unknown): Promise<string> {
+  const response = await fetch(`${url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (await response.json()) as { id?: string; error?: string };
+  if (!response.ok || !json.id) throw new Error(`POST /api/runs → ${response.status}: ${json.error}`);
+  return json.id;
+}
+
+/** The part of client/src/chart-view.ts's ChartView the benchmarks drive through ?probe (client code is not compiled here). */
+export interface ChartProbe {
+  reset(t0: number, title: string): void;
+  addSamples(samples: { t: number; rss: number }[]): void;
+  probe?: (sampleTimes: number[], drawMs: number) => void;
+}
+
+/** Polls GET /api/runs/:id until the run has ended; returns its record. */
+export async function waitRunEnd(url: string, id: string, timeoutMs = 120_000): Promise<{ status: string; sampleHz: number; achievedHz?: number; gapP99Ms?: number; samples: { t: number }[] }> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const record = (await (await fetch(`${url}/api/runs/${id}`)).json()) as Awaited<ReturnType<typeof waitRunEnd>>;
+    if (record.status !== 'running') return record;
+    await sleep(200);
+  }
+  throw new Error(`run ${id} still running after ${timeoutMs} ms`);
+}

@@ -1,0 +1,110 @@
+// The fixed-rate loop, in a worker_thread of its own: no event loop and no timer granularity in
+// the way. It sleeps with Atomics.wait to each deadline on a fixed grid (no drift), preads
+// /proc/PID/statm through a kept-open fd, and posts the readings in batches as (t, rss) pairs.
+// A thread is started ahead of its run (thread start-up takes ~30-50 ms, a gap at the very start
+// of the timeline otherwise) and waits, blocked, until it is given a pid. One pid per thread.
+// Runs compiled (dist/server/sampling/sampler-thread.js), like the workers.
+import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import { openStatm, type StatmReader } from './proc-statm.js';
+
+export interface SamplerThreadData {
+  bytesPerPage: number;
+  /** CONTROL_BYTES: see the layout below. */
+  control: SharedArrayBuffer;
+}
+
+/**
+ * Layout of control: Int32 [0] is the state (0: waiting for a pid; > 0: sample that pid; -1:
+ * stop), written last with Atomics.store; Int32 [1] is 1 once the thread is up and waiting;
+ * Float64 [1] the rate (Hz) and [2] the batch period (ms).
+ */
+export const CONTROL_BYTES = 24;
+export const STATE = 0;
+export const READY = 1;
+export const STOPPED = -1;
+export const HZ_SLOT = 1;
+export const BATCH_SLOT = 2;
+
+/** A Float64Array of (t, rss) pairs, or the end of the loop (always the last message). */
+export type SamplerThreadMessage = Float64Array | { end: 'stopped' | 'exited' | 'error'; error?: string };
+
+function loop(statm: StatmReader, pid: number, hz: number, batchMs: number, state: Int32Array): 'stopped' | 'exited' {
+  const periodMs = 1000 / hz;
+  const capacity = Math.ceil(batchMs / periodMs) + 1;
+  const batch = new Float64Array(capacity * 2);
+  let n = 0;
+  const post = () => {
+    if (n === 0) return;
+    const out = batch.slice(0, n * 2);
+    parentPort!.postMessage(out satisfies SamplerThreadMessage, [out.buffer]);
+    n = 0;
+  };
+  let next = performance.now();
+  let lastPost = next;
+  try {
+    while (Atomics.load(state, STATE) === pid) {
+      const wait = next - performance.now();
+      // 'ok' or 'not-equal': the main thread changed the state (stop); re-check it.
+      if (wait > 0 && Atomics.wait(state, STATE, pid, wait) !== 'timed-out') continue;
+      const at = performance.now();
+      const rss = statm.read();
+      if (rss === undefined) return 'exited';
+      // A zombie (exited, not yet reaped) reads as 0 pages: not a real reading.
+      if (rss > 0) {
+        batch[n * 2] = performance.timeOrigin + at;
+        batch[n * 2 + 1] = rss;
+        n++;
+      }
+      if (n === capacity || at - lastPost >= batchMs) {
+        post();
+        lastPost = at;
+      }
+      next += periodMs;
+      if (next <= at) next = at + periodMs; // fell behind (descheduled): resync, never burst
+    }
+    return 'stopped';
+  } finally {
+    post();
+  }
+}
+
+/**
+ * Asks the scheduler to run this thread first when it wakes (nice -10, this thread only: its tid
+ * from /proc/thread-self). It sleeps ~97 % of the time, so it takes little from anyone, but on a
+ * busy machine a woken thread can wait milliseconds for a core, and that is a gap in the timeline.
+ * Needs CAP_SYS_NICE (or RLIMIT_NICE); without it the thread runs at the default priority.
+ */
+function raisePriority(): void {
+  try {
+    setPriority(Number(readFileSync('/proc/thread-self/stat', 'utf8').split(' ')[0]), SAMPLER_NICE);
+  } catch {
+    // EACCES for an ordinary user: fine, just less regular under load.
+  }
+}
+export const SAMPLER_NICE = -10;
+
+if (parentPort) {
+  raisePriority();
+  const { bytesPerPage, control } = workerData as SamplerThreadData;
+  const state = new Int32Array(control, 0, 2);
+  const settings = new Float64Array(control);
+  Atomics.store(state, READY, 1);
+  let pid: number;
+  while ((pid = Atomics.load(state, STATE)) === 0) Atomics.wait(state, STATE, 0);
+  let end: SamplerThreadMessage = { end: 'stopped' };
+  if (pid > 0) {
+    try {
+      const statm = openStatm(pid, bytesPerPage);
+      try {
+        end = { end: loop(statm, pid, settings[HZ_SLOT]!, settings[BATCH_SLOT]!, state) };
+      } finally {
+        statm.close();
+      }
+    } catch (error) {
+      end = { end: 'error', error: (error as Error).message };
+    }
+  }
+  parentPort.postMessage(end);
+}

@@ -1,0 +1,54 @@
+// The per-socket caps: a socket over the soft cap misses samples (and is told), one over the hard
+// cap is cut, and the others are never touched.
+import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import type { ServerMessage } from '../shared/schemas.js';
+import { HARD_LIMIT_BYTES, SOFT_LIMIT_BYTES, sendTo, type SendableSocket } from './ws-send.js';
+
+function fakeSocket(bufferedAmount = 0) {
+  const sent: ServerMessage[] = [];
+  const socket = {
+    readyState: WebSocket.OPEN as number,
+    bufferedAmount,
+    send: (text: string) => void sent.push(JSON.parse(text) as ServerMessage),
+    terminate: () => void (socket.readyState = WebSocket.CLOSED),
+  };
+  return { socket: socket as unknown as SendableSocket & { bufferedAmount: number; readyState: number }, sent };
+}
+
+const samples = (t: number, n = 10): ServerMessage => ({
+  type: 'samples', runId: 'run-1', samples: Array.from({ length: n }, (_, i) => ({ t: t + i, rss: 1 })),
+});
+const send = (socket: SendableSocket, m: ServerMessage) => sendTo(socket, m, JSON.stringify(m));
+
+describe('sendTo', () => {
+  it('sends everything to a socket that keeps up', () => {
+    const { socket, sent } = fakeSocket();
+    send(socket, samples(1000));
+    send(socket, { type: 'phase', runId: 'run-1', phase: 'allocate', edge: 'start', t: 1010 });
+    expect(sent.map((m) => m.type)).toEqual(['samples', 'phase']);
+  });
+
+  it('drops samples over the soft cap, keeps other messages, and tells the client once it drains', () => {
+    const slow = fakeSocket(SOFT_LIMIT_BYTES + 1);
+    const fast = fakeSocket();
+    for (const t of [1000, 1010, 1020]) for (const s of [slow.socket, fast.socket]) send(s, samples(t));
+    send(slow.socket, { type: 'phase', runId: 'run-1', phase: 'allocate', edge: 'end', t: 1030 });
+    expect(fast.sent).toHaveLength(3);
+    // The phase went (with the notice first); the samples did not.
+    expect(slow.sent).toEqual([
+      { type: 'samples-dropped', runId: 'run-1', count: 30, from: 1000, to: 1029 },
+      { type: 'phase', runId: 'run-1', phase: 'allocate', edge: 'end', t: 1030 },
+    ]);
+    slow.socket.bufferedAmount = 0;
+    send(slow.socket, samples(1040));
+    expect(slow.sent.at(-1)).toMatchObject({ type: 'samples' });
+  });
+
+  it('cuts a socket over the hard cap', () => {
+    const { socket, sent } = fakeSocket(HARD_LIMIT_BYTES + 1);
+    send(socket, { type: 'phase', runId: 'run-1', phase: 'allocate', edge: 'end', t: 1 });
+    expect(sent).toEqual([]);
+    expect(socket.readyState).toBe(WebSocket.CLOSED);
+  });
+});

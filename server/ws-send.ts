@@ -1,0 +1,48 @@
+// Sending to one WebSocket without letting a slow or stalled client grow the server's memory or
+// hold up the others: ws queues whatever the kernel will not take yet (bufferedAmount), so cap it.
+// Over the soft cap that client's RSS samples are dropped (only its own) and counted; it is told
+// what it missed (`samples-dropped`, so it can fetch the record) once it takes frames again.
+// Over the hard cap, even with samples dropped, the socket is cut: the client reconnects and gets
+// `hello`. Other messages (phases, run ends) are small and rare, and always go.
+import { WebSocket } from 'ws';
+import type { ServerMessage } from '../shared/schemas.js';
+
+/** ~6 s of 1 kHz samples as JSON: a client this far behind shows stale data anyway. */
+export const SOFT_LIMIT_BYTES = 256 * 1024;
+export const HARD_LIMIT_BYTES = 4 * 1024 * 1024;
+
+export type SendableSocket = Pick<WebSocket, 'readyState' | 'bufferedAmount' | 'send' | 'terminate'>;
+
+interface Dropped {
+  runId: string;
+  count: number;
+  from: number;
+  to: number;
+}
+const dropped = new WeakMap<SendableSocket, Dropped>();
+
+/** Sends message (already serialised as text) to socket within its caps. */
+export function sendTo(socket: SendableSocket, message: ServerMessage, text: string): void {
+  if (socket.readyState !== WebSocket.OPEN) return;
+  const buffered = socket.bufferedAmount;
+  if (buffered > HARD_LIMIT_BYTES) return socket.terminate();
+  if (message.type === 'samples' && buffered > SOFT_LIMIT_BYTES) return noteDropped(socket, message);
+  const missed = dropped.get(socket);
+  if (missed) {
+    dropped.delete(socket);
+    socket.send(JSON.stringify({ type: 'samples-dropped', ...missed } satisfies ServerMessage));
+  }
+  socket.send(text);
+}
+
+function noteDropped(socket: SendableSocket, { runId, samples }: Extract<ServerMessage, { type: 'samples' }>): void {
+  if (samples.length === 0) return;
+  const missed = dropped.get(socket);
+  if (missed && missed.runId === runId) {
+    missed.count += samples.length;
+    missed.to = samples.at(-1)!.t;
+  } else {
+    // A new run while behind: the old run's gap is forgotten (the client shows the new run).
+    dropped.set(socket, { runId, count: samples.length, from: samples[0]!.t, to: samples.at(-1)!.t });
+  }
+}
