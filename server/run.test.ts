@@ -65,6 +65,16 @@ describe('Node worker, sampled from outside', () => {
     expect(record.summary?.allocationPct).toBeGreaterThan(50);
   });
 
+  it('small-buffers: freed 4 KiB Buffers stay in the brk heap, judged "retained by allocator"', async () => {
+    // Seen here: 20k × 4 KiB → +91 MiB, 89 MiB kept after collect and settle, 81 MiB of it in [heap].
+    const { record } = await runToEnd('small-buffers', { n: 20_000 });
+    expect(record.status, record.error).toBe('finished');
+    const s = record.summary!;
+    expect(s.mem1 - s.mem0).toBeGreaterThan(60 * MiB);
+    expect(s.mem4 - s.mem0).toBeGreaterThan(0.5 * (s.mem1 - s.mem0));
+    expect(s.verdict).toBe('retained by allocator');
+  });
+
   it('a worker that fails ends the run as failed with the reason', async () => {
     const { record, sent } = await runToEnd('no-such-experiment', {});
     expect(record.status).toBe('failed');

@@ -1,7 +1,7 @@
 // Summary math and verdict on recorded numbers (the seed's own figures among them).
 import { describe, expect, it } from 'vitest';
 import type { HeapSample, Phase, Sample } from './schemas.js';
-import { computeSummary, judge, MiB, nearestAtOrBefore, percentOfBaseline, whereRetained } from './summary.js';
+import { computeSummary, heapLevel, judge, MiB, nearestAtOrBefore, percentOfBaseline, whereRetained } from './summary.js';
 
 describe('percentOfBaseline', () => {
   it("reproduces the seed's table from its RSS readings", () => {
@@ -67,6 +67,15 @@ describe('computeSummary', () => {
     expect(computeSummary({ phases: phases.slice(0, 4), samples, heap: [] })).toBeNull();
     expect(computeSummary({ phases: [...phases.slice(0, 4), { name: 'settle', start: 475 }], samples, heap: [] })).toBeNull();
     expect(computeSummary({ phases, samples: [], heap: [] })).toBeNull();
+  });
+});
+
+describe('heapLevel', () => {
+  it("uses arrayBuffers, not V8's lagging external counter, for Node", () => {
+    // 1 s after gc(): the ArrayBuffers are swept (arrayBuffers 0) but external still says 392 MiB.
+    expect(heapLevel({ heapUsed: 3 * MiB, external: 392 * MiB, arrayBuffers: 0 })).toEqual({ level: 3 * MiB, unit: 'bytes' });
+    expect(heapLevel({ heapUsed: 3 * MiB, external: 5 * MiB })).toEqual({ level: 8 * MiB, unit: 'bytes' });
+    expect(heapLevel({ allocatedBlocks: 40_000 })).toEqual({ level: 40_000, unit: 'blocks' });
   });
 });
 

@@ -114,6 +114,38 @@ describe.skipIf(!hasBrowser)('history in Chromium', () => {
     await page.close();
   });
 
+  it('zooms with the wheel, shows every series and the phase in the tooltip, and resets', async () => {
+    const page = await openDashboard(`#/runs/${ids[0]}`);
+    await page.waitForSelector('table[aria-label="Summary"]');
+    const box = (await page.locator('#chart').boundingBox())!;
+    const at = { x: box.x + box.width * 0.45, y: box.y + box.height * 0.6 };
+    const timeAtCursor = async (dx = 0) => {
+      await page.mouse.move(at.x + dx + 1, at.y);
+      await page.mouse.move(at.x + dx, at.y);
+      await page.waitForSelector('.chart-tooltip:not([hidden])');
+      return page.locator('.chart-tooltip b').textContent();
+    };
+    const before = await timeAtCursor();
+    const beforeRight = await timeAtCursor(250);
+    expect(before).toMatch(/^\d+\.\d{3} s( · (baseline|allocate|unreference|collect|settle))?$/);
+    const lines = await page.locator('.chart-tooltip div').allTextContents();
+    expect(lines[0]).toMatch(/^RSS \(sampled from outside\): \d+\.\d MiB$/);
+    expect(lines.some((l) => l.startsWith('heapUsed (V8): '))).toBe(true);
+
+    await page.mouse.move(at.x, at.y);
+    await page.mouse.wheel(0, -600); // zoom in around the cursor
+    await page.waitForSelector('#reset-zoom:not([hidden])');
+    // 250 px right of the cursor is now a time much closer to it.
+    const zoomedRight = await timeAtCursor(250);
+    expect(parseFloat(zoomedRight!)).toBeLessThan(parseFloat(beforeRight!));
+    expect(parseFloat(zoomedRight!)).toBeGreaterThanOrEqual(parseFloat(before!));
+    await page.click('#reset-zoom');
+    await page.waitForSelector('#reset-zoom', { state: 'hidden' });
+    expect(await timeAtCursor(250)).toBe(beforeRight);
+    expect(await cspViolations()).toEqual([]);
+    await page.close();
+  });
+
   it('deletes a run after confirmation', async () => {
     const page = await openDashboard();
     page.once('dialog', (dialog) => void dialog.accept());

@@ -1,15 +1,24 @@
 // The live chart: RSS from the external sampler and the runtime's own heap figures, in MiB over
 // seconds since the run started, with phase bands. Updated in place at most once per frame.
+// Wheel, pinch or shift-drag zooms the time axis, drag pans, double-click resets; the tooltip
+// shows every series and the phase at the cursor.
 import {
   Chart, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip,
-  type ChartDataset,
+  type ChartDataset, type Plugin, type TooltipModel,
 } from 'chart.js';
 import type { HeapSample, Phase, Sample } from '../../shared/schemas.js';
+import * as zoomModule from 'chartjs-plugin-zoom';
 import { MiB } from '../../shared/summary.js';
 import { phaseBandsPlugin, type Band } from './phase-bands.js';
-import { decimateMinMax, SeriesBuffer, type Point } from './series-buffer.js';
+import { decimateMinMax, indexAtOrBefore, SeriesBuffer, type Point } from './series-buffer.js';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Title);
+// chartjs-plugin-zoom's types describe CommonJS while the bundler loads its ESM build: take the
+// plugin object from whichever shape arrives.
+const zoomPlugin = [zoomModule.default, (zoomModule.default as { default?: unknown }).default].find(
+  (p): p is Plugin => typeof p === 'object' && p !== null && (p as Plugin).id === 'zoom',
+);
+if (zoomPlugin) Chart.register(zoomPlugin);
 
 /** The runtime's own figures: bytes on the MiB axis, CPython's block count on its own right axis. */
 const HEAP_SERIES = [
@@ -27,6 +36,11 @@ export class ChartView {
   private t0 = 0;
   private xMax = 1;
   private frame = 0;
+  /** While the user has zoomed or panned, streaming leaves the visible range alone. */
+  private zoomed = false;
+  private readonly tooltipBox: HTMLDivElement;
+  /** Called when the view is zoomed or reset (to show or hide a reset button). */
+  onZoomChange?: (zoomed: boolean) => void;
   /** Times (t) of the samples added since the last draw, kept only while a probe listens. */
   private undrawn: number[] = [];
 
@@ -59,16 +73,84 @@ export class ChartView {
           legend: { labels: { color: '#dfe6ee', boxWidth: 14, filter: (item, data) => item.datasetIndex === 0 || (data.datasets[item.datasetIndex!]?.data.length ?? 0) > 0 } },
           title: { display: true, text: '', color: '#dfe6ee' },
           tooltip: {
+            // One tooltip for the cursor's time: every series' latest value there, and the phase.
+            filter: (item, index) => index === 0,
+            enabled: false,
+            external: ({ tooltip }) => this.renderTooltip(tooltip),
             callbacks: {
-              label: (item) => item.dataset.yAxisID === 'y1'
-                ? `${item.dataset.label}: ${Math.round(item.parsed.y ?? 0).toLocaleString()}`
-                : `${item.dataset.label}: ${item.parsed.y?.toFixed(1)} MiB`,
+              title: (items) => this.tooltipTitle(items[0]?.parsed.x ?? 0),
+              label: (item) => this.tooltipLines(item.parsed.x ?? 0),
+            },
+          },
+          zoom: {
+            limits: { x: { min: 0, minRange: 0.005 } },
+            pan: { enabled: true, mode: 'x', onPanComplete: () => this.setZoomed(true) },
+            zoom: {
+              mode: 'x',
+              wheel: { enabled: true },
+              pinch: { enabled: true },
+              drag: { enabled: true, modifierKey: 'shift', backgroundColor: 'rgba(76,194,255,0.15)' },
+              onZoomComplete: () => this.setZoomed(true),
             },
           },
         },
       },
       plugins: [phaseBandsPlugin(() => this.bands)],
     });
+    canvas.addEventListener('dblclick', () => this.resetZoom());
+    this.tooltipBox = Object.assign(document.createElement('div'), { className: 'chart-tooltip', hidden: true, role: 'tooltip' });
+    canvas.parentElement?.append(this.tooltipBox);
+  }
+
+  /** Back to the whole run, following new samples again. */
+  resetZoom(): void {
+    this.chart.resetZoom('none');
+    this.setZoomed(false);
+  }
+
+  private setZoomed(zoomed: boolean): void {
+    this.zoomed = zoomed;
+    this.onZoomChange?.(zoomed);
+    this.schedule();
+  }
+
+  /** The tooltip as HTML beside the cursor (readable, selectable, testable), not canvas pixels. */
+  private renderTooltip(tooltip: TooltipModel<'line'>): void {
+    const box = this.tooltipBox;
+    if (tooltip.opacity === 0) {
+      box.hidden = true;
+      return;
+    }
+    const title = document.createElement('b');
+    title.textContent = tooltip.title.join(' ');
+    const lines = tooltip.body.flatMap((b) => b.lines).map((line) => {
+      const div = document.createElement('div');
+      div.textContent = line;
+      return div;
+    });
+    box.replaceChildren(title, ...lines);
+    box.hidden = false;
+    const { offsetLeft, offsetTop } = this.chart.canvas;
+    const flip = tooltip.caretX > this.chart.width / 2; // keep it inside the chart
+    box.style.left = `${offsetLeft + tooltip.caretX + (flip ? -12 - box.offsetWidth : 12)}px`;
+    box.style.top = `${offsetTop + Math.max(0, tooltip.caretY - 20)}px`;
+  }
+
+  private tooltipTitle(x: number): string {
+    const phase = this.bands.find((b) => x >= b.start && x <= (b.end ?? Infinity));
+    return `${x.toFixed(3)} s${phase ? ` · ${phase.name}` : ''}`;
+  }
+
+  private tooltipLines(x: number): string[] {
+    const lines: string[] = [];
+    [this.rss, ...this.heap].forEach((series, i) => {
+      const at = indexAtOrBefore(series, x);
+      if (at < 0) return;
+      const label = this.chart.data.datasets[i]!.label;
+      const y = series.ys[at]!;
+      lines.push(i > 0 && HEAP_SERIES[i - 1]!.axis === 'y1' ? `${label}: ${Math.round(y).toLocaleString()}` : `${label}: ${y.toFixed(1)} MiB`);
+    });
+    return lines;
   }
 
   /** Clears the chart for a run that started at wall-clock time t0 (ms). A title may have several lines. */
@@ -79,6 +161,7 @@ export class ChartView {
     for (const s of this.heap) s.clear();
     this.bands = [];
     this.chart.options.plugins!.title!.text = title;
+    if (this.zoomed) this.resetZoom();
     this.schedule();
   }
 
@@ -136,10 +219,16 @@ export class ChartView {
     const started = performance.now();
     const columns = Math.max(100, Math.round(this.chart.chartArea?.width ?? 1000));
     const all = [this.rss, ...this.heap];
+    // Zoomed: decimate only the visible range, at full resolution for it; else the whole run.
+    const x = this.chart.scales.x;
+    const [from, to] = this.zoomed && x ? [x.min, x.max] : [0, this.xMax];
     this.chart.data.datasets.forEach((dataset, i) => {
-      dataset.data = decimateMinMax(all[i]!, 0, this.xMax, columns);
+      dataset.data = decimateMinMax(all[i]!, from, to, columns);
     });
-    this.chart.options.scales!.x!.max = Math.max(1, Math.ceil(this.xMax * 2) / 2);
+    if (!this.zoomed) {
+      this.chart.options.scales!.x!.min = 0;
+      this.chart.options.scales!.x!.max = Math.max(1, Math.ceil(this.xMax * 2) / 2);
+    }
     this.chart.options.scales!.y1!.display = HEAP_SERIES.some((s, i) => s.axis === 'y1' && this.heap[i]!.length > 0);
     this.chart.update('none');
     if (this.probe) {

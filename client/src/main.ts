@@ -28,6 +28,9 @@ const sampleHzInput = $<HTMLInputElement>('sample-hz');
 sampleHzInput.min = String(SAMPLE_HZ_MIN);
 sampleHzInput.max = String(SAMPLE_HZ_MAX);
 const cancelButton = $<HTMLButtonElement>('cancel');
+const resetZoomButton = $<HTMLButtonElement>('reset-zoom');
+chart.onZoomChange = (zoomed) => (resetZoomButton.hidden = !zoomed);
+resetZoomButton.addEventListener('click', () => chart.resetZoom());
 const message = (text: string): void => {
   $('toolbar-message').textContent = text;
 };

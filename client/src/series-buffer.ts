@@ -31,27 +31,45 @@ export interface Point {
   y: number;
 }
 
+/** Index of the last point with x ≤ `x` (-1 when there is none). Input sorted by x. */
+export function indexAtOrBefore(series: SeriesBuffer, x: number): number {
+  let lo = 0;
+  let hi = series.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (series.xs[mid]! <= x) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
 /**
  * Min/max per pixel column: for each of `columns` equal slices of [xMin, xMax], keep the first,
  * lowest, highest and last point, in x order. Unlike LTTB it keeps every spike's envelope.
- * Input must be sorted by x.
+ * Points outside the range are skipped, but for one on each side so the line reaches the edges
+ * (a zoomed view). Input must be sorted by x.
  */
 export function decimateMinMax(series: SeriesBuffer, xMin: number, xMax: number, columns: number): Point[] {
-  const { xs, ys, length } = series;
-  if (length <= columns * 4 || xMax <= xMin) {
-    const out: Point[] = new Array(length);
-    for (let i = 0; i < length; i++) out[i] = { x: xs[i]!, y: ys[i]! };
+  const { xs, ys } = series;
+  const start = Math.max(0, indexAtOrBefore(series, xMin));
+  const end = Math.min(series.length, indexAtOrBefore(series, xMax) + 2); // exclusive
+  if (end - start <= columns * 4 || xMax <= xMin) {
+    const out: Point[] = new Array(Math.max(0, end - start));
+    for (let i = start; i < end; i++) out[i - start] = { x: xs[i]!, y: ys[i]! };
     return out;
   }
   const out: Point[] = [];
   const width = (xMax - xMin) / columns;
-  let i = 0;
-  while (i < length) {
+  let i = start;
+  while (i < end) {
     const column = Math.floor((xs[i]! - xMin) / width);
     const first = i;
     let lo = i;
     let hi = i;
-    for (i++; i < length && Math.floor((xs[i]! - xMin) / width) === column; i++) {
+    for (i++; i < end && Math.floor((xs[i]! - xMin) / width) === column; i++) {
       if (ys[i]! < ys[lo]!) lo = i;
       if (ys[i]! > ys[hi]!) hi = i;
     }
