@@ -5,18 +5,19 @@ describe('configFromEnv', () => {
   it('defaults to loopback, port 5177, ./.memtide/runs', () => {
     expect(configFromEnv({})).toEqual({
       ok: true,
-      options: { host: '127.0.0.1', port: 5177, token: undefined, allowedHosts: [], dataDir: '.memtide/runs', memoryCapMiB: undefined, wallClockS: undefined },
+      options: { host: '127.0.0.1', port: 5177, token: undefined, allowedHosts: [], dataDir: '.memtide/runs', memoryCapMiB: undefined, wallClockS: undefined, sampleHz: undefined },
     });
   });
   it('reads every setting', () => {
-    const config = configFromEnv({ HOST: '0.0.0.0', PORT: '0', MEMTIDE_TOKEN: 't'.repeat(20), MEMTIDE_ALLOWED_HOSTS: 'Box.lan, lab', MEMTIDE_DATA: '/d', MEMTIDE_MEMORY_CAP_MIB: '512', MEMTIDE_WALL_CLOCK_S: '30' });
-    expect(config).toEqual({ ok: true, options: { host: '0.0.0.0', port: 0, token: 't'.repeat(20), allowedHosts: ['box.lan', 'lab'], dataDir: '/d', memoryCapMiB: 512, wallClockS: 30 } });
+    const config = configFromEnv({ HOST: '0.0.0.0', PORT: '0', MEMTIDE_TOKEN: 't'.repeat(20), MEMTIDE_ALLOWED_HOSTS: 'Box.lan, lab', MEMTIDE_DATA: '/d', MEMTIDE_MEMORY_CAP_MIB: '512', MEMTIDE_WALL_CLOCK_S: '30', MEMTIDE_SAMPLE_HZ: '250' });
+    expect(config).toEqual({ ok: true, options: { host: '0.0.0.0', port: 0, token: 't'.repeat(20), allowedHosts: ['box.lan', 'lab'], dataDir: '/d', memoryCapMiB: 512, wallClockS: 30, sampleHz: 250 } });
   });
   it.each([
     [{ PORT: 'http' }, /^PORT must be an integer/],
     [{ PORT: '70000' }, /^PORT must be an integer/],
     [{ MEMTIDE_MEMORY_CAP_MIB: '2g' }, /^MEMTIDE_MEMORY_CAP_MIB must be an integer/],
     [{ MEMTIDE_WALL_CLOCK_S: '-1' }, /^MEMTIDE_WALL_CLOCK_S must be an integer/],
+    [{ MEMTIDE_SAMPLE_HZ: '5000' }, /^MEMTIDE_SAMPLE_HZ must be an integer from 1 to 1000/],
   ])('refuses %j', (env, message) => {
     const config = configFromEnv(env);
     expect(config.ok).toBe(false);

@@ -1,5 +1,6 @@
 // `npm start`'s settings, from the environment. Pure, so every refusal is tested without a process.
 import type { AppOptions } from './app.js';
+import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN } from '../shared/schemas.js';
 import { DEFAULT_DATA_DIR } from './storage/run-store.js';
 
 export type ConfigResult = { ok: true; options: AppOptions } | { ok: false; error: string };
@@ -17,9 +18,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigResult {
     // Bounded by the machine's memory in startApp, which knows that bound.
     memoryCapMiB: integer(env, 'MEMTIDE_MEMORY_CAP_MIB', 1, Number.MAX_SAFE_INTEGER),
     wallClockS: integer(env, 'MEMTIDE_WALL_CLOCK_S', 1, 24 * 3600),
+    sampleHz: integer(env, 'MEMTIDE_SAMPLE_HZ', SAMPLE_HZ_MIN, SAMPLE_HZ_MAX),
   };
   for (const value of Object.values(numbers)) if (typeof value === 'string') return { ok: false, error: value };
-  const { port, memoryCapMiB, wallClockS } = numbers as Record<keyof typeof numbers, number | undefined>;
+  const { port, memoryCapMiB, wallClockS, sampleHz } = numbers as Record<keyof typeof numbers, number | undefined>;
   return {
     ok: true,
     options: {
@@ -30,6 +32,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigResult {
       dataDir: env.MEMTIDE_DATA || DEFAULT_DATA_DIR,
       memoryCapMiB,
       wallClockS,
+      sampleHz,
     },
   };
 }
