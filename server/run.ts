@@ -86,10 +86,6 @@ export class Run {
     return this.record.id;
   }
 
-  get running(): boolean {
-    return !this.ended;
-  }
-
   start(): void {
     const { experiment, params, sampleHz, send, knobs, python, limits } = this.options;
     const spec = { experiment: experiment.id, params, ...(knobs?.trim ? { trim: true } : {}) };

@@ -1,6 +1,7 @@
 // The seed's measurement, computed from a run's recorded timeline: RSS at the end of each phase,
 // each step as a percent of the baseline RSS, and a verdict on where the memory went.
 import type { HeapFigures, HeapSample, MemoryBreakdown, Phase, PhaseName, Sample, Summary, Verdict } from './schemas.js';
+import { PHASES } from './phases.js';
 
 export const MiB = 1024 * 1024;
 
@@ -58,11 +59,10 @@ export interface SummaryInput {
   breakdowns?: readonly MemoryBreakdown[];
 }
 
-const PHASE_ORDER: PhaseName[] = ['baseline', 'allocate', 'unreference', 'collect', 'settle'];
 
 /** Returns null until every phase (trim too, when the run has it) has ended and there are RSS samples. */
 export function computeSummary({ phases, samples, heap, breakdowns = [] }: SummaryInput): Summary | null {
-  const ends = PHASE_ORDER.map((name) => phases.find((p) => p.name === name)?.end);
+  const ends = PHASES.map((name) => phases.find((p) => p.name === name)?.end);
   const trim = phases.find((p) => p.name === 'trim');
   if (samples.length === 0 || ends.some((e) => e === undefined) || (trim && trim.end === undefined)) return null;
   // RSS at a phase end: the worker's own reading taken at that instant when it sent one (as the

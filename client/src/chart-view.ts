@@ -196,11 +196,6 @@ export class ChartView {
     return this.chart.toBase64Image('image/png', 1);
   }
 
-  /** Points Chart.js currently holds per series (after decimation); for tests and the benchmark. */
-  drawnPoints(): number[] {
-    return this.chart.data.datasets.map((d) => d.data.length);
-  }
-
   private seconds(t: number): number {
     const x = (t - this.t0) / 1000;
     if (x > this.xMax) this.xMax = x;

@@ -18,15 +18,8 @@ export function pageSize(): number {
   return cachedPageSize;
 }
 
-/** statm: "size resident shared text lib data dt", all in pages. Returns RSS in bytes. */
-export function parseStatmRss(text: string, bytesPerPage: number): number {
-  const fields = text.trim().split(/\s+/);
-  const resident = Number(fields[1]);
-  if (fields.length < 2 || !Number.isFinite(resident)) throw new Error(`unexpected statm text: ${JSON.stringify(text)}`);
-  return resident * bytesPerPage;
-}
-
-/** Same parse, straight from the read buffer without building a string (hot path at 1 kHz). */
+/** statm is "size resident shared text lib data dt", all in pages: RSS in bytes, parsed straight
+ * from the read buffer without building a string (the hot path at 1 kHz). */
 export function parseStatmRssBytes(buf: Uint8Array, length: number, bytesPerPage: number): number {
   let i = 0;
   while (i < length && buf[i] !== 0x20) i++; // skip "size"
