@@ -20,6 +20,8 @@ function allocateMs(spec: { experiment: string; params: Record<string, number> }
     let samples = 0;
     const worker = spawnWorker('node', spec, {
       onMessage(m) {
+        // A worker waits after each phase end for the server's memory breakdown: let it go on.
+        if (m.type === 'phase' && m.edge === 'end') worker.ack();
         if (m.type !== 'phase' || m.phase !== 'allocate') return;
         if (m.edge === 'start') start = m.t;
         else end = m.t;
