@@ -96,6 +96,16 @@ describe.skipIf(!hasBrowser)('queue and token in Chromium', () => {
     await cardOf('seed-strings').locator('input[name="n"]').fill('1000');
     await cardOf('seed-strings').locator('button').click();
     await page.waitForSelector('#status:has-text("queued: #1 seed-strings (yours)")');
+    // A second queued run is cancelled from the queue list; the first stays queued.
+    await cardOf('big-buffers').locator('input[name="n"]').fill('8');
+    await cardOf('big-buffers').locator('button').click();
+    const second = page.locator('#queue li', { hasText: 'big-buffers' });
+    await second.waitFor();
+    const secondId = await second.getAttribute('data-run-id');
+    await second.locator('button').click();
+    await second.waitFor({ state: 'detached' });
+    expect((await (await fetch(`${app.url}/api/runs/${secondId}`)).json()).status).toBe('cancelled');
+    await expect(page.locator('#queue li').allTextContents()).resolves.toEqual([expect.stringMatching(/^#1 seed-strings n=1,000 \(yours\)/)]);
     // Cancel the running one: the queued run starts, is shown, and the queue note goes away.
     const ws = await connectRecorder(app.url);
     await page.locator('#cancel').click();

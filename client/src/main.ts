@@ -9,10 +9,10 @@ import { cancelRun, deleteRun, fetchRun, startRun } from './api.js';
 import { BreakdownView } from './breakdown-view.js';
 import { ChartView } from './chart-view.js';
 import { CompareView } from './compare-view.js';
-import { download } from './dom.js';
+import { download, el } from './dom.js';
 import { renderCards, type Cards } from './experiment-cards.js';
 import { formatSeconds } from './format.js';
-import { renderHistory, type HistoryEntry } from './history-panel.js';
+import { renderHistory, runLabel, type HistoryEntry } from './history-panel.js';
 import { renderPhaseList } from './phase-list.js';
 import { renderSummary } from './summary-view.js';
 import { connectWs } from './ws-client.js';
@@ -103,6 +103,17 @@ function refresh(): void {
   renderSummary($('summary'), running ? null : shown, running ? [] : shown.heap, shown.phases);
 }
 
+/** The waiting runs, each with its own Cancel (re-rendered when the queue changes). */
+function renderQueue(): void {
+  $('queue').replaceChildren(
+    ...queued.map((r, i) => {
+      const cancel = el('button', { type: 'button', className: 'link danger', textContent: 'cancel' });
+      cancel.addEventListener('click', () => cancelRun(r.id).catch((e: Error) => message(e.message)));
+      return el('li', { dataset: { runId: r.id } }, `#${r.queuePosition ?? i + 1} ${runLabel(r)}${mine.has(r.id) ? ' (yours)' : ''} `, cancel);
+    }),
+  );
+}
+
 function queueText(): string {
   if (queued.length === 0) return '';
   const items = queued.map((r, i) => `#${r.queuePosition ?? i + 1} ${r.experiment}${mine.has(r.id) ? ' (yours)' : ''}`);
@@ -186,6 +197,7 @@ function onMessage(m: ServerMessage): void {
         cards = renderCards($('experiments'), catalog, { onRun: run });
       }
       queued = m.runs.filter((r) => r.status === 'queued').sort((a, b) => (a.queuePosition ?? 0) - (b.queuePosition ?? 0));
+      renderQueue();
       for (const [id, entry] of runsById) if (!entry.imported) runsById.delete(id);
       for (const r of m.runs) if (r.status !== 'queued') runsById.set(r.id, { run: r, imported: false });
       for (const id of selected) if (!runsById.has(id)) selected.delete(id);
@@ -238,6 +250,7 @@ function onMessage(m: ServerMessage): void {
       break;
     case 'queue':
       queued = m.runs;
+      renderQueue();
       break;
     case 'pong':
       return;
