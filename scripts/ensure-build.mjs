@@ -58,7 +58,7 @@ if (args.has('--clean')) rmSync(join(root, 'dist'), { recursive: true, force: tr
 
 const serverStamp = 'dist/.server-built';
 if (!has('tsconfig.build.json')) requireShipped('server', 'dist/server/cli.js');
-else if (force || newest(['server', 'shared', 'tsconfig.json', 'tsconfig.build.json', 'package.json']) > built(serverStamp)) {
+else if (force || newest(['server', 'shared', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json']) > built(serverStamp)) {
   run('server', 'typescript', 'tsc', ['-p', 'tsconfig.build.json']);
   writeFileSync(join(root, serverStamp), new Date().toISOString());
 }
@@ -67,6 +67,6 @@ const clientStamp = 'dist/client/index.html';
 if (args.has('--server')) {
   // the API server only (npm run dev serves the client from Vite)
 } else if (!has('vite.config.ts')) requireShipped('client', clientStamp);
-else if (force || newest(['client', 'shared', 'vite.config.ts', 'package.json']) > built(clientStamp)) {
+else if (force || newest(['client', 'shared', 'vite.config.ts', 'package.json', 'package-lock.json']) > built(clientStamp)) {
   run('client', 'vite', 'vite', ['build', '--logLevel', 'warn']);
 }

@@ -105,6 +105,15 @@ async function run(command: RunCommand): Promise<number> {
   const registry = new RunRegistry({ send, sampleHz: command.sampleHz, store: new RunStore(dataDir!), memoryCapMiB, wallClockS });
   const created = registry.create(command.body);
   if (!created.ok) throw new UsageError(created.error);
+  // The worker runs in its own process group, so a terminal's Ctrl+C does not reach it: kill it
+  // here, on any way out, or it would run on without its caps.
+  process.on('exit', () => registry.killNow());
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      registry.killNow();
+      process.exit(130);
+    });
+  }
   const record = registry.get(await ended)!;
   if (tty) process.stderr.write('\r\x1b[K');
   if (command.json) console.log(JSON.stringify(record));

@@ -62,7 +62,14 @@ export function createHttpApp(registry: RunRegistry, security: SecurityOptions =
   app.delete('/api/runs/:id', (req, res) => {
     const id = runIdParam(req, res);
     if (id === undefined) return;
-    const result = registry.delete(id);
+    let result: ReturnType<RunRegistry['delete']>;
+    try {
+      result = registry.delete(id);
+    } catch (error) {
+      // The file is still there (permissions, a busy disk): the run stays listed, not half-deleted.
+      res.status(500).json({ error: `id: could not delete run ${id}: ${(error as Error).message}` });
+      return;
+    }
     if (result === 'missing') noSuchRun(res, id);
     else if (result === 'running') res.status(409).json({ error: `id: run ${id} is queued or running: cancel it first` });
     else res.json({ ok: true });

@@ -22,7 +22,8 @@ process.on('uncaughtException', (error) => {
 });
 
 let closing = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+// SIGHUP too: a closed terminal must not leave workers behind (they run in their own process group).
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     if (closing) process.exit(130); // a second signal: stop waiting ('exit' still kills the worker)
     closing = true;

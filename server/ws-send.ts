@@ -28,7 +28,9 @@ export function sendTo(socket: SendableSocket, message: ServerMessage, text: str
   if (buffered > HARD_LIMIT_BYTES) return socket.terminate();
   if (message.type === 'samples' && buffered > SOFT_LIMIT_BYTES) return noteDropped(socket, message);
   const missed = dropped.get(socket);
-  if (missed) {
+  // Only once it has caught up (below the soft cap): told earlier, a client still behind would
+  // re-fetch the record again and again and fall further behind.
+  if (missed && buffered <= SOFT_LIMIT_BYTES) {
     dropped.delete(socket);
     socket.send(JSON.stringify({ type: 'samples-dropped', ...missed } satisfies ServerMessage));
   }

@@ -84,13 +84,14 @@ export class ChartView {
           },
           zoom: {
             limits: { x: { min: 0, minRange: 0.005 } },
-            pan: { enabled: true, mode: 'x', onPanComplete: () => this.setZoomed(true) },
+            // From the chart's own state: the wheel's onZoomComplete comes 250 ms late, maybe after a reset.
+            pan: { enabled: true, mode: 'x', onPanComplete: ({ chart }) => this.setZoomed(chart.isZoomedOrPanned()) },
             zoom: {
               mode: 'x',
               wheel: { enabled: true },
               pinch: { enabled: true },
               drag: { enabled: true, modifierKey: 'shift', backgroundColor: 'rgba(76,194,255,0.15)' },
-              onZoomComplete: () => this.setZoomed(true),
+              onZoomComplete: ({ chart }) => this.setZoomed(chart.isZoomedOrPanned()),
             },
           },
         },
@@ -154,14 +155,14 @@ export class ChartView {
   }
 
   /** Clears the chart for a run that started at wall-clock time t0 (ms). A title may have several lines. */
-  reset(t0: number, title: string | string[]): void {
+  reset(t0: number, title: string | string[], keepZoom = false): void {
     this.t0 = t0;
     this.xMax = 1;
     this.rss.clear();
     for (const s of this.heap) s.clear();
     this.bands = [];
     this.chart.options.plugins!.title!.text = title;
-    if (this.zoomed) this.resetZoom();
+    if (this.zoomed && !keepZoom) this.resetZoom();
     this.schedule();
   }
 

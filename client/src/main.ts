@@ -45,7 +45,7 @@ const runsById = new Map<string, HistoryEntry>();
 const importedRecords = new Map<string, RunRecord>();
 const selected = new Set<string>();
 /** While a run is being fetched, its stream messages wait here, then apply on top of the record. */
-let loading: { id: string; pending: ServerMessage[] } | undefined;
+let loading: { id: string; pending: ServerMessage[]; again: boolean } | undefined;
 let catalogKey = '';
 /** Runs waiting for the one in progress, in order; `mine` are those this page asked for. */
 let queued: RunInfo[] = [];
@@ -73,8 +73,11 @@ let generation = 0;
 
 function show(record: RunRecord): void {
   generation++;
+  // A fetch in flight is now stale (whatever it was for): from here on messages apply live.
+  loading = undefined;
+  // The same run again (a re-fetch): the user's zoom stays.
+  chart.reset(record.createdAt, runTitle(record), record.id === shown?.id);
   shown = record;
-  chart.reset(record.createdAt, runTitle(record));
   showTitle(record);
   chart.addSamples(record.samples);
   chart.addHeap(record.heap);
@@ -89,7 +92,7 @@ function refresh(): void {
   const running = shown?.status === 'running';
   cards?.setBusy(!connected); // while a run goes, Run queues the next one
   cancelButton.hidden = !running || importedRecords.has(shown!.id);
-  for (const id of ['export-json', 'export-csv', 'export-png']) $<HTMLButtonElement>(id).disabled = !shown || running;
+  for (const id of ['export-json', 'export-csv', 'export-png']) $<HTMLButtonElement>(id).disabled = !shown || running || shown.status === 'queued';
   if (!shown) return;
   const now = performance.timeOrigin + performance.now();
   renderPhaseList($('phases'), shown.phases, now);
@@ -144,22 +147,23 @@ async function load(id: string): Promise<RunRecord> {
 /** Shows a run from the server (or an imported one); `again` re-fetches the one on screen. */
 async function open(id: string, again = false): Promise<void> {
   if (!again && shown?.id === id && shown.status === 'running') return; // already live
-  const pending: ServerMessage[] = [];
-  loading = { id, pending };
+  if (loading?.id === id) {
+    loading.again = true; // one more fetch once this one lands, not one per request
+    return;
+  }
+  const mine = { id, pending: [] as ServerMessage[], again: false };
+  loading = mine;
   const started = generation;
   try {
     const record = await load(id);
-    if (loading?.id !== id) return; // another open() overtook this one
-    if (generation !== started) {
-      // A run started (or was shown) meanwhile: that wins.
-      loading = undefined;
-      return;
-    }
-    loading = undefined;
+    // Overtaken by another open(), or a run started (or was shown) meanwhile: that wins.
+    if (loading !== mine || generation !== started) return;
     show(record);
-    for (const m of pending) onMessage(m); // what streamed in during the fetch; older parts are skipped
+    for (const m of mine.pending) onMessage(m); // what streamed in during the fetch; older parts are skipped
+    if (mine.again) void open(id, true);
   } catch (error) {
-    if (loading?.id === id) loading = undefined;
+    if (loading !== mine) return;
+    loading = undefined;
     statusEl.textContent = `could not load run ${id}: ${(error as Error).message}`;
   }
 }
@@ -184,6 +188,11 @@ async function remove({ run, imported }: HistoryEntry): Promise<void> {
 }
 
 function onMessage(m: ServerMessage): void {
+  if (m.type === 'run-finished' || m.type === 'run-failed') {
+    // The history hears of an end at once, even while that run's record is being fetched.
+    runsById.set(m.run.id, { run: m.run, imported: false });
+    refreshHistory();
+  }
   if (loading && runIdOf(m) === loading.id && m.type !== 'run-started') {
     loading.pending.push(m);
     return;
@@ -201,6 +210,10 @@ function onMessage(m: ServerMessage): void {
       for (const [id, entry] of runsById) if (!entry.imported) runsById.delete(id);
       for (const r of m.runs) if (r.status !== 'queued') runsById.set(r.id, { run: r, imported: false });
       for (const id of selected) if (!runsById.has(id)) selected.delete(id);
+      if (shown?.status === 'running' && !importedRecords.has(shown.id) && !m.runs.some((r) => r.id === shown!.id)) {
+        // The server restarted (or was killed) while this run went: it is gone for good.
+        Object.assign(shown, { status: 'failed', error: 'lost: the server restarted while it ran' });
+      }
       refreshHistory();
       const running = m.runs.find((r) => r.status === 'running');
       const target = running?.id ?? runIdFromHash() ?? shown?.id ?? m.runs.find((r) => r.status !== 'queued')?.id;
@@ -240,8 +253,6 @@ function onMessage(m: ServerMessage): void {
       return;
     case 'run-finished':
     case 'run-failed':
-      runsById.set(m.run.id, { run: m.run, imported: false });
-      refreshHistory();
       if (shown?.id !== m.runId) return;
       Object.assign(shown, m.run);
       showTitle(shown);
@@ -306,8 +317,13 @@ $<HTMLInputElement>('import-json').addEventListener('change', async (event) => {
   if (!result.ok) return message(`${file.name}: ${result.error}`);
   // An id this page already knows (e.g. an export of this server's own run) gets a fresh one, so
   // the copy never shadows, or deletes, the server's run.
-  let record = result.record;
-  for (let n = 2; runsById.has(record.id); n++) record = { ...result.record, id: `${result.record.id.slice(0, 56)}-copy${n}` };
+  // A file saved mid-run is a snapshot: it will never end here, so it shows as failed.
+  const ended = result.record.status === 'running' || result.record.status === 'queued'
+    ? { ...result.record, status: 'failed' as const, error: `imported while ${result.record.status}: a snapshot` }
+    : result.record;
+  const taken = (id: string) => runsById.has(id) || queued.some((r) => r.id === id) || shown?.id === id;
+  let record = ended;
+  for (let n = 2; taken(record.id); n++) record = { ...ended, id: `${ended.id.slice(0, 56)}-copy${n}` };
   importedRecords.set(record.id, record);
   if (!runsById.has(record.id)) runsById.set(record.id, { run: record, imported: true });
   message(`imported ${record.id} from ${file.name}`);

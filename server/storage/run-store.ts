@@ -71,13 +71,14 @@ export class RunStore {
     return result?.ok ? result.record : undefined;
   }
 
-  /** Returns false when there was no such run. */
+  /** Returns false when there was no such run; throws when the file is there but stays. */
   delete(id: string): boolean {
     if (!RunId.safeParse(id).success) return false;
     try {
       rmSync(this.path(id));
-    } catch {
-      return false;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
     }
     syncDir(this.dir);
     return true;
