@@ -2,11 +2,11 @@
 // ended runs (stored on disk by RunStore before anyone is told they ended).
 import { randomBytes } from 'node:crypto';
 import { findExperiment, resolveParams } from '../shared/catalog.js';
-import { knobEnvironment, knobMisfit, type Knobs } from '../shared/knobs.js';
-import { CreateRunBody, describeZodError, type Experiment, type Params, type RunInfo, type RunRecord, type ServerMessage } from '../shared/schemas.js';
+import { knobEnvironment, knobMisfit } from '../shared/knobs.js';
+import { CreateRunBody, describeZodError, type Experiment, type RunInfo, type RunRecord, type ServerMessage } from '../shared/schemas.js';
 import { machine, unavailableKnob, type Machine } from './experiments.js';
 import { checkMemoryCap, defaultMemoryCapMiB, DEFAULT_WALL_CLOCK_S, machineMaxCapMiB, type RunLimits } from './run-limits.js';
-import { Run, runInfo } from './run.js';
+import { initialRecord, Run, runInfo } from './run.js';
 import { hasProc } from './sampling/proc-statm.js';
 import { now, prewarmSamplerThread } from './sampling/rss-sampler.js';
 import type { RunStore, StoreProblem } from './storage/run-store.js';
@@ -90,7 +90,8 @@ export class RunRegistry {
 
     const limits = { memoryCapMiB: cap.capMiB, wallClockS: this.options.wallClockS ?? DEFAULT_WALL_CLOCK_S };
     const sampleHz = parsed.data.sampleHz ?? this.options.sampleHz ?? DEFAULT_SAMPLE_HZ;
-    const queued: QueuedRun = { record: this.queuedRecord(experiment, params.params, limits, knobs, workerEnv, sampleHz), experiment, limits, python };
+    const record = initialRecord({ id: newRunId(), experiment, params: params.params, knobs, workerEnv, sampleHz, limits }, 'queued');
+    const queued: QueuedRun = { record, experiment, limits, python };
     if (!this.active && this.queue.length === 0) {
       try {
         this.launch(queued);
@@ -161,28 +162,6 @@ export class RunRegistry {
   /** Last resort when the process exits without shutdown(): SIGKILL the worker synchronously. */
   killNow(): void {
     this.active?.cancel('cancelled: the server exited');
-  }
-
-  private queuedRecord(experiment: Pick<Experiment, 'id' | 'runtime'>, params: Params, limits: RunLimits, knobs: Knobs, workerEnv: Record<string, string>, sampleHz: number): RunRecord {
-    return {
-      id: newRunId(),
-      experiment: experiment.id,
-      runtime: experiment.runtime,
-      params,
-      status: 'queued',
-      createdAt: now(),
-      sampleHz,
-      sampler: 'none',
-      summary: null,
-      memoryCapMiB: limits.memoryCapMiB,
-      wallClockCapS: limits.wallClockS,
-      knobs,
-      workerEnv,
-      phases: [],
-      samples: [],
-      heap: [],
-      breakdowns: [],
-    };
   }
 
   /** Starts a run's worker (throws when it cannot be spawned). */

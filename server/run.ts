@@ -41,6 +41,31 @@ export function crashLine(stderr: string): string | undefined {
   return lines.findLast((l) => /^(\w*Error|FATAL ERROR)\b/.test(l)) ?? lines.at(-1);
 }
 
+/** The record of a run before its worker has said anything: queued, or just starting. */
+export function initialRecord(
+  options: Pick<RunOptions, 'id' | 'experiment' | 'params' | 'knobs' | 'workerEnv' | 'sampleHz' | 'limits'>,
+  status: 'queued' | 'running',
+): RunRecord {
+  return {
+    id: options.id,
+    experiment: options.experiment.id,
+    runtime: options.experiment.runtime,
+    params: options.params,
+    knobs: options.knobs ?? {},
+    workerEnv: options.workerEnv ?? {},
+    status,
+    createdAt: now(),
+    sampleHz: options.sampleHz,
+    sampler: 'none',
+    summary: null,
+    ...(options.limits && { memoryCapMiB: options.limits.memoryCapMiB, wallClockCapS: options.limits.wallClockS }),
+    phases: [],
+    samples: [],
+    heap: [],
+    breakdowns: [],
+  };
+}
+
 export function runInfo(record: RunRecord): RunInfo {
   const { phases: _p, samples: _s, heap: _h, breakdowns: _b, ...info } = record;
   return info;
@@ -62,24 +87,8 @@ export class Run {
 
   constructor(private readonly options: RunOptions) {
     this.expectedPhases = phasesOf({ trim: options.knobs?.trim });
-    this.record = {
-      id: options.id,
-      experiment: options.experiment.id,
-      runtime: options.experiment.runtime,
-      params: options.params,
-      knobs: options.knobs ?? {},
-      workerEnv: options.workerEnv ?? {},
-      status: 'running',
-      createdAt: now(),
-      sampleHz: options.sampleHz,
-      sampler: 'none',
-      summary: null,
-      ...(options.limits && { memoryCapMiB: options.limits.memoryCapMiB, wallClockCapS: options.limits.wallClockS }),
-      phases: [],
-      samples: [],
-      heap: [],
-      breakdowns: [],
-    };
+    // createdAt is the moment it starts (t = 0 on the chart), not when it was queued.
+    this.record = initialRecord(options, 'running');
   }
 
   get id(): string {

@@ -49,7 +49,8 @@ export const NODE_EXPERIMENTS: CatalogEntry[] = [
     why:
       "Buffer memory lives outside the V8 heap (external/arrayBuffers). Each 1 MiB block is above glibc's " +
       'mmap threshold (128 KiB by default), so it is its own mapping and munmap returns it at once, as soon ' +
-      "as the GC finalises the Buffer. heapUsed barely moves: watch 'external' instead.",
+      "as the GC finalises the Buffer. heapUsed barely moves: watch 'external' rise instead (it falls " +
+      'only at the next GC: V8 updates that counter late, while the pages are already gone).',
     params: [
       count(256, 1, 4_096),
       { name: 'size', label: 'S (bytes each)', type: 'integer', min: 1_024, max: 16_777_216, default: 1_048_576, unit: 'B' },
