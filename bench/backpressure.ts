@@ -2,7 +2,8 @@
 // samples stream: does the server's memory stay bounded, and does the healthy client stay fast?
 import WebSocket from 'ws';
 import { startApp } from '../server/app.js';
-import type { Sample, ServerMessage } from '../shared/schemas.js';
+import type { ServerMessage } from '../shared/protocol/ws.js';
+import type { Sample } from '../shared/run-record.js';
 import { fmt, now, quantile, sleep, table, type BenchResult } from './lib.js';
 
 const SECONDS = 8;

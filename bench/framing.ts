@@ -1,7 +1,8 @@
 // Is JSON the bottleneck for `samples` frames? What one frame costs to encode on the server and
 // to decode + validate in a client (zod, as client/src/ws-client.ts does), against a compact
 // binary framing of the same samples, and against the time a sample already waits in its batch.
-import { ServerMessage, type Sample } from '../shared/schemas.js';
+import { ServerMessage } from '../shared/protocol/ws.js';
+import { type Sample } from '../shared/run-record.js';
 import { BATCH_MS } from '../server/sampling/rss-sampler.js';
 import { fmt, median, table, type BenchResult } from './lib.js';
 

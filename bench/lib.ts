@@ -9,7 +9,7 @@ import { quantile } from '../server/sampling/sampling-stats.js';
 
 export { quantile };
 
-export const now = (): number => performance.timeOrigin + performance.now();
+export { now } from '../shared/units.js';
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export const median = (values: readonly number[]) => quantile(values, 0.5);

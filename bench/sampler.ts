@@ -7,7 +7,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, readSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pidusage from 'pidusage';
-import type { Sample } from '../shared/schemas.js';
+import type { Sample } from '../shared/run-record.js';
 import { openStatm } from '../server/sampling/proc-statm.js';
 import { startRssSampler, type SamplerMethod } from '../server/sampling/rss-sampler.js';
 import { samplingStats } from '../server/sampling/sampling-stats.js';

@@ -1,6 +1,6 @@
 // Does sampling at 1 kHz slow the experiment it watches? The allocate phase's duration with the
 // sampler on and off, alternating runs of the same worker, median of each side.
-import type { Sample } from '../shared/schemas.js';
+import type { Sample } from '../shared/run-record.js';
 import { startRssSampler, type RssSampler } from '../server/sampling/rss-sampler.js';
 import { spawnWorker } from '../server/worker-process.js';
 import { fmt, median, quantile, table, type BenchResult } from './lib.js';

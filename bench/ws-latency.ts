@@ -1,7 +1,8 @@
 // Latency from a sample's acquisition (its t, taken by the sampler) to its arrival in a WebSocket
 // client on loopback, with 1 and with 50 clients. Server in its own process, clients in this one.
 import WebSocket from 'ws';
-import type { RunInfo, ServerMessage } from '../shared/schemas.js';
+import type { ServerMessage } from '../shared/protocol/ws.js';
+import type { RunInfo } from '../shared/run-record.js';
 import { fmt, median, now, postRun, quantile, startServerProcess, table, type BenchResult } from './lib.js';
 
 const EXPERIMENT = { experiment: 'seed-strings', params: { n: 10_000_000 } };

@@ -1,9 +1,12 @@
 // `memtide`: run one experiment headless (same worker and sampler, no server), list the catalog,
 // or serve the dashboard.
 import { parseArgs } from 'node:util';
-import { CATALOG } from '../shared/catalog.js';
-import type { Params, RunRecord, ServerMessage } from '../shared/schemas.js';
-import { MiB, summaryRows } from '../shared/summary.js';
+import { CATALOG } from '../shared/catalog/index.js';
+import type { ServerMessage } from '../shared/protocol/ws.js';
+import type { Params, RunRecord } from '../shared/run-record.js';
+import { summaryRows } from '../shared/summary.js';
+import { formatAsciiSignedMiB, formatMiB, formatSeconds, formatSeedPct } from '../shared/format.js';
+import { now } from '../shared/units.js';
 import { configFromEnv } from './config.js';
 import { RunRegistry } from './run-registry.js';
 import { RunStore } from './storage/run-store.js';
@@ -64,15 +67,13 @@ export function parseRunCommand(args: string[]): RunCommand {
   };
 }
 
-const pct = (value: number) => `${value.toFixed(2)}%`;
-const mib = (bytes: number) => `${bytes >= 0 ? '+' : '-'}${(Math.abs(bytes) / MiB).toFixed(1)} MiB`;
 
 /** The seed's lines ("Allocation: 3034.36%"), MiB beside them, and the verdict. */
 export function formatSummary(record: RunRecord): string {
   const s = record.summary!;
   return [
-    ...summaryRows(s).map((r) => `${r.label}: ${pct(r.pct)}  (${mib(r.bytes)})`),
-    `Baseline RSS ${(s.mem0 / MiB).toFixed(1)} MiB, peak ${(s.peak / MiB).toFixed(1)} MiB`,
+    ...summaryRows(s).map((r) => `${r.label}: ${formatSeedPct(r.pct)}  (${formatAsciiSignedMiB(r.bytes)})`),
+    `Baseline RSS ${formatMiB(s.mem0)}, peak ${formatMiB(s.peak)}`,
     `Verdict: ${s.verdictText}`,
   ].join('\n');
 }
@@ -83,7 +84,7 @@ async function run(command: RunCommand): Promise<number> {
   let phase = 'starting';
   let started = 0;
   const progress = () => {
-    if (tty) process.stderr.write(`\r\x1b[K${phase.padEnd(12)} ${((performance.timeOrigin + performance.now() - started) / 1000).toFixed(1)} s   RSS ${(latestRss / MiB).toFixed(1)} MiB`);
+    if (tty) process.stderr.write(`\r\x1b[K${phase.padEnd(12)} ${formatSeconds(now() - started)}   RSS ${formatMiB(latestRss)}`);
   };
   let resolveEnd: (id: string) => void = () => undefined;
   const ended = new Promise<string>((resolve) => (resolveEnd = resolve));

@@ -1,6 +1,6 @@
 // `npm start`'s settings, from the environment. Pure, so every refusal is tested without a process.
 import type { AppOptions } from './app.js';
-import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN } from '../shared/schemas.js';
+import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN } from '../shared/limits.js';
 import { DEFAULT_DATA_DIR } from './storage/run-store.js';
 
 export type ConfigResult = { ok: true; options: AppOptions } | { ok: false; error: string };

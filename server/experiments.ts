@@ -2,9 +2,10 @@
 // or not, with the reason. What the machine has is probed once, then cached.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { CATALOG } from '../shared/catalog.js';
-import { KNOB_DEFS, knobSpec, knobsFor, type KnobName, type Knobs } from '../shared/knobs.js';
-import type { Experiment, KnobAvailability, Runtime } from '../shared/schemas.js';
+import { CATALOG } from '../shared/catalog/index.js';
+import { knobSpec, knobsFor, onlyWithOf, type KnobName, type Knobs } from '../shared/knobs.js';
+import type { Experiment, KnobAvailability } from '../shared/catalog/experiment.js';
+import type { Runtime } from '../shared/runtimes.js';
 import { projectRoot } from './paths.js';
 
 /** What memtide found on this machine; a string is the reason something is missing. */
@@ -84,8 +85,8 @@ const reasonOf = (found: object | true | string): string | undefined => (typeof 
 
 /** Why a knob cannot be used for this runtime on this machine, or undefined. */
 export function knobUnavailable(name: KnobName, runtime: Runtime, m: Machine): string | undefined {
-  if (KNOB_DEFS[name].onlyWith === 'jemalloc' || name === 'allocator') return reasonOf(m.jemalloc);
-  if (KNOB_DEFS[name].onlyWith === 'glibc') return reasonOf(m.glibc);
+  if (onlyWithOf(name) === 'jemalloc' || name === 'allocator') return reasonOf(m.jemalloc);
+  if (onlyWithOf(name) === 'glibc') return reasonOf(m.glibc);
   if (name === 'pythonMalloc') return reasonOf(m.python);
   if (name === 'trim') {
     if (runtime === 'node') return reasonOf(m.koffi);

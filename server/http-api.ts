@@ -2,7 +2,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
-import { ApiQuery, RunId, describeZodError, type CreateRunAnswer } from '../shared/schemas.js';
+import { ApiQuery, type CreateRunAnswer } from '../shared/protocol/http.js';
+import { RunId } from '../shared/run-record.js';
+import { describeZodError } from '../shared/validation.js';
 import { availableCatalog } from './experiments.js';
 import { clientDistDir } from './paths.js';
 import type { RunRegistry } from './run-registry.js';

@@ -1,8 +1,8 @@
 // The caps every worker runs under: RSS (watchdog on the sampled RSS, plus V8's own heap limit)
 // and wall-clock time. Pure functions; run.ts applies them.
 import { totalmem } from 'node:os';
-import { MEMORY_CAP_MIB } from '../shared/schemas.js';
-import { MiB } from '../shared/summary.js';
+import { MEMORY_CAP_MIB } from '../shared/limits.js';
+import { MiB } from '../shared/units.js';
 
 export const DEFAULT_WALL_CLOCK_S = 120;
 

@@ -1,14 +1,19 @@
 // Every run the server knows of: the one running, a bounded queue of runs waiting for it, and the
 // ended runs (stored on disk by RunStore before anyone is told they ended).
 import { randomBytes } from 'node:crypto';
-import { findExperiment, resolveParams } from '../shared/catalog.js';
+import { findExperiment, resolveParams } from '../shared/catalog/index.js';
 import { knobEnvironment, knobMisfit } from '../shared/knobs.js';
-import { CreateRunBody, describeZodError, type Experiment, type RunInfo, type RunRecord, type ServerMessage } from '../shared/schemas.js';
+import { type Experiment } from '../shared/catalog/experiment.js';
+import { CreateRunBody } from '../shared/protocol/http.js';
+import { type ServerMessage } from '../shared/protocol/ws.js';
+import { type RunInfo, type RunRecord } from '../shared/run-record.js';
+import { describeZodError } from '../shared/validation.js';
 import { machine, unavailableKnob, type Machine } from './experiments.js';
 import { checkMemoryCap, defaultMemoryCapMiB, DEFAULT_WALL_CLOCK_S, machineMaxCapMiB, type RunLimits } from './run-limits.js';
 import { initialRecord, Run, runInfo } from './run.js';
 import { hasProc } from './sampling/proc-statm.js';
-import { now, prewarmSamplerThread } from './sampling/rss-sampler.js';
+import { prewarmSamplerThread } from './sampling/rss-sampler.js';
+import { now } from '../shared/units.js';
 import type { RunStore, StoreProblem } from './storage/run-store.js';
 import type { SpawnWorker } from './worker-process.js';
 

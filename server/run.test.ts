@@ -1,7 +1,8 @@
 // A real worker really allocates: RSS sampled from outside rises, phases arrive in order.
 import { describe, expect, it } from 'vitest';
-import { PHASES, type RunRecord, type ServerMessage } from '../shared/schemas.js';
-import { MiB } from '../shared/summary.js';
+import { type ServerMessage } from '../shared/protocol/ws.js';
+import { PHASES, type RunRecord } from '../shared/run-record.js';
+import { MiB } from '../shared/units.js';
 import { Run } from './run.js';
 
 function runToEnd(experiment: string, params: Record<string, number>, sampleHz = 200) {

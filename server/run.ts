@@ -1,12 +1,17 @@
 // One run: a worker process, the sampler watching it, and the record they fill. State and
 // lifecycle belong together here, so this is a class.
 import type { Knobs } from '../shared/knobs.js';
-import type { Experiment, HeapSample, Params, RunInfo, RunRecord, Sample, ServerMessage, WorkerMessage } from '../shared/schemas.js';
+import type { Experiment } from '../shared/catalog/experiment.js';
+import type { WorkerMessage } from '../shared/protocol/worker.js';
+import type { ServerMessage } from '../shared/protocol/ws.js';
+import type { HeapSample, Params, RunInfo, RunRecord, Sample } from '../shared/run-record.js';
 import { phasesOf } from '../shared/phases.js';
-import { computeSummary, MiB } from '../shared/summary.js';
+import { computeSummary } from '../shared/summary.js';
+import { MiB } from '../shared/units.js';
 import { hasProc } from './sampling/proc-statm.js';
 import { readMallocLibrary, readMemoryBreakdown } from './sampling/proc-smaps.js';
-import { startRssSampler, now, type RssSampler } from './sampling/rss-sampler.js';
+import { startRssSampler, type RssSampler } from './sampling/rss-sampler.js';
+import { now } from '../shared/units.js';
 import { samplingStats } from './sampling/sampling-stats.js';
 import { isV8HeapOutOfMemory, memoryCapReason, wallClockReason, type RunLimits } from './run-limits.js';
 import { spawnWorker, type SpawnWorker, type WorkerHandle } from './worker-process.js';

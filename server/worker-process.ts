@@ -3,7 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { KNOB_ENV_NAMES } from '../shared/knob-env.js';
-import { WorkerMessage, describeZodError, type Runtime, type WorkerSpec } from '../shared/schemas.js';
+import { WorkerMessage, type WorkerSpec } from '../shared/protocol/worker.js';
+import { type Runtime } from '../shared/runtimes.js';
+import { describeZodError } from '../shared/validation.js';
 import { createLineSplitter } from './line-splitter.js';
 import { nodeWorkerScript, pythonWorkerScript } from './paths.js';
 

@@ -2,8 +2,8 @@
 // a socket that sends anything not in the shared contract.
 import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
-import { ClientMessage, type ServerMessage } from '../shared/schemas.js';
-import { now } from './sampling/rss-sampler.js';
+import { ClientMessage, type ServerMessage } from '../shared/protocol/ws.js';
+import { now } from '../shared/units.js';
 import { sendTo } from './ws-send.js';
 
 export const WS_MAX_PAYLOAD = 16 * 1024;

@@ -2,7 +2,7 @@
 // cap is cut, and the others are never touched.
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { ServerMessage } from '../shared/schemas.js';
+import type { ServerMessage } from '../shared/protocol/ws.js';
 import { HARD_LIMIT_BYTES, SOFT_LIMIT_BYTES, sendTo, type SendableSocket } from './ws-send.js';
 
 function fakeSocket(bufferedAmount = 0) {

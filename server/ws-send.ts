@@ -5,7 +5,7 @@
 // Over the hard cap, even with samples dropped, the socket is cut: the client reconnects and gets
 // `hello`. Other messages (phases, run ends) are small and rare, and always go.
 import { WebSocket } from 'ws';
-import type { ServerMessage } from '../shared/schemas.js';
+import type { ServerMessage } from '../shared/protocol/ws.js';
 
 /** ~6 s of 1 kHz samples as JSON: a client this far behind shows stale data anyway. */
 export const SOFT_LIMIT_BYTES = 256 * 1024;

@@ -1,7 +1,8 @@
 // Which knobs a run may use, and the environment they become.
 import { describe, expect, it } from 'vitest';
 import { describeSettings, Knobs, knobEnvironment, knobMisfit, knobsFor } from './knobs.js';
-import { CreateRunBody, describeZodError } from './schemas.js';
+import { CreateRunBody } from './protocol/http.js';
+import { describeZodError } from './validation.js';
 
 const bodyError = (body: unknown) => {
   const parsed = CreateRunBody.safeParse(body);
@@ -17,7 +18,8 @@ describe('Knobs schema', () => {
     [{ nope: 1 }, /^knobs\.nope: unknown field/],
     [{ allocator: 'tcmalloc' }, /^knobs\.allocator: must be one of glibc, jemalloc/],
     [{ pythonMalloc: 'debug' }, /^knobs\.pythonMalloc: /],
-    [{ mallocArenaMax: 0 }, /^knobs\.mallocArenaMax: must be from 1 to 1024/],
+    [{ mallocArenaMax: 0 }, /^knobs\.mallocArenaMax: must be an integer from 1 to 1024$/],
+    [{ mallocTrimThreshold: 1e308 }, /^knobs\.mallocTrimThreshold: must be an integer from 0 to 1099511627776$/],
     [{ mallocMmapThreshold: 64 * 1024 * 1024 }, /^knobs\.mallocMmapThreshold: /],
     [{ mallocTrimThreshold: 1.5 }, /^knobs\.mallocTrimThreshold: must be an integer/],
     [{ trim: 'yes' }, /^knobs\.trim: must be true or false/],

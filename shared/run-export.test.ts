@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, parseRunJson, runToCsv, runToJson } from './run-export.js';
-import type { RunRecord } from './schemas.js';
+import type { RunRecord } from './run-record.js';
 
 const record: RunRecord = {
   id: 'abc-1', experiment: 'seed-strings', runtime: 'node', params: { n: 1000 }, status: 'finished',

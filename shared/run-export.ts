@@ -1,5 +1,6 @@
 // A run as files: the full JSON record (which doubles as a replay fixture) and a CSV of samples.
-import { describeZodError, RunRecord, type HeapSample, type Phase } from './schemas.js';
+import { RunRecord, type HeapSample, type Phase } from './run-record.js';
+import { describeZodError } from './validation.js';
 import { nearestAtOrBefore } from './summary.js';
 
 export const CSV_COLUMNS = ['t_ms', 'rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers', 'phase'] as const;

@@ -1,7 +1,8 @@
 // Summary math and verdict on recorded numbers (the seed's own figures among them).
 import { describe, expect, it } from 'vitest';
-import type { HeapSample, Phase, Sample } from './schemas.js';
-import { computeSummary, heapLevel, judge, MiB, nearestAtOrBefore, percentOfBaseline, whereRetained } from './summary.js';
+import type { HeapSample, Phase, Sample } from './run-record.js';
+import { computeSummary, heapLevel, judge, nearestAtOrBefore, percentOfBaseline, whereRetained } from './summary.js';
+import { MiB } from './units.js';
 
 describe('percentOfBaseline', () => {
   it("reproduces the seed's table from its RSS readings", () => {

@@ -1,9 +1,9 @@
 // The seed's measurement, computed from a run's recorded timeline: RSS at the end of each phase,
 // each step as a percent of the baseline RSS, and a verdict on where the memory went.
-import type { HeapFigures, HeapSample, MemoryBreakdown, Phase, PhaseName, Sample, Summary, Verdict } from './schemas.js';
+import type { HeapFigures, HeapSample, MemoryBreakdown, Phase, PhaseName, Sample, Summary, Verdict } from './run-record.js';
+import { formatMiB } from './format.js';
 import { PHASES } from './phases.js';
-
-export const MiB = 1024 * 1024;
+import { MiB } from './units.js';
 
 /** Thresholds behind the verdict; shown in the UI so a verdict can be checked by hand. */
 export const VERDICT_RULES = {
@@ -127,7 +127,7 @@ export function summaryRows(s: Summary): SummaryRow[] {
   ];
 }
 
-const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
+const mib = (bytes: number) => formatMiB(bytes);
 
 export interface JudgeContext {
   /** What the heap levels count: V8 bytes, or CPython blocks. */

@@ -1,7 +1,9 @@
 // The HTTP + WebSocket contract, against a real server, real workers and a real socket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
-import { Experiment, RunInfo, RunRecord, type ServerMessage } from '../shared/schemas.js';
+import { Experiment } from '../shared/catalog/experiment.js';
+import { type ServerMessage } from '../shared/protocol/ws.js';
+import { RunInfo, RunRecord } from '../shared/run-record.js';
 import { connectRecorder, isRunEnd, postJson, startTestServer } from './helpers.js';
 
 let app: RunningApp;

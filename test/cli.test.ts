@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { RunStore } from '../server/storage/run-store.js';
-import { RunRecord } from '../shared/schemas.js';
+import { RunRecord } from '../shared/run-record.js';
 import { tempDataDir } from './helpers.js';
 
 const dataDir = tempDataDir();

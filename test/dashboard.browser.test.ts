@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
-import { PHASES } from '../shared/schemas.js';
+import { PHASES } from '../shared/run-record.js';
 import { chromiumAvailable, launchChromium, watchCsp } from './browser.js';
 import { isRunEnd, connectRecorder, startTestServer } from './helpers.js';
 

@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
-import { CATALOG } from '../shared/catalog.js';
-import { ClientMessage } from '../shared/schemas.js';
+import { CATALOG } from '../shared/catalog/index.js';
+import { ClientMessage } from '../shared/protocol/ws.js';
 import { connectRecorder, isRunEnd, postJson, startTestServer } from './helpers.js';
 
 let app: RunningApp;

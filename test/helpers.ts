@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startApp, type AppOptions, type RunningApp } from '../server/app.js';
-import { ServerMessage } from '../shared/schemas.js';
+import { ServerMessage } from '../shared/protocol/ws.js';
 
 /** A fresh data directory under the root global-setup removes when the tests end. */
 export const tempDataDir = (): string => mkdtempSync(join(process.env.MEMTIDE_TEST_DATA_ROOT ?? tmpdir(), 'memtide-test-'));

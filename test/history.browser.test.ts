@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
-import { RunRecord, type ServerMessage } from '../shared/schemas.js';
+import { type ServerMessage } from '../shared/protocol/ws.js';
+import { RunRecord } from '../shared/run-record.js';
 import { chromiumAvailable, launchChromium, watchCsp } from './browser.js';
 import { connectRecorder, postJson, startTestServer } from './helpers.js';
 

@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
 import { catalogFor, machine, type Machine } from '../server/experiments.js';
 import { RunRegistry } from '../server/run-registry.js';
-import { Experiment, RunRecord, type ServerMessage } from '../shared/schemas.js';
+import { Experiment } from '../shared/catalog/experiment.js';
+import { type ServerMessage } from '../shared/protocol/ws.js';
+import { RunRecord } from '../shared/run-record.js';
 import { RunStore } from '../server/storage/run-store.js';
 import { connectRecorder, postJson, startTestServer, tempDataDir } from './helpers.js';
 

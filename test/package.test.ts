@@ -27,7 +27,7 @@ describe('npm package', () => {
       'dist/server/main.js',
       'dist/server/workers/node-worker.js',
       'dist/server/sampling/sampler-thread.js',
-      'dist/shared/schemas.js',
+      'dist/shared/run-record.js',
       'server/workers/python-worker.py',
       'dist/client/index.html',
     ]) expect(files).toContain(path);

@@ -3,8 +3,9 @@
 // the comments, the bounds well inside them.
 import { describe, expect, it } from 'vitest';
 import { knobEnvironment, type Knobs } from '../shared/knobs.js';
-import type { Runtime, RunRecord } from '../shared/schemas.js';
-import { MiB } from '../shared/summary.js';
+import type { RunRecord } from '../shared/run-record.js';
+import type { Runtime } from '../shared/runtimes.js';
+import { MiB } from '../shared/units.js';
 import { machine } from '../server/experiments.js';
 import { Run } from '../server/run.js';
 

@@ -2,7 +2,8 @@
 // never sample into each other.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
-import { RunInfo, RunRecord, type ServerMessage } from '../shared/schemas.js';
+import { type ServerMessage } from '../shared/protocol/ws.js';
+import { RunInfo, RunRecord } from '../shared/run-record.js';
 import { connectRecorder, isRunEnd, postJson, startTestServer } from './helpers.js';
 
 let app: RunningApp;

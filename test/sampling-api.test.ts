@@ -1,7 +1,8 @@
 // sampleHz in POST /api/runs: bounded, used, and reported back with the rate achieved.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
-import { RunRecord, type ServerMessage } from '../shared/schemas.js';
+import { type ServerMessage } from '../shared/protocol/ws.js';
+import { RunRecord } from '../shared/run-record.js';
 import { connectRecorder, postJson, startTestServer } from './helpers.js';
 
 let app: RunningApp;

@@ -4,7 +4,8 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RunInfo, RunRecord, type ServerMessage } from '../shared/schemas.js';
+import { type ServerMessage } from '../shared/protocol/ws.js';
+import { RunInfo, RunRecord } from '../shared/run-record.js';
 import { connectRecorder, isRunEnd, postJson, tempDataDir } from './helpers.js';
 import { childPids, isAlive, killLeftoverServers, spawnServer, waitUntil, type ServerProcess } from './server-process.js';
 

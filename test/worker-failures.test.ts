@@ -7,8 +7,9 @@ import type { RunningApp } from '../server/app.js';
 import { Run } from '../server/run.js';
 import type { RunLimits } from '../server/run-limits.js';
 import { spawnProcess } from '../server/worker-process.js';
-import { RunRecord, type ServerMessage } from '../shared/schemas.js';
-import { MiB } from '../shared/summary.js';
+import { type ServerMessage } from '../shared/protocol/ws.js';
+import { RunRecord } from '../shared/run-record.js';
+import { MiB } from '../shared/units.js';
 import { connectRecorder, isRunEnd, postJson, startTestServer } from './helpers.js';
 
 const ROGUE = fileURLToPath(new URL('./fixtures/rogue-worker.mjs', import.meta.url));

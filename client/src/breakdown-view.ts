@@ -1,8 +1,8 @@
 // Where the memory is at each phase end: a stacked bar per phase (brk heap, anonymous mappings,
 // file mappings, the rest), read by the server from /proc/PID/smaps while the worker waited.
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Title, Tooltip } from 'chart.js';
-import type { MemoryBreakdown } from '../../shared/schemas.js';
-import { MiB } from '../../shared/summary.js';
+import type { MemoryBreakdown } from '../../shared/run-record.js';
+import { MiB } from '../../shared/units.js';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip, Title);
 

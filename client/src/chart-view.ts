@@ -6,9 +6,9 @@ import {
   Chart, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip,
   type ChartDataset, type Plugin, type TooltipModel,
 } from 'chart.js';
-import type { HeapSample, Phase, Sample } from '../../shared/schemas.js';
+import type { HeapSample, Phase, Sample } from '../../shared/run-record.js';
 import * as zoomModule from 'chartjs-plugin-zoom';
-import { MiB } from '../../shared/summary.js';
+import { MiB } from '../../shared/units.js';
 import { phaseBandsPlugin, type Band } from './phase-bands.js';
 import { decimateMinMax, indexAtOrBefore, SeriesBuffer, type Point } from './series-buffer.js';
 

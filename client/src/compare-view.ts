@@ -1,8 +1,9 @@
 // Several runs on one chart, aligned at the start of allocate, with their tables side by side and
 // the differences from the first run in MiB.
 import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip } from 'chart.js';
-import type { RunRecord } from '../../shared/schemas.js';
-import { MiB, summaryRows } from '../../shared/summary.js';
+import type { RunRecord } from '../../shared/run-record.js';
+import { summaryRows } from '../../shared/summary.js';
+import { MiB } from '../../shared/units.js';
 import { formatPct, formatSignedMiB } from './format.js';
 import { knobsLabel, runLabel } from './history-panel.js';
 import { decimateMinMax, SeriesBuffer, type Point } from './series-buffer.js';

@@ -1,7 +1,8 @@
 // One card per experiment: what it does, why its memory does or does not come back, its
 // parameters as bounded inputs, and a Run button.
 import type { Knobs } from '../../shared/knobs.js';
-import type { Experiment, Params } from '../../shared/schemas.js';
+import type { Experiment } from '../../shared/catalog/experiment.js';
+import type { Params } from '../../shared/run-record.js';
 import { el } from './dom.js';
 import { renderKnobInputs } from './knob-inputs.js';
 

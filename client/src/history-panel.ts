@@ -1,5 +1,5 @@
 // Every stored run: open one, tick several to compare, delete one (after a confirmation).
-import type { RunInfo } from '../../shared/schemas.js';
+import type { RunInfo } from '../../shared/run-record.js';
 import { el } from './dom.js';
 import { formatPct } from './format.js';
 

@@ -1,7 +1,7 @@
 // The allocator knobs of one experiment card: a checkbox, selects and number fields, each disabled
 // with the reason where this machine lacks what it needs. Blank means "leave the default".
 import type { Knobs } from '../../shared/knobs.js';
-import type { KnobAvailability } from '../../shared/schemas.js';
+import type { KnobAvailability } from '../../shared/catalog/experiment.js';
 import { el } from './dom.js';
 
 export interface KnobInputs {

@@ -3,7 +3,10 @@
 // links to a run (#/runs/<id>).
 import './zod-jitless.js'; // first: zod must not try new Function() under the page's CSP
 import { describeSettings, type Knobs } from '../../shared/knobs.js';
-import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN, type Experiment, type HeapSample, type Params, type Phase, type RunInfo, type RunRecord, type Sample, type ServerMessage } from '../../shared/schemas.js';
+import { type Experiment } from '../../shared/catalog/experiment.js';
+import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN } from '../../shared/limits.js';
+import { type ServerMessage } from '../../shared/protocol/ws.js';
+import { type HeapSample, type Params, type Phase, type RunInfo, type RunRecord, type Sample } from '../../shared/run-record.js';
 import { parseRunJson, runToCsv, runToJson } from '../../shared/run-export.js';
 import { cancelRun, deleteRun, fetchRun, startRun } from './api.js';
 import { BreakdownView } from './breakdown-view.js';

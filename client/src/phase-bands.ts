@@ -1,6 +1,6 @@
 // A Chart.js plugin that shades and labels each phase of a run behind the lines.
 import type { Chart, Plugin } from 'chart.js';
-import type { PhaseName } from '../../shared/schemas.js';
+import type { PhaseName } from '../../shared/run-record.js';
 
 export const PHASE_COLORS: Record<PhaseName, string> = {
   baseline: '#8b9bb0',

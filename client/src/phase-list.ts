@@ -1,5 +1,5 @@
 // The phases as text under the chart: name and duration, the running one marked.
-import type { Phase } from '../../shared/schemas.js';
+import type { Phase } from '../../shared/run-record.js';
 import { PHASE_COLORS } from './phase-bands.js';
 
 export function renderPhaseList(container: HTMLElement, phases: readonly Phase[], nowMs: number): void {

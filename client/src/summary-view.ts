@@ -1,5 +1,5 @@
 // The seed's table for a finished run: each step as % of baseline RSS and in MiB, plus the verdict.
-import type { HeapSample, Phase, RunInfo } from '../../shared/schemas.js';
+import type { HeapSample, Phase, RunInfo } from '../../shared/run-record.js';
 import { summaryRows, VERDICT_RULES } from '../../shared/summary.js';
 import { formatMiB, formatPct, formatSignedMiB } from './format.js';
 

@@ -2,7 +2,7 @@
 // of /proc/PID/smaps — glibc's brk heap ([heap]) vs anonymous mmaps vs files. Read at phase ends
 // only (~0.5 ms on a small process, ~10 ms at 1 GiB), while the worker waits.
 import { readFileSync } from 'node:fs';
-import type { MemoryBreakdown, PhaseName } from '../../shared/schemas.js';
+import type { MemoryBreakdown, PhaseName } from '../../shared/run-record.js';
 
 export type Breakdown = Omit<MemoryBreakdown, 't' | 'phase'>;
 

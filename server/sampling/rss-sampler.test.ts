@@ -3,7 +3,7 @@
 // shared, and speed is measured by `npm run bench`, not here.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import type { Sample } from '../../shared/schemas.js';
+import type { Sample } from '../../shared/run-record.js';
 import { hasProc } from './proc-statm.js';
 import { defaultMethod, prewarmSamplerThread, startRssSampler, type SamplerMethod } from './rss-sampler.js';
 

@@ -3,11 +3,12 @@
 // first: a thread of its own reading /proc (up to 1 kHz with regular timestamps), the same read on
 // a main-thread timer (fallback: setInterval tops out near 900 Hz with ms jitter), and pidusage
 // where there is no /proc (~0.3 ms a call, so tens of Hz).
+import { now } from '../../shared/units.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import pidusage from 'pidusage';
-import type { Sample } from '../../shared/schemas.js';
+import type { Sample } from '../../shared/run-record.js';
 import { distDir } from '../paths.js';
 import { hasProc, openStatm, pageSize } from './proc-statm.js';
 import { BATCH_SLOT, CONTROL_BYTES, HZ_SLOT, READY, STATE, STOPPED, type SamplerThreadData, type SamplerThreadMessage } from './sampler-thread.js';
@@ -34,7 +35,6 @@ export interface SamplerOptions {
   onWarning?(message: string): void;
 }
 
-export const now = (): number => performance.timeOrigin + performance.now();
 
 export const defaultMethod = (): SamplerMethod =>
   !hasProc() ? 'pidusage' : existsSync(samplerThreadScript) ? 'proc-statm-thread' : 'proc-statm';

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../shared/schemas.js';
+import type { RunRecord } from '../../shared/run-record.js';
 import { RunStore } from './run-store.js';
 
 const record = (id: string, createdAt = 1_700_000_000_000): RunRecord => ({

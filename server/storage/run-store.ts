@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RunId, RunRecord, describeZodError } from '../../shared/schemas.js';
+import { RunId, RunRecord } from '../../shared/run-record.js';
+import { describeZodError } from '../../shared/validation.js';
 
 export const DEFAULT_DATA_DIR = '.memtide/runs';
 

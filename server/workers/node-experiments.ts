@@ -1,5 +1,6 @@
 // What each Node experiment allocates and how it lets go. Runs inside the worker process only.
-import type { Params } from '../../shared/schemas.js';
+import type { NodeExperimentId } from '../../shared/catalog/index.js';
+import type { Params } from '../../shared/run-record.js';
 
 /** Called often inside allocation loops so the worker can report its heap every ≤ 50 ms. */
 export type Tick = () => void;
@@ -36,7 +37,8 @@ function buffers(n: number, make: () => Buffer, tick: Tick): Buffer[] {
   return out;
 }
 
-export const NODE_EXPERIMENT_CODE: Record<string, NodeExperiment> = {
+/** Keyed by the catalog's ids: an experiment missing here, or one the catalog lacks, fails the typecheck. */
+export const NODE_EXPERIMENT_CODE: Record<NodeExperimentId, NodeExperiment> = {
   'seed-strings': { allocate: (p, tick) => fillArray(p.n!, () => 'abc', tick), unreference: dropAll },
   'unique-strings': { allocate: (p, tick) => fillArray(p.n!, (i) => `s${i}`, tick), unreference: dropAll },
   'small-objects': { allocate: (p, tick) => fillArray(p.n!, (i) => ({ a: i, b: i + 1 }), tick), unreference: dropAll },

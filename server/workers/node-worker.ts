@@ -4,7 +4,8 @@ import { readSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KNOB_ENV_NAMES } from '../../shared/knob-env.js';
 import { PHASES } from '../../shared/phases.js';
-import type { HeapFigures, Params, PhaseName, WorkerSpec } from '../../shared/schemas.js';
+import type { WorkerSpec } from '../../shared/protocol/worker.js';
+import type { HeapFigures, Params, PhaseName } from '../../shared/run-record.js';
 import { NODE_EXPERIMENT_CODE } from './node-experiments.js';
 import { now, report } from './worker-channel.js';
 
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
   const gc = globalThis.gc;
   if (!gc) throw new Error('the worker needs --expose-gc');
   const { experiment, params, trim } = parseSpec(process.argv[2]);
-  const code = NODE_EXPERIMENT_CODE[experiment];
+  const code = Object.hasOwn(NODE_EXPERIMENT_CODE, experiment) ? NODE_EXPERIMENT_CODE[experiment as keyof typeof NODE_EXPERIMENT_CODE] : undefined;
   if (!code) throw new Error(`unknown experiment ${experiment}`);
   const mallocTrim = trim ? await loadMallocTrim() : undefined;
 

@@ -1,7 +1,7 @@
 """A memtide worker for CPython: `python3 python-worker.py '<spec json>'`.
 
 Walks the phases of one experiment and reports each edge, with CPython's own figures, to the server
-as JSON lines on fd 3 (the protocol of shared/schemas.ts WorkerMessage). After each phase end it
+as JSON lines on fd 3 (the protocol of shared/protocol/worker.ts WorkerMessage). After each phase end it
 waits for one byte on stdin: the server reads /proc/PID/smaps while the worker stands still.
 Standard library only: RSS is sampled from outside, so nothing like psutil is needed.
 """

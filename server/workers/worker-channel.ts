@@ -1,12 +1,11 @@
 // The worker's side of the report pipe: JSON lines written synchronously to fd 3, so a report
 // goes out even while the event loop is blocked inside an allocation loop.
 import { writeSync } from 'node:fs';
-import type { WorkerMessage } from '../../shared/schemas.js';
+import type { WorkerMessage } from '../../shared/protocol/worker.js';
 
 export const REPORT_FD = 3;
 
-/** Shared wall clock, in ms, comparable across processes. */
-export const now = (): number => performance.timeOrigin + performance.now();
+export { now } from '../../shared/units.js';
 
 export function report(message: WorkerMessage): void {
   const line = Buffer.from(JSON.stringify(message) + '\n');

@@ -1,13 +1,12 @@
 // The CPython experiments (server/workers/python-worker.py runs them). Figures quoted in the texts
 // were measured on a 2-core Linux machine with Python 3.11.7 and glibc 2.36.
-import type { CatalogEntry } from './catalog.js';
-import { count } from './param-specs.js';
+import { count, defineExperiments } from './experiment.js';
 
 /** From CPython's Objects/obmalloc.c and pycore_obmalloc.h (3.10+, 64-bit, radix tree). */
 const PYMALLOC = 'pymalloc (objects ≤ 512 bytes) carves 16 KiB pools out of 1 MiB arenas, each arena its own mmap; ' +
   "an arena goes back to the OS only when every block in it is free (the seed's 4 KiB pools and 256 KiB arenas are the older sizes).";
 
-export const PYTHON_EXPERIMENTS: CatalogEntry[] = [
+export const PYTHON_EXPERIMENTS = defineExperiments([
   {
     id: 'py-seed',
     runtime: 'python',
@@ -81,4 +80,4 @@ export const PYTHON_EXPERIMENTS: CatalogEntry[] = [
       { name: 'size', label: 'S (bytes each)', type: 'integer', min: 262_144, max: 16_777_216, default: 1_048_576, unit: 'B' },
     ],
   },
-];
+]);

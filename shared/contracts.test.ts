@@ -1,7 +1,11 @@
 // Bad input is rejected with a message that names the field.
 import { describe, expect, it } from 'vitest';
-import { CATALOG, findExperiment, resolveParams } from './catalog.js';
-import { CreateRunBody, RunId, ServerMessage, WorkerMessage, describeZodError } from './schemas.js';
+import { CATALOG, findExperiment, resolveParams } from './catalog/index.js';
+import { CreateRunBody } from './protocol/http.js';
+import { WorkerMessage } from './protocol/worker.js';
+import { ServerMessage } from './protocol/ws.js';
+import { RunId } from './run-record.js';
+import { describeZodError } from './validation.js';
 
 const errorOf = (result: { success: boolean; error?: import('zod').ZodError }) => describeZodError(result.error!);
 

@@ -1,12 +1,8 @@
-// The experiment catalog: what each experiment allocates, its bounded parameters, and why its
-// memory does or does not go back to the operating system.
-import { PYTHON_EXPERIMENTS } from './catalog-python.js';
-import { count } from './param-specs.js';
-import type { Experiment, Params } from './schemas.js';
+// The Node experiments (server/workers/node-experiments.ts runs them): what each allocates, its
+// bounded parameters, and why its memory does or does not go back to the operating system.
+import { count, defineExperiments } from './experiment.js';
 
-export type CatalogEntry = Omit<Experiment, 'available' | 'unavailableReason' | 'knobs'>;
-
-export const NODE_EXPERIMENTS: CatalogEntry[] = [
+export const NODE_EXPERIMENTS = defineExperiments([
   {
     id: 'seed-strings',
     runtime: 'node',
@@ -78,32 +74,4 @@ export const NODE_EXPERIMENTS: CatalogEntry[] = [
       'per GC, so part of the heap stays resident until later GCs.',
     params: [count(1_000_000, 1_000, 10_000_000), { name: 'keepEvery', label: 'k (keep every k-th)', type: 'integer', min: 2, max: 1_000_000, default: 1_000 }],
   },
-];
-
-export const CATALOG: CatalogEntry[] = [...NODE_EXPERIMENTS, ...PYTHON_EXPERIMENTS];
-
-export function findExperiment(id: string): CatalogEntry | undefined {
-  return CATALOG.find((e) => e.id === id);
-}
-
-export type ParamsResult = { ok: true; params: Params } | { ok: false; error: string };
-
-/** Checks params against an experiment's specs (known names, integers, in bounds) and fills defaults. */
-export function resolveParams(experiment: Pick<Experiment, 'id' | 'params'>, given: Params = {}): ParamsResult {
-  for (const name of Object.keys(given)) {
-    if (!experiment.params.some((p) => p.name === name)) {
-      const known = experiment.params.map((p) => p.name).join(', ');
-      return { ok: false, error: `params.${name}: unknown parameter for ${experiment.id} (known: ${known})` };
-    }
-  }
-  const params: Params = {};
-  for (const spec of experiment.params) {
-    const value = given[spec.name] ?? spec.default;
-    if (!Number.isSafeInteger(value)) return { ok: false, error: `params.${spec.name}: must be an integer, got ${value}` };
-    if (value < spec.min || value > spec.max) {
-      return { ok: false, error: `params.${spec.name}: must be between ${spec.min} and ${spec.max}, got ${value}` };
-    }
-    params[spec.name] = value;
-  }
-  return { ok: true, params };
-}
+]);

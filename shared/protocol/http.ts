@@ -1,0 +1,49 @@
+// The HTTP API: every route's request and its answer, used by the server (to check what comes in)
+// and by the client (to check what comes back).
+import { z } from 'zod';
+import { Experiment } from '../catalog/experiment.js';
+import { Knobs } from '../knobs.js';
+import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN } from '../limits.js';
+import { Params, RunId, RunInfo, RunRecord } from '../run-record.js';
+
+export { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN };
+
+const sampleHzError = `must be a number from ${SAMPLE_HZ_MIN} to ${SAMPLE_HZ_MAX} (samples per second)`;
+
+/** The query every API route accepts: only the access token (see server/security.ts). */
+export const ApiQuery = z.strictObject({ token: z.string().max(256).optional() });
+
+/** Every error answer: "field: what is wrong". */
+export const ApiError = z.object({ error: z.string() });
+export type ApiError = z.infer<typeof ApiError>;
+
+/** The answer of calls that only succeed or fail (cancel, delete). */
+export const OkAnswer = z.object({ ok: z.literal(true) });
+export type OkAnswer = z.infer<typeof OkAnswer>;
+
+/** GET /api/health */
+export const HealthAnswer = z.object({ ok: z.literal(true), version: z.string() });
+export type HealthAnswer = z.infer<typeof HealthAnswer>;
+
+/** GET /api/experiments */
+export const ExperimentsAnswer = z.array(Experiment);
+
+/** POST /api/runs. Unknown keys are errors, not silently dropped. */
+export const CreateRunBody = z.strictObject({
+  experiment: z.string({ error: 'experiment: required, the id of an experiment' }).min(1),
+  params: Params.optional(),
+  knobs: Knobs.optional(),
+  memoryCapMiB: z.number({ error: 'memoryCapMiB: must be a number of MiB' }).int('memoryCapMiB: must be an integer').optional(),
+  sampleHz: z.number({ error: sampleHzError }).min(SAMPLE_HZ_MIN, sampleHzError).max(SAMPLE_HZ_MAX, sampleHzError).optional(),
+});
+export type CreateRunBody = z.infer<typeof CreateRunBody>;
+
+/** Answer to POST /api/runs: started at once, or waiting at `position` in the queue. */
+export const CreateRunAnswer = z.object({ id: RunId, status: z.enum(['running', 'queued']), position: z.number().int().positive().optional() });
+export type CreateRunAnswer = z.infer<typeof CreateRunAnswer>;
+
+/** GET /api/runs: the runs, newest first, without their samples. */
+export const RunListAnswer = z.array(RunInfo);
+
+/** GET /api/runs/:id: the full record. */
+export const RunAnswer = RunRecord;
