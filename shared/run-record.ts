@@ -36,6 +36,8 @@ export const HeapFigures = z.object({
   /** From sys._debugmallocstats() at phase ends: pymalloc arenas mapped now, and ever. */
   arenasInUse: Count.optional(),
   arenasAllocatedTotal: Count.optional(),
+  /** Allocation progress while allocate runs: items made so far, of how many. */
+  progress: z.tuple([Count, Count]).optional(),
 });
 export type HeapFigures = z.infer<typeof HeapFigures>;
 
@@ -74,7 +76,8 @@ export type MemoryBreakdown = z.infer<typeof MemoryBreakdown>;
 export const Env = z.record(z.string(), z.string());
 
 // ---- the summary of a run: the seed's four lines and a verdict ----
-export const VERDICTS = ['released', 'retained by allocator', 'still referenced'] as const;
+/** `inconclusive`: the signals were too small for the run's own noise, or disagreed. */
+export const VERDICTS = ['released', 'retained by allocator', 'still referenced', 'inconclusive'] as const;
 export const Verdict = z.enum(VERDICTS);
 export type Verdict = z.infer<typeof Verdict>;
 
@@ -128,6 +131,8 @@ export const RunInfo = z.object({
   mallocLibrary: z.enum(['glibc', 'jemalloc']).optional(),
   /** CPython's object allocator as the worker found it. */
   objectAllocator: z.string().optional(),
+  /** How long settle idled (ms); absent in runs recorded before it could be set (1000). */
+  settleMs: z.number().int().positive().optional(),
   /** The sampling rate asked for, and (once the run has ended) what the sampler achieved. */
   sampleHz: z.number().positive(),
   achievedHz: z.number().nonnegative().optional(),

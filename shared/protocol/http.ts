@@ -3,11 +3,12 @@
 import { z } from 'zod';
 import { Experiment } from '../catalog/experiment.js';
 import { Knobs } from '../knobs.js';
-import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN } from '../limits.js';
+import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN, SETTLE_MS } from '../limits.js';
 import { Params, RunId, RunInfo, RunRecord } from '../run-record.js';
 
 export { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN };
 
+const settleError = `must be an integer from ${SETTLE_MS.min} to ${SETTLE_MS.max} (ms)`;
 const sampleHzError = `must be a number from ${SAMPLE_HZ_MIN} to ${SAMPLE_HZ_MAX} (samples per second)`;
 
 /** The query every API route accepts: only the access token (see server/security.ts). */
@@ -35,6 +36,8 @@ export const CreateRunBody = z.strictObject({
   knobs: Knobs.optional(),
   memoryCapMiB: z.number({ error: 'memoryCapMiB: must be a number of MiB' }).int('memoryCapMiB: must be an integer').optional(),
   sampleHz: z.number({ error: sampleHzError }).min(SAMPLE_HZ_MIN, sampleHzError).max(SAMPLE_HZ_MAX, sampleHzError).optional(),
+  /** How long the settle phase idles (ms); default SETTLE_MS.default. */
+  settleMs: z.number({ error: settleError }).refine((v) => Number.isInteger(v) && v >= SETTLE_MS.min && v <= SETTLE_MS.max, settleError).optional(),
 });
 export type CreateRunBody = z.infer<typeof CreateRunBody>;
 
