@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpApp } from './http-api.js';
-import { availableCatalog } from './experiments.js';
+import { availableCatalog } from './machine.js';
 import { checkMemoryCap } from './run-limits.js';
 import { RunRegistry } from './run-registry.js';
 import { bindProblem, checkAccess } from './security.js';
@@ -21,7 +21,8 @@ export interface AppOptions {
   /** Where ended runs are stored (default ./.memtide/runs). */
   dataDir?: string;
   memoryCapMiB?: number;
-  wallClockS?: number;
+  /** The wall-clock cap (s) of every run; default DEFAULT_WALL_CLOCK_S (shared/limits.ts). */
+  wallClockCapS?: number;
   maxQueue?: number;
   maxSockets?: number;
   heartbeatMs?: number;

@@ -6,8 +6,10 @@ import type { ServerMessage } from '../shared/protocol/ws.js';
 import type { Params, RunRecord } from '../shared/run-record.js';
 import { summaryRows } from '../shared/summary.js';
 import { formatAsciiSignedMiB, formatMiB, formatSeconds, formatSeedPct } from '../shared/format.js';
+import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN } from '../shared/limits.js';
 import { now } from '../shared/units.js';
 import { configFromEnv } from './config.js';
+import { exitOnSignals } from './exit-signals.js';
 import { RunRegistry } from './run-registry.js';
 import { RunStore } from './storage/run-store.js';
 
@@ -58,7 +60,9 @@ export function parseRunCommand(args: string[]): RunCommand {
   let sampleHz: number | undefined;
   if (values.hz !== undefined) {
     sampleHz = Number(values.hz);
-    if (!Number.isInteger(sampleHz) || sampleHz < 1 || sampleHz > 1000) throw new UsageError(`--hz ${values.hz}: must be an integer from 1 to 1000`);
+    if (!Number.isInteger(sampleHz) || sampleHz < SAMPLE_HZ_MIN || sampleHz > SAMPLE_HZ_MAX) {
+      throw new UsageError(`--hz ${values.hz}: must be an integer from ${SAMPLE_HZ_MIN} to ${SAMPLE_HZ_MAX}`);
+    }
   }
   return {
     body: { experiment: positionals[0]!, params: parsePairs('--param', values.param) as Params, ...(Object.keys(knobs).length ? { knobs } : {}) },
@@ -102,19 +106,12 @@ async function run(command: RunCommand): Promise<number> {
   // with the others, so `memtide serve` shows it in the history.
   const config = configFromEnv(process.env);
   if (!config.ok) throw new UsageError(config.error);
-  const { dataDir, memoryCapMiB, wallClockS } = config.options;
-  const registry = new RunRegistry({ send, sampleHz: command.sampleHz, store: new RunStore(dataDir!), memoryCapMiB, wallClockS });
+  const { dataDir, memoryCapMiB, wallClockCapS } = config.options;
+  const registry = new RunRegistry({ send, sampleHz: command.sampleHz, store: new RunStore(dataDir!), memoryCapMiB, wallClockCapS });
   const created = registry.create(command.body);
   if (!created.ok) throw new UsageError(created.error);
-  // The worker runs in its own process group, so a terminal's Ctrl+C does not reach it: kill it
-  // here, on any way out, or it would run on without its caps.
-  process.on('exit', () => registry.killNow());
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      registry.killNow();
-      process.exit(130);
-    });
-  }
+  // Ctrl+C stores the run as cancelled and exits 130; any other way out still kills the worker.
+  exitOnSignals(registry, 130);
   const record = registry.get(await ended)!;
   if (tty) process.stderr.write('\r\x1b[K');
   if (command.json) console.log(JSON.stringify(record));

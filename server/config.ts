@@ -17,11 +17,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigResult {
     port: integer(env, 'PORT', 0, 65535),
     // Bounded by the machine's memory in startApp, which knows that bound.
     memoryCapMiB: integer(env, 'MEMTIDE_MEMORY_CAP_MIB', 1, Number.MAX_SAFE_INTEGER),
-    wallClockS: integer(env, 'MEMTIDE_WALL_CLOCK_S', 1, 24 * 3600),
+    wallClockCapS: integer(env, 'MEMTIDE_WALL_CLOCK_S', 1, 24 * 3600),
     sampleHz: integer(env, 'MEMTIDE_SAMPLE_HZ', SAMPLE_HZ_MIN, SAMPLE_HZ_MAX),
   };
   for (const value of Object.values(numbers)) if (typeof value === 'string') return { ok: false, error: value };
-  const { port, memoryCapMiB, wallClockS, sampleHz } = numbers as Record<keyof typeof numbers, number | undefined>;
+  const { port, memoryCapMiB, wallClockCapS, sampleHz } = numbers as Record<keyof typeof numbers, number | undefined>;
   return {
     ok: true,
     options: {
@@ -31,7 +31,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigResult {
       allowedHosts: (env.MEMTIDE_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
       dataDir: env.MEMTIDE_DATA || DEFAULT_DATA_DIR,
       memoryCapMiB,
-      wallClockS,
+      wallClockCapS,
       sampleHz,
     },
   };

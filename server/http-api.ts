@@ -5,7 +5,7 @@ import express, { type ErrorRequestHandler, type Express, type Request, type Res
 import { ApiQuery, type CreateRunAnswer } from '../shared/protocol/http.js';
 import { RunId } from '../shared/run-record.js';
 import { describeZodError } from '../shared/validation.js';
-import { availableCatalog } from './experiments.js';
+import { availableCatalog } from './machine.js';
 import { clientDistDir } from './paths.js';
 import type { RunRegistry } from './run-registry.js';
 import { securityMiddleware, type SecurityOptions } from './security.js';

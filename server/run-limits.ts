@@ -4,11 +4,9 @@ import { totalmem } from 'node:os';
 import { MEMORY_CAP_MIB } from '../shared/limits.js';
 import { MiB } from '../shared/units.js';
 
-export const DEFAULT_WALL_CLOCK_S = 120;
-
 export interface RunLimits {
   memoryCapMiB: number;
-  wallClockS: number;
+  wallClockCapS: number;
 }
 
 /**

@@ -8,8 +8,9 @@ import { CreateRunBody } from '../shared/protocol/http.js';
 import { type ServerMessage } from '../shared/protocol/ws.js';
 import { type RunInfo, type RunRecord } from '../shared/run-record.js';
 import { describeZodError } from '../shared/validation.js';
-import { machine, unavailableKnob, type Machine } from './experiments.js';
-import { checkMemoryCap, defaultMemoryCapMiB, DEFAULT_WALL_CLOCK_S, machineMaxCapMiB, type RunLimits } from './run-limits.js';
+import { machine, firstUnavailableKnob, type Machine } from './machine.js';
+import { DEFAULT_WALL_CLOCK_S } from '../shared/limits.js';
+import { checkMemoryCap, defaultMemoryCapMiB, machineMaxCapMiB, type RunLimits } from './run-limits.js';
 import { initialRecord, Run, runInfo } from './run.js';
 import { hasProc } from './sampling/proc-statm.js';
 import { prewarmSamplerThread } from './sampling/rss-sampler.js';
@@ -34,7 +35,7 @@ export interface RegistryOptions {
   /** Server defaults; a request may ask for another memory cap up to maxMemoryCapMiB. */
   memoryCapMiB?: number;
   maxMemoryCapMiB?: number;
-  wallClockS?: number;
+  wallClockCapS?: number;
   maxQueue?: number;
   spawn?: SpawnWorker;
   log?(line: string): void;
@@ -56,6 +57,7 @@ export class RunRegistry {
   /** Ended runs; the full record stays in memory only when it could not be stored. */
   private readonly ended = new Map<string, { info: RunInfo; record?: RunRecord }>();
   private closing?: () => void;
+  private shuttingDown?: Promise<void>;
   /** Files in the data directory that were not readable runs (reported at start). */
   readonly storeProblems: StoreProblem[];
   private readonly maxCapMiB: number;
@@ -86,14 +88,14 @@ export class RunRegistry {
     if (experiment.runtime === 'python' && typeof found.python === 'string') {
       return { ok: false, status: 400, error: `experiment: ${experiment.id} is not available on this machine: ${found.python}` };
     }
-    const missing = unavailableKnob(knobs, experiment.runtime, found);
+    const missing = firstUnavailableKnob(knobs, experiment.runtime, found);
     if (missing) return { ok: false, status: 400, error: missing };
     const workerEnv = knobEnvironment(knobs, typeof found.jemalloc === 'string' ? undefined : found.jemalloc.path);
     const python = typeof found.python === 'string' ? undefined : found.python.command;
     const cap = checkMemoryCap(parsed.data.memoryCapMiB ?? this.options.memoryCapMiB ?? defaultMemoryCapMiB(this.maxCapMiB), 'memoryCapMiB', this.maxCapMiB);
     if (!cap.ok) return { ok: false, status: 400, error: cap.error };
 
-    const limits = { memoryCapMiB: cap.capMiB, wallClockS: this.options.wallClockS ?? DEFAULT_WALL_CLOCK_S };
+    const limits = { memoryCapMiB: cap.capMiB, wallClockCapS: this.options.wallClockCapS ?? DEFAULT_WALL_CLOCK_S };
     const sampleHz = parsed.data.sampleHz ?? this.options.sampleHz ?? DEFAULT_SAMPLE_HZ;
     const record = initialRecord({ id: newRunId(), experiment, params: params.params, knobs, workerEnv, sampleHz, limits }, 'queued');
     const queued: QueuedRun = { record, experiment, limits, python };
@@ -153,6 +155,11 @@ export class RunRegistry {
 
   /** Server shutdown: empties the queue, kills the worker, and resolves once its run is stored. */
   shutdown(): Promise<void> {
+    this.shuttingDown ??= this.shutDown();
+    return this.shuttingDown;
+  }
+
+  private shutDown(): Promise<void> {
     const waiting = this.queue.splice(0);
     for (const queued of waiting) this.endQueued(queued, 'cancelled: the server shut down before it started');
     if (waiting.length > 0) this.sendQueue();

@@ -63,7 +63,7 @@ export function initialRecord(
     sampleHz: options.sampleHz,
     sampler: 'none',
     summary: null,
-    ...(options.limits && { memoryCapMiB: options.limits.memoryCapMiB, wallClockCapS: options.limits.wallClockS }),
+    ...(options.limits && { memoryCapMiB: options.limits.memoryCapMiB, wallClockCapS: options.limits.wallClockCapS }),
     phases: [],
     samples: [],
     heap: [],
@@ -114,7 +114,7 @@ export class Run {
       onWarning: (message) => console.warn(`memtide: run ${this.id}: ${message}`),
     });
     if (limits) {
-      this.wallClockTimer = setTimeout(() => this.fail(wallClockReason(limits.wallClockS, this.phaseNow())), limits.wallClockS * 1000);
+      this.wallClockTimer = setTimeout(() => this.fail(wallClockReason(limits.wallClockCapS, this.phaseNow())), limits.wallClockCapS * 1000);
     }
     this.record.sampler = this.sampler.method;
     this.flushTimer = setInterval(() => this.flush(), FLUSH_MS);

@@ -1,9 +1,10 @@
 // The headless CLI runs a real worker and prints the seed's lines; bad flags fail with a message.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { RunStore } from '../server/storage/run-store.js';
 import { RunRecord } from '../shared/run-record.js';
 import { tempDataDir } from './helpers.js';
+import { isAlive } from './server-process.js';
 
 const dataDir = tempDataDir();
 const memtide = (...args: string[]) =>
@@ -64,6 +65,22 @@ describe('memtide CLI', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toMatch(/usage:/);
+  });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s mid-run stores the run as cancelled, kills the worker and exits 130', async (signal) => {
+    const dir = tempDataDir();
+    const child = spawn(process.execPath, ['scripts/memtide.mjs', 'run', 'small-objects', '--param', 'n=10000000'], { env: { ...process.env, MEMTIDE_DATA: dir } });
+    let stdout = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (/^allocate +start/m.test(stdout)) resolve();
+    }));
+    child.kill(signal);
+    expect(await exited).toBe(130);
+    const [record] = new RunStore(dir).list().records;
+    expect(record).toMatchObject({ experiment: 'small-objects', status: 'cancelled', error: 'cancelled: the server shut down' });
+    expect(isAlive(record!.pid!)).toBe(false);
   });
 
   it('list prints the catalog with params', () => {

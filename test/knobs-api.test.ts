@@ -2,7 +2,7 @@
 // bad or misplaced knobs are 400s naming the knob; a run records exactly what it ran under.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
-import { catalogFor, machine, type Machine } from '../server/experiments.js';
+import { catalogFor, machine, type Machine } from '../server/machine.js';
 import { RunRegistry } from '../server/run-registry.js';
 import { Experiment } from '../shared/catalog/experiment.js';
 import { type ServerMessage } from '../shared/protocol/ws.js';

@@ -6,7 +6,7 @@ import { knobEnvironment, type Knobs } from '../shared/knobs.js';
 import type { RunRecord } from '../shared/run-record.js';
 import type { Runtime } from '../shared/runtimes.js';
 import { MiB } from '../shared/units.js';
-import { machine } from '../server/experiments.js';
+import { machine } from '../server/machine.js';
 import { Run } from '../server/run.js';
 
 const found = machine();

@@ -35,7 +35,7 @@ function runToEnd(options: { experiment?: string; params?: Record<string, number
       experiment: { id: options.experiment ?? 'seed-strings', runtime: 'node' },
       params: options.params ?? { n: 1000 },
       sampleHz: options.sampleHz ?? 100,
-      limits: options.limits ?? { memoryCapMiB: 2048, wallClockS: 60 },
+      limits: options.limits ?? { memoryCapMiB: 2048, wallClockCapS: 60 },
       spawn: options.rogue ? (_runtime, _spec, events) => spawnProcess({ file: process.execPath, args: [ROGUE, options.rogue!] }, events) : undefined,
       send: () => undefined,
       onEnd: () => resolve(run.record),
@@ -47,7 +47,7 @@ function runToEnd(options: { experiment?: string; params?: Record<string, number
 describe('caps', () => {
   it('kills a worker whose sampled RSS passes the memory cap, keeping what was sampled', async () => {
     const cap = 256;
-    const record = await runToEnd({ experiment: 'big-buffers', params: { n: 1024, size: MiB }, limits: { memoryCapMiB: cap, wallClockS: 60 } });
+    const record = await runToEnd({ experiment: 'big-buffers', params: { n: 1024, size: MiB }, limits: { memoryCapMiB: cap, wallClockCapS: 60 } });
     expect(record.status).toBe('failed');
     expect(record.error).toBe(`killed: exceeded memory cap ${cap} MiB at phase allocate`);
     expect(record.memoryCapMiB).toBe(cap);
@@ -62,13 +62,13 @@ describe('caps', () => {
 
   it("reports V8's own heap limit (--max-old-space-size) as the memory cap too", async () => {
     // Sampling every 20 s leaves the watchdog blind, so V8's limit is what stops the worker.
-    const record = await runToEnd({ experiment: 'small-objects', params: { n: 10_000_000 }, limits: { memoryCapMiB: 128, wallClockS: 60 }, sampleHz: 0.05 });
+    const record = await runToEnd({ experiment: 'small-objects', params: { n: 10_000_000 }, limits: { memoryCapMiB: 128, wallClockCapS: 60 }, sampleHz: 0.05 });
     expect(record.status).toBe('failed');
     expect(record.error).toBe('killed: exceeded memory cap 128 MiB at phase allocate (V8 heap limit)');
   });
 
   it('kills a hung worker at the wall-clock cap', async () => {
-    const record = await runToEnd({ rogue: 'hang', limits: { memoryCapMiB: 2048, wallClockS: 0.5 } });
+    const record = await runToEnd({ rogue: 'hang', limits: { memoryCapMiB: 2048, wallClockCapS: 0.5 } });
     expect(record.status).toBe('failed');
     expect(record.error).toBe('killed: exceeded wall-clock cap 0.5 s at phase baseline');
     expect(pidAlive(record.pid!)).toBe(false);
@@ -95,7 +95,7 @@ describe('misbehaving workers', () => {
   });
 
   it('a worker that reports an error and lingers is still killed at the wall-clock cap', async () => {
-    const record = await runToEnd({ rogue: 'error-and-linger', limits: { memoryCapMiB: 2048, wallClockS: 1 } });
+    const record = await runToEnd({ rogue: 'error-and-linger', limits: { memoryCapMiB: 2048, wallClockCapS: 1 } });
     expect(record.status).toBe('failed');
     expect(record.error).toBe('worker failed in phase baseline: something broke');
     // Killed at once, not left to run past its caps.
@@ -108,7 +108,7 @@ describe('misbehaving workers', () => {
     const record = await new Promise<RunRecord>((resolve) => {
       const run: Run = new Run({
         id: 'test-fork', experiment: { id: 'seed-strings', runtime: 'node' }, params: { n: 1000 }, sampleHz: 100,
-        limits: { memoryCapMiB: 2048, wallClockS: 60 },
+        limits: { memoryCapMiB: 2048, wallClockCapS: 60 },
         spawn: (_runtime, _spec, events) => spawnProcess({ file: process.execPath, args: [ROGUE, 'fork-grandchild'] }, {
           ...events,
           onMessage: (m) => {
