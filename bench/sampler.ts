@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pidusage from 'pidusage';
 import type { Sample } from '../shared/run-record.js';
+import { unpackSamples } from '../server/sampling/packed-samples.js';
 import { openStatm } from '../server/sampling/proc-statm.js';
 import { startRssSampler, type SamplerMethod } from '../server/sampling/rss-sampler.js';
 import { samplingStats } from '../server/sampling/sampling-stats.js';
@@ -58,7 +59,7 @@ async function cpuOver(ms: number): Promise<number> {
 
 async function measureLoop(pid: number, method: SamplerMethod, batchMs: number, seconds = 4): Promise<Omit<LoopResult, 'label'>> {
   const samples: Sample[] = [];
-  const sampler = startRssSampler(pid, 1000, (batch) => samples.push(...batch), { method, batchMs });
+  const sampler = startRssSampler(pid, 1000, (batch) => samples.push(...unpackSamples(batch)), { method, batchMs });
   await sleep(500); // thread start-up is not the steady state
   const from = samples.length;
   const cpuPct = await cpuOver(seconds * 1000);

@@ -1,6 +1,7 @@
 // `npm start`'s settings, from the environment. Pure, so every refusal is tested without a process.
 import type { AppOptions } from './app.js';
 import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN } from '../shared/limits.js';
+import { quote } from '../shared/validation.js';
 import { DEFAULT_DATA_DIR } from './storage/run-store.js';
 
 export type ConfigResult = { ok: true; options: AppOptions } | { ok: false; error: string };
@@ -9,7 +10,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, min: number, max: number)
   const value = env[name];
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
-  return Number.isInteger(n) && n >= min && n <= max ? n : `${name} must be an integer from ${min} to ${max}, got "${value}"`;
+  return Number.isInteger(n) && n >= min && n <= max ? n : `${name} must be an integer from ${min} to ${max}, got ${quote(value)}`;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv): ConfigResult {

@@ -8,6 +8,7 @@ import { knobSpec, knobsFor, onlyWithOf, type KnobName, type Knobs } from '../sh
 import type { Experiment, KnobAvailability } from '../shared/catalog/experiment.js';
 import type { Runtime } from '../shared/runtimes.js';
 import { projectRoot } from './paths.js';
+import { quote } from '../shared/validation.js';
 
 /** What memtide found on this machine; a string is the reason something is missing. */
 export interface Machine {
@@ -36,7 +37,7 @@ export function probePython(command = process.env.MEMTIDE_PYTHON ?? 'python3'): 
     // The last line: a sitecustomize or a noisy startup may print before the probe does.
     found = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as typeof found;
   } catch {
-    return `${command} answered the probe with something that is not JSON: ${result.stdout.slice(0, 120)}`;
+    return `${command} answered the probe with something that is not JSON: ${quote(result.stdout)}`;
   }
   const [major, minor] = found.version.split('.').map(Number);
   if (major! < 3 || (major === 3 && minor! < 8)) return `${command} is Python ${found.version}; memtide needs ≥ 3.8`;

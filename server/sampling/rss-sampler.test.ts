@@ -4,7 +4,10 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../shared/run-record.js';
-import { hasProc } from './proc-statm.js';
+import { MiB } from '../../shared/units.js';
+import { MEMORY_WATCH_HZ } from '../run-limits.js';
+import { unpackSamples } from './packed-samples.js';
+import { hasProc, openStatm } from './proc-statm.js';
 import { defaultMethod, prewarmSamplerThread, startRssSampler, type SamplerMethod } from './rss-sampler.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -23,7 +26,7 @@ describe.skipIf(!hasProc())('RSS samplers on /proc', () => {
   it.each<SamplerMethod>(['proc-statm-thread', 'proc-statm'])('%s delivers time-ordered batches at roughly the asked rate, then stops', async (method) => {
     const child = watchChild(30);
     const batches: Sample[][] = [];
-    const sampler = startRssSampler(child.pid, 200, (b) => batches.push(b), { method });
+    const sampler = startRssSampler(child.pid, 200, (b) => batches.push(unpackSamples(b)), { method });
     expect(sampler.method).toBe(method);
     await sleep(1000);
     await sampler.stop();
@@ -42,7 +45,7 @@ describe.skipIf(!hasProc())('RSS samplers on /proc', () => {
   it('the thread ends by itself when the process exits', async () => {
     const child = watchChild(0.3);
     const samples: Sample[] = [];
-    const sampler = startRssSampler(child.pid, 1000, (b) => samples.push(...b));
+    const sampler = startRssSampler(child.pid, 1000, (b) => samples.push(...unpackSamples(b)));
     await child.exited;
     await sleep(300); // reaped: the thread's next read fails and it ends
     const count = samples.length;
@@ -57,12 +60,40 @@ describe.skipIf(!hasProc())('RSS samplers on /proc', () => {
     for (let round = 0; round < 3; round++) {
       const child = watchChild(30);
       const samples: Sample[] = [];
-      const sampler = startRssSampler(child.pid, 500, (b) => samples.push(...b));
+      const sampler = startRssSampler(child.pid, 500, (b) => samples.push(...unpackSamples(b)));
       await sleep(300);
       await sampler.stop();
       child.kill();
       expect(samples.length, `round ${round}`).toBeGreaterThan(30); // ~150
       expect(new Set(samples.map((s) => s.t)).size).toBe(samples.length);
     }
+  });
+});
+
+/** A child that grows by 8 MiB (written) every 20 ms: ~400 MiB/s. */
+function growingChild() {
+  const child = spawn(process.execPath, ['-e', 'const a = []; setInterval(() => a.push(Buffer.alloc(8 << 20, 1)), 20)'], { stdio: 'ignore' });
+  return { pid: child.pid!, kill: () => child.kill('SIGKILL') };
+}
+
+describe.skipIf(!hasProc())('the memory watchdog in the sampler', () => {
+  it.each<SamplerMethod>(['proc-statm-thread', 'proc-statm'])('%s at 1 Hz still sees the cap crossed within one watch period, and records that reading', async (method) => {
+    const child = growingChild();
+    await sleep(150); // past node's start-up
+    const statm = openStatm(child.pid);
+    const capBytes = statm.read()! + 64 * MiB;
+    statm.close();
+    const samples: Sample[] = [];
+    const breach = await new Promise<number>((resolve) => {
+      startRssSampler(child.pid, 1, (b) => samples.push(...unpackSamples(b)), { method, capBytes, onBreach: resolve });
+    });
+    child.kill();
+    expect(breach).toBeGreaterThan(capBytes);
+    // Read MEMORY_WATCH_HZ times a second: at most one 8 MiB step (plus one landing meanwhile)
+    // past the cap. At the 1 Hz it records at, it would be ~400 MiB past it.
+    expect(breach).toBeLessThanOrEqual(capBytes + 16 * MiB);
+    expect(samples.at(-1)!.rss).toBe(breach); // on the timeline, so the chart shows it
+    expect(samples.length).toBeLessThanOrEqual(2); // the 1 Hz readings, and the breach
+    expect(MEMORY_WATCH_HZ).toBeGreaterThanOrEqual(100);
   });
 });

@@ -1,12 +1,17 @@
 // The fixed-rate loop, in a worker_thread of its own: no event loop and no timer granularity in
 // the way. It sleeps with Atomics.wait to each deadline on a fixed grid (no drift), preads
-// /proc/PID/statm through a kept-open fd, and posts the readings in batches as (t, rss) pairs.
+// /proc/PID/statm through a kept-open fd, and posts the readings in batches as packed (t, rss)
+// pairs. It also checks every reading against the memory cap, at MEMORY_WATCH_HZ or more whatever
+// rate the run records at (readings between recorded samples are only checked), and reports the
+// first one over it at once, recorded, so the chart shows the breach.
 // A thread is started ahead of its run (thread start-up takes ~30-50 ms, a gap at the very start
 // of the timeline otherwise) and waits, blocked, until it is given a pid. One pid per thread.
 // Runs compiled (dist/server/sampling/sampler-thread.js), like the workers.
 import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { MEMORY_WATCH_HZ } from '../run-limits.js';
+import type { PackedSamples } from './packed-samples.js';
 import { openStatm, type StatmReader } from './proc-statm.js';
 
 export interface SamplerThreadData {
@@ -18,21 +23,26 @@ export interface SamplerThreadData {
 /**
  * Layout of control: Int32 [0] is the state (0: waiting for a pid; > 0: sample that pid; -1:
  * stop), written last with Atomics.store; Int32 [1] is 1 once the thread is up and waiting;
- * Float64 [1] the rate (Hz) and [2] the batch period (ms).
+ * Float64 [1] the rate (Hz), [2] the batch period (ms) and [3] the memory cap (bytes, 0: none).
  */
-export const CONTROL_BYTES = 24;
+export const CONTROL_BYTES = 32;
 export const STATE = 0;
 export const READY = 1;
 export const STOPPED = -1;
 export const HZ_SLOT = 1;
 export const BATCH_SLOT = 2;
+export const CAP_SLOT = 3;
 
-/** A Float64Array of (t, rss) pairs, or the end of the loop (always the last message). */
-export type SamplerThreadMessage = Float64Array | { end: 'stopped' | 'exited' | 'error'; error?: string };
+/** A batch of readings; the first reading over the cap (sent right after its batch); or the end of the loop (always last). */
+export type SamplerThreadMessage = PackedSamples | { breach: number } | { end: 'stopped' | 'exited' | 'error'; error?: string };
 
-function loop(statm: StatmReader, pid: number, hz: number, batchMs: number, state: Int32Array): 'stopped' | 'exited' {
-  const periodMs = 1000 / hz;
-  const capacity = Math.ceil(batchMs / periodMs) + 1;
+/** How many readings the loop takes per recorded sample, so that it reads at MEMORY_WATCH_HZ or more. */
+export const readingsPerSample = (hz: number): number => Math.max(1, Math.ceil(MEMORY_WATCH_HZ / hz));
+
+function loop(statm: StatmReader, pid: number, hz: number, batchMs: number, capBytes: number, state: Int32Array): 'stopped' | 'exited' {
+  const every = readingsPerSample(hz);
+  const periodMs = 1000 / hz / every;
+  const capacity = Math.ceil(batchMs * hz / 1000) + 2; // + the breach, which may fall between samples
   const batch = new Float64Array(capacity * 2);
   let n = 0;
   const post = () => {
@@ -41,9 +51,11 @@ function loop(statm: StatmReader, pid: number, hz: number, batchMs: number, stat
     parentPort!.postMessage(out satisfies SamplerThreadMessage, [out.buffer]);
     n = 0;
   };
+  let breached = capBytes <= 0; // no cap: nothing to watch
   let next = performance.now();
   let lastPost = next;
   try {
+    let reading = 0;
     while (Atomics.load(state, STATE) === pid) {
       const wait = next - performance.now();
       // 'ok' or 'not-equal': the main thread changed the state (stop); re-check it.
@@ -51,13 +63,20 @@ function loop(statm: StatmReader, pid: number, hz: number, batchMs: number, stat
       const at = performance.now();
       const rss = statm.read();
       if (rss === undefined) return 'exited';
+      const onGrid = reading++ % every === 0;
+      const breach = !breached && rss > capBytes;
       // A zombie (exited, not yet reaped) reads as 0 pages: not a real reading.
-      if (rss > 0) {
+      if (rss > 0 && (onGrid || breach)) {
         batch[n * 2] = performance.timeOrigin + at;
         batch[n * 2 + 1] = rss;
         n++;
       }
-      if (n === capacity || at - lastPost >= batchMs) {
+      if (breach) {
+        breached = true;
+        post();
+        parentPort!.postMessage({ breach: rss } satisfies SamplerThreadMessage);
+        lastPost = at;
+      } else if (n === capacity || at - lastPost >= batchMs) {
         post();
         lastPost = at;
       }
@@ -98,7 +117,7 @@ if (parentPort) {
     try {
       const statm = openStatm(pid, bytesPerPage);
       try {
-        end = { end: loop(statm, pid, settings[HZ_SLOT]!, settings[BATCH_SLOT]!, state) };
+        end = { end: loop(statm, pid, settings[HZ_SLOT]!, settings[BATCH_SLOT]!, settings[CAP_SLOT]!, state) };
       } finally {
         statm.close();
       }
