@@ -116,6 +116,8 @@ async function run(command: RunCommand): Promise<number> {
       if (sampleCount(packed) > 0) latestRss = packed.at(-1)!;
       progress();
     },
+    watching: () => false, // a progress line needs no 10 ms batches
+
   };
   // The same settings as the server (MEMTIDE_DATA, MEMTIDE_MEMORY_CAP_MIB…): a CLI run is stored
   // with the others, so `memtide serve` shows it in the history.
