@@ -7,7 +7,9 @@ import { availableCatalog } from './machine.js';
 import { checkMemoryCap } from './run-limits.js';
 import { RunRegistry } from './run-registry.js';
 import { bindProblem, checkAccess } from './security.js';
-import { DEFAULT_DATA_DIR, RunStore } from './storage/run-store.js';
+import type { ServerMessage } from '../shared/protocol/ws.js';
+import { openRunStore } from './storage/legacy-import.js';
+import { DEFAULT_DATA_DIR } from './storage/run-store.js';
 import { VERSION } from './version.js';
 import type { SpawnWorker } from './worker-process.js';
 import { createWsHub, type WsHub } from './ws-hub.js';
@@ -19,7 +21,7 @@ export interface AppOptions {
   /** Required on every call when set; required to start at all when host is not loopback. */
   token?: string;
   allowedHosts?: string[];
-  /** Where ended runs are stored (default ./.memtide/runs). */
+  /** The data directory: the run database and the old JSON store it imports (default ./.memtide). */
   dataDir?: string;
   memoryCapMiB?: number;
   /** The wall-clock cap (s) of every run; default DEFAULT_WALL_CLOCK_S (shared/limits.ts). */
@@ -29,6 +31,8 @@ export interface AppOptions {
   heartbeatMs?: number;
   spawn?: SpawnWorker;
   log?(line: string): void;
+  /** How often runs the database could not take are retried (ms). */
+  retryMs?: number;
 }
 
 export interface RunningApp {
@@ -46,17 +50,25 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
   const cap = options.memoryCapMiB === undefined ? undefined : checkMemoryCap(options.memoryCapMiB, 'MEMTIDE_MEMORY_CAP_MIB');
   if (cap && !cap.ok) throw new Error(cap.error);
   const security = { token, allowedHosts };
-  const store = new RunStore(options.dataDir ?? DEFAULT_DATA_DIR);
+  const store = openRunStore(options.dataDir ?? DEFAULT_DATA_DIR, log);
 
   const server = createServer();
-  // hello() runs only on a connection, after listen: registry exists by then.
-  const hub = createWsHub(server, () => ({ type: 'hello', version: VERSION, catalog: availableCatalog(), runs: registry.list() }), {
+  // hello() runs only on a connection, after listen: registry exists by then. It carries the
+  // live runs and the first page of the history only: the rest is paged (GET /api/runs).
+  const hello = (): ServerMessage => {
+    const first = registry.page({});
+    return {
+      type: 'hello', version: VERSION, catalog: availableCatalog(), runs: registry.liveRuns(), unsaved: registry.unsaved.infos(),
+      ...(first.ok ? { history: first.page } : { history: { runs: [], total: 0 }, historyError: first.error }),
+    };
+  };
+  const hub = createWsHub(server, hello, {
     verify: (req) => checkAccess(req, security),
     maxSockets: options.maxSockets,
     heartbeatMs: options.heartbeatMs,
   });
-  const registry = new RunRegistry({ events: hub, store, log, maxQueue: options.maxQueue, spawn: options.spawn });
-  for (const { file, error } of registry.storeProblems) log(`memtide: skipped ${file} in ${store.dir}: ${error}`);
+  const registry = new RunRegistry({ events: hub, store, log, maxQueue: options.maxQueue, spawn: options.spawn, retryMs: options.retryMs });
+  const others = registry.followOtherProcesses();
   const defaults = { sampleHz: options.sampleHz, memoryCapMiB: options.memoryCapMiB, wallClockCapS: options.wallClockCapS };
   server.on('request', createHttpApp(registry, defaults, security));
   await new Promise<void>((resolve, reject) => {
@@ -72,9 +84,11 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     hub,
     async close() {
       await registry.shutdown();
+      others.stop();
       await hub.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await registry.closeStore();
     },
   };
 }

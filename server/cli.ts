@@ -16,8 +16,11 @@ import type { RunEvents } from './run-events.js';
 import { RunRegistry } from './run-registry.js';
 import { parseRunRequest } from './run-request.js';
 import { sampleCount } from './sampling/packed-samples.js';
-import { RunStore } from './storage/run-store.js';
+import { openRunStore } from './storage/legacy-import.js';
 import { REPORT_USAGE, reportCommand } from './report.js';
+
+/** The run ended but is not in the database (a full disk): its record is lost when this process exits. */
+export const EXIT_NOT_STORED = 4;
 
 const USAGE = `usage:
   memtide run <experiment> [--param k=v ...] [--runtime-knob k=v ...] [--hz N] [--json]
@@ -128,7 +131,8 @@ async function run(command: RunCommand): Promise<number> {
   const { dataDir, memoryCapMiB, wallClockCapS, sampleHz } = config.options;
   const request = parseRunRequest(command.body, machine(), { memoryCapMiB, wallClockCapS, sampleHz });
   if (!request.ok) throw new UsageError(request.error);
-  const registry = new RunRegistry({ events, store: new RunStore(dataDir!) });
+  const store = openRunStore(dataDir!, (line) => console.error(line));
+  const registry = new RunRegistry({ events, store, log: (line) => console.error(line) });
   const submitted = registry.submit(request.request);
   if (!submitted.ok) {
     console.error(`memtide: ${submitted.error}`);
@@ -143,7 +147,12 @@ async function run(command: RunCommand): Promise<number> {
     const params = Object.entries(record.params).map(([k, v]) => `${k}=${v}`).join(', ');
     console.log(`\n${record.experiment} (${params}) on ${record.runtime} ${record.runtimeVersion ?? ''}\n${formatSummary(record)}`);
   }
-  if (!command.json) console.error(`memtide: stored as ${record.id} in ${dataDir}`);
+  await registry.closeStore();
+  if (record.unsaved) {
+    console.error(`memtide: run ${record.id} ${record.status} but was NOT stored: ${record.unsaved}.${command.json ? ' The record above is the only copy.' : ' Rerun with --json to keep the record.'}`);
+    return EXIT_NOT_STORED;
+  }
+  if (!command.json) console.error(`memtide: stored as ${record.id} in ${store.file}`);
   if (record.status === 'finished') return 0;
   console.error(`memtide: run ${record.status}: ${record.error}`);
   return 1;

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { configFromEnv } from './config.js';
 
 describe('configFromEnv', () => {
-  it('defaults to loopback, port 5177, ./.memtide/runs', () => {
+  it('defaults to loopback, port 5177, ./.memtide', () => {
     expect(configFromEnv({})).toEqual({
       ok: true,
-      options: { host: '127.0.0.1', port: 5177, token: undefined, allowedHosts: [], dataDir: '.memtide/runs', memoryCapMiB: undefined, wallClockCapS: undefined, sampleHz: undefined },
+      options: { host: '127.0.0.1', port: 5177, token: undefined, allowedHosts: [], dataDir: '.memtide', memoryCapMiB: undefined, wallClockCapS: undefined, sampleHz: undefined },
     });
   });
   it('reads every setting', () => {

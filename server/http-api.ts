@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
-import { ApiQuery, type CreateRunAnswer } from '../shared/protocol/http.js';
+import { ApiQuery, RunListQuery, type CreateRunAnswer } from '../shared/protocol/http.js';
 import { RunId } from '../shared/run-record.js';
 import { describeZodError, quote } from '../shared/validation.js';
 import { availableCatalog, machine } from './machine.js';
@@ -24,14 +24,17 @@ function runIdParam(req: Request, res: Response): string | undefined {
 
 const noSuchRun = (res: Response, id: string) => res.status(404).json({ error: `id: no run "${id}"` });
 
-const REFUSAL_STATUS: Record<SubmitRefusal, number> = { 'shutting-down': 503, 'queue-full': 429, 'spawn-failed': 500 };
+const REFUSAL_STATUS: Record<SubmitRefusal, number> = { 'shutting-down': 503, 'queue-full': 429, 'spawn-failed': 500, 'store-full': 503 };
+
+/** GET /api/runs takes filters and a cursor (RunListQuery); every other route only the token. */
+const isRunList = (req: Request) => req.method === 'GET' && req.path === '/runs';
 
 export function createHttpApp(registry: RunRegistry, defaults: RunDefaults = {}, security: SecurityOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(securityMiddleware(security));
   app.use('/api', (req, res, next) => {
-    const query = ApiQuery.safeParse(req.query);
+    const query = (isRunList(req) ? RunListQuery : ApiQuery).safeParse(req.query);
     if (!query.success) res.status(400).json({ error: describeZodError(query.error, 'query') });
     else next();
   });
@@ -43,8 +46,11 @@ export function createHttpApp(registry: RunRegistry, defaults: RunDefaults = {},
   app.get('/api/experiments', (_req, res) => {
     res.json(availableCatalog());
   });
-  app.get('/api/runs', (_req, res) => {
-    res.json(registry.list());
+  app.get('/api/runs', (req, res) => {
+    const { token: _token, ...query } = RunListQuery.parse(req.query); // checked above
+    const result = registry.page(query);
+    if (result.ok) res.json(result.page);
+    else res.status(result.status).json({ error: result.error });
   });
   app.post('/api/runs', (req, res) => {
     const request = parseRunRequest(req.body, machine(), defaults);
@@ -53,12 +59,18 @@ export function createHttpApp(registry: RunRegistry, defaults: RunDefaults = {},
     if (!result.ok) res.status(REFUSAL_STATUS[result.reason]).json({ error: result.error });
     else res.status(201).json({ id: result.id, status: result.status, position: result.position } satisfies CreateRunAnswer);
   });
-  app.get('/api/runs/:id', (req, res) => {
+  app.get('/api/runs/:id', async (req, res) => {
     const id = runIdParam(req, res);
     if (id === undefined) return;
-    const run = registry.get(id);
-    if (run) res.json(run);
-    else noSuchRun(res, id);
+    let json: string | Buffer | undefined;
+    try {
+      json = await registry.recordJson(id);
+    } catch (error) {
+      return void res.status(500).json({ error: `id: could not read run ${id}: ${(error as Error).message}` });
+    }
+    if (json === undefined) return void noSuchRun(res, id);
+    // end(), not send(): send() would hash the whole body for an ETag on this thread.
+    res.status(200).set('Content-Type', 'application/json; charset=utf-8').end(json);
   });
   app.post('/api/runs/:id/cancel', (req, res) => {
     const id = runIdParam(req, res);
@@ -73,7 +85,7 @@ export function createHttpApp(registry: RunRegistry, defaults: RunDefaults = {},
     try {
       result = registry.delete(id);
     } catch (error) {
-      // The file is still there (permissions, a busy disk): the run stays listed, not half-deleted.
+      // The run is still in the database (locked, read-only, damaged): it stays listed, not half-deleted.
       res.status(500).json({ error: `id: could not delete run ${id}: ${(error as Error).message}` });
       return;
     }

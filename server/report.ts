@@ -31,12 +31,19 @@ export function reportCommand(args: string[], dataDir: string): ReportResult {
     return { ok: false, usage: true, error: (error as Error).message };
   }
   const { ids, out } = parsed;
-  const store = new RunStore(dataDir);
   const records: RunRecord[] = [];
-  for (const id of ids) {
-    const record = store.load(id);
-    if (!record) return { ok: false, usage: false, error: `run-id ${id}: no such run in ${store.dir}` };
-    records.push(record);
+  let store: RunStore | undefined;
+  try {
+    store = new RunStore(dataDir);
+    for (const id of ids) {
+      const record = store.load(id);
+      if (!record) return { ok: false, usage: false, error: `run-id ${id}: no such run in ${store.file}` };
+      records.push(record);
+    }
+  } catch (error) {
+    return { ok: false, usage: false, error: (error as Error).message };
+  } finally {
+    store?.close();
   }
   if (!existsSync(join(clientDistDir, REPORT_SHELL_FILE))) return { ok: false, usage: false, error: `${REPORT_SHELL_FILE} is missing from ${clientDistDir}: build the client` };
   const html = buildReport(records);

@@ -1,19 +1,25 @@
 // Every run the server knows of: the one running, a bounded queue of runs waiting for it, and the
-// ended runs, each stored on disk by RunStore (ended(), the one way a run ends) before anyone is
-// told it ended. Requests come in already checked (run-request.ts parseRunRequest).
+// ended runs, each stored in the database by RunStore (ended(), the one way a run ends) before
+// anyone is told it ended — or, when it cannot be, told as unsaved and kept until it can
+// (storage/unsaved-runs.ts). Requests come in already checked (run-request.ts parseRunRequest).
+import type { RunListPage, RunListQuery } from '../shared/protocol/http.js';
 import { runInfo, type RunInfo, type RunRecord } from '../shared/run-record.js';
 import { now } from '../shared/units.js';
 import { runEndMessage, type RunEvents } from './run-events.js';
 import { newRunRecord, type RunRequest } from './run-request.js';
 import { Run } from './run.js';
 import { prewarmSamplerThread } from './sampling/rss-sampler.js';
-import type { RunStore, StoreProblem } from './storage/run-store.js';
+import { watchChanges, type ChangeFeed } from './storage/change-feed.js';
+import { RecordReader } from './storage/record-reader.js';
+import { matches, mergePage, pageSpec } from './storage/run-query.js';
+import type { RunStore } from './storage/run-store.js';
+import { MAX_UNSAVED, UnsavedRuns } from './storage/unsaved-runs.js';
 import type { SpawnWorker } from './worker-process.js';
 
 export const DEFAULT_MAX_QUEUE = 20;
 
 /** Why a checked request was still not taken: the caller decides what that means (http-api.ts: 503, 429, 500). */
-export type SubmitRefusal = 'shutting-down' | 'queue-full' | 'spawn-failed';
+export type SubmitRefusal = 'shutting-down' | 'queue-full' | 'spawn-failed' | 'store-full';
 
 export type SubmitResult =
   | { ok: true; id: string; status: 'running' | 'queued'; position?: number }
@@ -25,7 +31,12 @@ export interface RegistryOptions {
   maxQueue?: number;
   spawn?: SpawnWorker;
   log?(line: string): void;
+  /** How often unsaved runs are retried (ms); tests shorten it. */
+  retryMs?: number;
 }
+
+/** A bad query is the caller's (400); a database that cannot answer is not (500). */
+export type PageResult = { ok: true; page: RunListPage } | { ok: false; status: 400 | 500; error: string };
 
 interface QueuedRun {
   record: RunRecord;
@@ -36,23 +47,33 @@ interface QueuedRun {
 export class RunRegistry {
   private active?: Run;
   private readonly queue: QueuedRun[] = [];
-  /** Ended runs; the full record stays in memory only when it could not be stored. */
-  private readonly endedRuns = new Map<string, { info: RunInfo; record?: RunRecord }>();
+  /** Ended runs the database could not take yet. */
+  readonly unsaved: UnsavedRuns;
+  readonly reader: RecordReader;
   private closing?: () => void;
   private shuttingDown?: Promise<void>;
-  /** Files in the data directory that were not readable runs (reported at start). */
-  readonly storeProblems: StoreProblem[];
 
   constructor(private readonly options: RegistryOptions) {
-    const { records, problems } = options.store.list();
-    for (const record of records) this.endedRuns.set(record.id, { info: runInfo(record) });
-    this.storeProblems = problems;
+    const { events } = options;
+    this.unsaved = new UnsavedRuns(options.store, {
+      stored: (run) => events.send({ type: 'run-stored', run }),
+      changed: (unsaved) => events.send({ type: 'store', unsaved }),
+      log: options.log ?? console.warn,
+    }, options.retryMs);
+    this.reader = new RecordReader(options.store);
     prewarmSamplerThread();
+  }
+
+  get store(): RunStore {
+    return this.options.store;
   }
 
   /** Starts the run at once when nothing runs, else queues it. */
   submit(request: RunRequest): SubmitResult {
     if (this.shuttingDown) return { ok: false, reason: 'shutting-down', error: 'the server is shutting down' };
+    if (this.unsaved.size >= MAX_UNSAVED) {
+      return { ok: false, reason: 'store-full', error: `${this.unsaved.size} ended runs are waiting to be stored (${this.unsaved.infos()[0]!.unsaved}): free space first` };
+    }
     const queued: QueuedRun = { record: newRunRecord(request), python: request.python };
     if (!this.active && this.queue.length === 0) {
       try {
@@ -71,17 +92,76 @@ export class RunRegistry {
     return { ok: true, id: queued.record.id, status: 'queued', position: this.queue.length };
   }
 
-  get(id: string): RunRecord | undefined {
+  /** A run only this process holds: running, queued, or ended but not stored yet. */
+  inMemory(id: string): RunRecord | undefined {
     if (this.active?.id === id) return this.active.snapshot();
     const index = this.queue.findIndex((q) => q.record.id === id);
     if (index !== -1) return { ...this.queue[index]!.record, queuePosition: index + 1 };
-    const ended = this.endedRuns.get(id);
-    return ended && (ended.record ?? this.options.store.load(id));
+    return this.unsaved.get(id);
   }
 
-  list(): RunInfo[] {
-    const live = this.active ? [this.active.info()] : [];
-    return [...live, ...this.queuedInfos(), ...[...this.endedRuns.values()].map((e) => e.info)].sort((a, b) => b.createdAt - a.createdAt);
+  /** Any run, from memory or the database (throws a StoreError when the database cannot say). */
+  get(id: string): RunRecord | undefined {
+    return this.inMemory(id) ?? this.options.store.load(id);
+  }
+
+  /** The running and queued runs. */
+  liveRuns(): RunInfo[] {
+    return [...(this.active ? [this.active.info()] : []), ...this.queuedInfos()];
+  }
+
+  /**
+   * One page of GET /api/runs: the database's runs and this process's own (running, queued,
+   * unsaved) merged in one order, so they page together.
+   */
+  page(query: RunListQuery): PageResult {
+    const checked = pageSpec(query);
+    if (!checked.ok) return { ok: false, status: 400, error: checked.error };
+    const { spec } = checked;
+    const own = [...this.liveRuns(), ...this.unsaved.infos()].filter((r) => matches(spec, r));
+    let db: ReturnType<RunStore['page']>;
+    try {
+      db = this.options.store.page(spec);
+    } catch (error) {
+      return { ok: false, status: 500, error: (error as Error).message };
+    }
+    for (const { id, error } of db.damaged) this.sayOnce(`memtide: run ${id} is left out of the list: ${error}`);
+    return { ok: true, page: mergePage(spec, db, own) };
+  }
+
+  /** GET /api/runs/:id's body: a run in memory as JSON now, a stored one built off the event loop. */
+  recordJson(id: string): Promise<string | Buffer | undefined> {
+    const record = this.inMemory(id);
+    return record ? Promise.resolve(JSON.stringify(record)) : this.reader.json(id);
+  }
+
+  /**
+   * Tells this process's clients about runs other processes stored or deleted in the same
+   * database (a CLI run shows in the history within a poll). Returns how to stop.
+   */
+  followOtherProcesses(pollMs?: number): ChangeFeed {
+    const { store, events } = this.options;
+    return watchChanges(store, (changes) => {
+      for (const { runId, change } of changes) {
+        this.reader.forget(runId);
+        if (change === 'deleted') events.send({ type: 'run-deleted', runId });
+        else {
+          const run = store.info(runId);
+          if (run) events.send({ type: 'run-stored', run });
+        }
+      }
+    }, (error) => this.log(`memtide: cannot follow other processes' runs: ${error.message}`), pollMs);
+  }
+
+  private log(line: string): void {
+    (this.options.log ?? console.warn)(line);
+  }
+
+  private readonly said = new Set<string>();
+  private sayOnce(line: string): void {
+    if (this.said.has(line)) return;
+    this.said.add(line);
+    this.log(line);
   }
 
   /** Returns false when there is no such run. Cancelling an ended run changes nothing. */
@@ -96,15 +176,19 @@ export class RunRegistry {
       this.sendQueue();
       return true;
     }
-    return this.endedRuns.has(id);
+    return this.unsaved.get(id) !== undefined || this.options.store.info(id) !== undefined;
   }
 
-  /** Forgets an ended run, on disk too. A queued or running one must be cancelled first. */
+  /**
+   * Forgets an ended run, in the database too (throws a StoreError when it stays there). A queued
+   * or running one must be cancelled first.
+   */
   delete(id: string): 'deleted' | 'missing' | 'running' {
     if (this.active?.id === id || this.queue.some((q) => q.record.id === id)) return 'running';
-    if (!this.endedRuns.has(id)) return 'missing';
-    this.options.store.delete(id);
-    this.endedRuns.delete(id);
+    const deleted = this.unsaved.delete(id) || this.options.store.delete(id);
+    this.reader.forget(id);
+    if (!deleted) return 'missing';
+    this.options.events.send({ type: 'run-deleted', runId: id });
     return 'deleted';
   }
 
@@ -126,6 +210,17 @@ export class RunRegistry {
     });
   }
 
+  /**
+   * After shutdown(): says which runs could still not be stored (they are lost now), stops the
+   * reader thread and closes the database.
+   */
+  async closeStore(): Promise<void> {
+    this.unsaved.stop();
+    for (const run of this.unsaved.infos()) this.log(`memtide: run ${run.id} (${run.experiment}) was never stored and is lost: ${run.unsaved}`);
+    await this.reader.close();
+    this.options.store.close();
+  }
+
   /** Last resort when the process exits without shutdown(): SIGKILL the worker synchronously. */
   killNow(): void {
     this.active?.cancel('cancelled: the server exited');
@@ -139,11 +234,11 @@ export class RunRegistry {
   }
 
   /**
-   * Every run ends here, run or queued: on disk before anyone hears of it (a kill -9 after this
-   * loses nothing), then told to every client, then the next queued run starts.
+   * Every run ends here, run or queued: in the database before anyone hears of it (a kill -9
+   * after this loses nothing) — or told as unsaved, with why — then the next queued run starts.
    */
-  private ended(record: RunRecord): void {
-    this.store(record);
+  private ended(ended: RunRecord): void {
+    const record = this.unsaved.save(ended);
     this.options.events.send(runEndMessage(record));
     // Only the active run may hand over: anything else must never start a second one.
     if (this.active?.id !== record.id) return;
@@ -166,16 +261,6 @@ export class RunRegistry {
   private endQueued({ record }: QueuedRun, reason: string, status: 'cancelled' | 'failed' = 'cancelled'): void {
     Object.assign(record, { status, error: reason, endedAt: now() });
     this.ended(record);
-  }
-
-  private store(record: RunRecord): void {
-    try {
-      this.options.store.save(record);
-      this.endedRuns.set(record.id, { info: runInfo(record) });
-    } catch (error) {
-      this.options.log?.(`memtide: could not store run ${record.id} in ${this.options.store.dir}: ${(error as Error).message} (kept in memory only)`);
-      this.endedRuns.set(record.id, { info: runInfo(record), record });
-    }
   }
 
   private queuedInfos(): RunInfo[] {

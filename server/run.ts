@@ -13,7 +13,7 @@ import { memoryCapReason, wallClockReason } from './run-limits.js';
 import { runOutcome } from './run-outcome.js';
 import { readMallocLibrary, readMemoryBreakdown } from './sampling/proc-smaps.js';
 import { hasProc } from './sampling/proc-statm.js';
-import { SampleLog, type PackedSamples } from './sampling/packed-samples.js';
+import { roundToMicros, SampleLog, type PackedSamples } from './sampling/packed-samples.js';
 import { BATCH_MS, IDLE_BATCH_MS, startRssSampler, type RssSampler } from './sampling/rss-sampler.js';
 import { samplingStats } from './sampling/sampling-stats.js';
 import { spawnWorker, type SpawnWorker, type WorkerHandle } from './worker-process.js';
@@ -177,6 +177,7 @@ export class Run {
   }
 
   private addSamples(batch: PackedSamples): void {
+    roundToMicros(batch);
     this.samples.append(batch);
     this.hooks.events.samples(this.id, batch);
   }

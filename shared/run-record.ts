@@ -147,6 +147,11 @@ export const RunInfo = z.object({
   wallClockCapS: z.number().positive().optional(),
   /** 1-based place in the queue while status is `queued`. */
   queuePosition: z.number().int().positive().optional(),
+  /**
+   * An ended run the database could not take yet (disk full…), and why: it is kept in the memory
+   * of the process that ran it, written as soon as that works, and lost if that process exits first.
+   */
+  unsaved: z.string().optional(),
 });
 export type RunInfo = z.infer<typeof RunInfo>;
 

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
 import { Experiment } from '../shared/catalog/experiment.js';
 import { type ServerMessage } from '../shared/protocol/ws.js';
-import { RunInfo, RunRecord } from '../shared/run-record.js';
-import { connectRecorder, isRunEnd, postJson, startTestServer } from './helpers.js';
+import { RunRecord } from '../shared/run-record.js';
+import { connectRecorder, isRunEnd, postJson, startTestServer, listRuns } from './helpers.js';
 
 let app: RunningApp;
 beforeAll(async () => {
@@ -104,7 +104,7 @@ describe('a run end to end', () => {
     expect(samples.flatMap((m) => (m.type === 'samples' ? m.samples : []))).toEqual(record.samples);
     expect(record.summary!.mem1).toBeGreaterThan(record.summary!.mem0 + 15 * 2 ** 20); // 3e6 × 8 B ≈ 23 MiB
 
-    const list = RunInfo.array().parse(await (await fetch(`${app.url}/api/runs`)).json());
+    const list = (await listRuns(app.url)).runs;
     expect(list.map((r) => [r.id, r.status])).toEqual([[queued.json.id, 'cancelled'], [id, 'finished']]);
   });
 

@@ -84,7 +84,10 @@ describe('memtide CLI', () => {
     }));
     child.kill(signal);
     expect(await exited).toBe(130);
-    const [record] = new RunStore(dir).list().records;
+    const store = new RunStore(dir);
+    const [info] = store.page({ limit: 10, sort: 'date', order: 'desc', filter: {} }).runs;
+    const record = store.load(info!.id);
+    store.close();
     expect(record).toMatchObject({ experiment: 'small-objects', status: 'cancelled', error: 'cancelled: the server shut down' });
     expect(isAlive(record!.pid!)).toBe(false);
   });

@@ -111,7 +111,7 @@ describe.skipIf(!hasBrowser)('queue and token in Chromium', () => {
     const ws = await connectRecorder(app.url);
     await page.locator('#cancel').click();
     await page.waitForSelector('#run-title:has-text("Seed")');
-    const seedId = (await (await fetch(`${app.url}/api/runs`)).json())[0].id as string;
+    const seedId = (await (await fetch(`${app.url}/api/runs`)).json()).runs[0].id as string;
     await ws.waitFor(isRunEnd(seedId));
     await page.waitForSelector('table[aria-label="Summary"]');
     await expect(page.locator('#status').textContent()).resolves.not.toMatch(/queued/);

@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
 import { CATALOG } from '../shared/catalog/index.js';
+import { RunListQuery } from '../shared/protocol/http.js';
 import { ClientMessage } from '../shared/protocol/ws.js';
 import { connectRecorder, isRunEnd, postJson, startTestServer } from './helpers.js';
 
@@ -36,6 +37,7 @@ interface BadRequest {
 }
 
 const ids = CATALOG.map((e) => e.id);
+const RUN_LIST_FIELDS = Object.keys(RunListQuery.shape).filter((k) => k !== 'token');
 const experiment = fc.constantFrom(...CATALOG);
 const json = (value: unknown) => JSON.stringify(value);
 const post = (body: unknown, field: string): BadRequest => ({ method: 'POST', path: '/api/runs', body: json(body), field });
@@ -68,7 +70,13 @@ const badHttp: fc.Arbitrary<BadRequest> = fc.oneof(
   fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', '').map((contentType): BadRequest => ({ method: 'POST', path: '/api/runs', body: json({ experiment: 'seed-strings' }), contentType, field: 'body' })),
   fc.integer({ min: 65 * 1024, max: 128 * 1024 }).map((n): BadRequest => ({ method: 'POST', path: '/api/runs', body: json({ experiment: 'x'.repeat(n) }), field: 'body' })),
   fc.tuple(fc.constantFrom('GET', 'POST'), fc.string({ minLength: 1, maxLength: 80 })).map(([method, id]): BadRequest => ({ method, path: `/api/runs/${encodeURIComponent(id)}${method === 'POST' ? '/cancel' : ''}` })),
-  fc.tuple(fc.constantFrom('/api/runs', '/api/health', '/api/experiments'), fc.stringMatching(/^[A-Za-z_][\w.[\]-]{0,10}$/).filter((k) => k !== 'token'), fc.string()).map(([path, key, value]): BadRequest => ({ method: 'GET', path: `${path}?${new URLSearchParams({ [key]: value })}`, field: `query.${key}` })),
+  fc.tuple(fc.constantFrom('/api/runs', '/api/health', '/api/experiments'), fc.stringMatching(/^[A-Za-z_][\w.[\]-]{0,10}$/).filter((k) => k !== 'token'), fc.string())
+    .filter(([path, key]) => path !== '/api/runs' || !RUN_LIST_FIELDS.includes(key))
+    .map(([path, key, value]): BadRequest => ({ method: 'GET', path: `${path}?${new URLSearchParams({ [key]: value })}`, field: `query.${key}` })),
+  // The run list's own fields with values they never take, once or repeated.
+  fc.tuple(fc.constantFrom(...RUN_LIST_FIELDS), fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('0', '501', '-1', '1.5', '', 'x'.repeat(301))), fc.boolean())
+    .filter(([key, value, twice]) => twice || !RunListQuery.safeParse({ [key]: value }).success || (key === 'before' && value !== ''))
+    .map(([key, value, twice]): BadRequest => ({ method: 'GET', path: `/api/runs?${new URLSearchParams([[key, value], ...(twice ? [[key, value]] : [])])}`, field: `query.${key}` })),
   fc.constantFrom('/api/runs', '/api/health').map((path): BadRequest => ({ method: 'GET', path: `${path}?token=a&token=b`, field: 'query.token' })),
   fc.tuple(fc.constantFrom('PUT', 'DELETE', 'PATCH'), fc.constantFrom('/api/runs', '/api/health', '/api/experiments')).map(([method, path]): BadRequest => ({ method, path })),
 );

@@ -7,6 +7,7 @@ import { startApp, type AppOptions, type RunningApp } from '../server/app.js';
 import { Run, type RunHooks } from '../server/run.js';
 import { newRunRecord, type RunRequest } from '../server/run-request.js';
 import { unpackSamples } from '../server/sampling/packed-samples.js';
+import { RunListPage } from '../shared/protocol/http.js';
 import { ServerMessage } from '../shared/protocol/ws.js';
 import type { RunRecord } from '../shared/run-record.js';
 
@@ -51,6 +52,13 @@ export async function connectRecorder(url: string, query = '') {
     },
     close: () => socket.close(),
   };
+}
+
+/** GET /api/runs (one page: the newest 50 unless the query says otherwise), checked. */
+export async function listRuns(url: string, query = ''): Promise<RunListPage> {
+  const response = await fetch(`${url}/api/runs${query}`);
+  if (!response.ok) throw new Error(`GET /api/runs${query}: ${response.status} ${await response.text()}`);
+  return RunListPage.parse(await response.json());
 }
 
 export async function postJson(url: string, body: unknown): Promise<{ status: number; json: any }> /* eslint-disable-line @typescript-eslint/no-explicit-any -- tests inspect arbitrary bodies */ {

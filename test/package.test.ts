@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunStore } from '../server/storage/run-store.js';
 import { tempDataDir } from './helpers.js';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -70,11 +71,13 @@ describe('npm package', () => {
       expect(existsSync(join(pkg, 'dist/.server-built'))).toBe(false); // nothing was written into the package
     });
 
-    it('run seed-strings runs the shipped worker and stores the run in ./.memtide/runs', () => {
+    it('run seed-strings runs the shipped worker and stores the run in ./.memtide/memtide.db', () => {
       const r = memtide('run', 'seed-strings', '--param', 'n=1000000', '--hz', '100');
       expect(r.status, r.stderr).toBe(0);
       for (const line of ['Allocation', 'Unreference', 'Collect', 'Overall']) expect(r.stdout).toMatch(new RegExp(`^${line}: -?\\d+\\.\\d\\d%`, 'm'));
-      expect(readdirSync(join(project, '.memtide/runs')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+      const store = new RunStore(join(project, '.memtide'), { readonly: true });
+      expect(store.page({ limit: 5, sort: 'date', order: 'desc', filter: {} }).total).toBe(1);
+      store.close();
     });
 
     it('run py-seed finds the Python worker in the package', () => {

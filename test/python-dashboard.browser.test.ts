@@ -48,7 +48,7 @@ describe.skipIf(!hasBrowser || !hasPython)('CPython in the dashboard', () => {
     expect(labels).toEqual(['baseline', 'allocate', 'unreference', 'collect', 'trim', 'settle']);
 
     // The run record behind the page: the knobs as asked, and one breakdown per phase end.
-    const runs = (await (await fetch(`${app.url}/api/runs`)).json()) as { id: string }[];
+    const { runs } = (await (await fetch(`${app.url}/api/runs`)).json()) as { runs: { id: string }[] };
     const record = RunRecord.parse(await (await fetch(`${app.url}/api/runs/${runs[0]!.id}`)).json());
     expect(record.knobs).toEqual({ trim: true });
     expect(record.breakdowns.map((b) => b.phase)).toEqual(labels);

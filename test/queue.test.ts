@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
 import { type ServerMessage } from '../shared/protocol/ws.js';
-import { RunInfo, RunRecord } from '../shared/run-record.js';
-import { connectRecorder, isRunEnd, postJson, startTestServer } from './helpers.js';
+import { RunRecord } from '../shared/run-record.js';
+import { connectRecorder, isRunEnd, postJson, startTestServer, listRuns } from './helpers.js';
 
 let app: RunningApp;
 beforeAll(async () => {
@@ -32,7 +32,7 @@ describe('the run queue', () => {
     expect(full.status).toBe(429);
     expect(full.json.error).toMatch(/^the queue is full \(2 runs waiting\)/);
 
-    const list = RunInfo.array().parse(await (await fetch(`${app.url}/api/runs`)).json());
+    const list = (await listRuns(app.url)).runs;
     expect(list.map((r) => [r.status, r.queuePosition])).toEqual([['queued', 2], ['queued', 1], ['running', undefined]]);
 
     // Cancelling the first in line moves the other up, and tells every client.
@@ -58,9 +58,9 @@ describe('the run queue', () => {
   });
 
   it('cancel of an ended or unknown run', async () => {
-    const runs = RunInfo.array().parse(await (await fetch(`${app.url}/api/runs`)).json());
+    const runs = (await listRuns(app.url)).runs;
     expect((await cancel(runs.find((r) => r.status === 'finished')!.id)).status).toBe(200);
-    expect(RunInfo.array().parse(await (await fetch(`${app.url}/api/runs`)).json())).toEqual(runs);
+    expect((await listRuns(app.url)).runs).toEqual(runs);
     expect((await cancel('no-such-run')).status).toBe(404);
   });
 });

@@ -5,13 +5,12 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ServerMessage } from '../shared/protocol/ws.js';
-import { RunInfo, RunRecord } from '../shared/run-record.js';
-import { connectRecorder, isRunEnd, postJson, tempDataDir } from './helpers.js';
+import { RunRecord } from '../shared/run-record.js';
+import { connectRecorder, isRunEnd, listRuns, postJson, tempDataDir } from './helpers.js';
 import { childPids, isAlive, killLeftoverServers, spawnServer, waitUntil, type ServerProcess } from './server-process.js';
 
 afterEach(killLeftoverServers);
 
-const listRuns = async (url: string) => RunInfo.array().parse(await (await fetch(`${url}/api/runs`)).json());
 const getRun = async (url: string, id: string) => RunRecord.parse(await (await fetch(`${url}/api/runs/${id}`)).json());
 type Started = Extract<ServerMessage, { type: 'run-started' }>;
 
@@ -41,7 +40,7 @@ describe('shutdown', () => {
     ws.close();
 
     const again = await spawnServer({ MEMTIDE_DATA: dir });
-    const runs = await listRuns(again.url);
+    const { runs } = await listRuns(again.url);
     expect(runs.map((r) => [r.id, r.status, r.error])).toEqual([
       [queued.json.id, 'cancelled', 'cancelled: the server shut down before it started'],
       [id, 'cancelled', 'cancelled: the server shut down'],
@@ -66,7 +65,7 @@ describe('persistence', () => {
       await ws.waitFor(isRunEnd(json.id));
       ended.push(json.id);
     }
-    const before = await listRuns(server.url);
+    const before = (await listRuns(server.url)).runs;
     expect(before.map((r) => r.status)).toEqual(['finished', 'failed', 'finished']);
     expect(before.filter((r) => r.status === 'finished').every((r) => r.summary !== null)).toBe(true);
     const records = await Promise.all(ended.map((id) => getRun(server.url, id)));
@@ -81,7 +80,7 @@ describe('persistence', () => {
     writeFileSync(join(dir, 'broken-1.json'), JSON.stringify(records[0]).slice(0, 100));
     const again = await spawnServer({ MEMTIDE_DATA: dir });
     expect(again.output()).toMatch(/memtide: skipped broken-1\.json in .*: /);
-    expect(await listRuns(again.url)).toEqual(before);
+    expect((await listRuns(again.url)).runs).toEqual(before);
     for (const record of records) expect(await getRun(again.url, record.id)).toEqual(record);
     expect(readdirSync(dir).filter((f) => f.startsWith('.tmp-'))).toEqual([]);
     again.child.kill('SIGTERM');
@@ -124,7 +123,7 @@ describe('network exposure', () => {
     const asset = /src="(\/assets\/[^"]+\.js)"/.exec(await page.text())![1];
     expect((await fetch(`${url}${asset}`)).status).toBe(401);
     expect((await fetch(`${url}${asset}`, { headers: { cookie: cookie.split(';')[0]! } })).status).toBe(200);
-    expect(await (await fetch(`${url}/api/runs?token=${TOKEN}`)).json()).toEqual([]); // the refused POST created nothing
+    expect(await (await fetch(`${url}/api/runs?token=${TOKEN}`)).json()).toEqual({ runs: [], total: 0 }); // the refused POST created nothing
 
     const refused = new WebSocket(`${url.replace('http', 'ws')}/ws`);
     const status = await new Promise<number>((resolve) => refused.once('unexpected-response', (_req, res) => resolve(res.statusCode!)));

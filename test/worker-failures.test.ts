@@ -155,7 +155,7 @@ describe('the queue survives a worker that cannot be spawned', () => {
     const idOf = (i: number) => (ids[i]!.ok ? ids[i]!.id : '');
     registry.cancel(idOf(0)); // A ends; B cannot spawn; C starts; D waits
     await new Promise((r) => setTimeout(r, 500));
-    const running = registry.list().filter((r) => r.status === 'running').map((r) => r.id);
+    const running = registry.liveRuns().filter((r) => r.status === 'running').map((r) => r.id);
     expect(running).toEqual([idOf(2)]);
     expect(registry.get(idOf(1))!.status).toBe('failed');
     expect(registry.get(idOf(3))!.status).toBe('queued');

@@ -7,6 +7,7 @@ import { parseRunJson } from '../../shared/run-export.js';
 import type { FileSource } from './sources/file-source.js';
 import { playRecord } from './sources/replay-player.js';
 import type { RunSource } from './sources/run-source.js';
+import { historyQuery } from './state/history.js';
 import { watch, type Store } from './state/store.js';
 
 export interface Actions {
@@ -36,6 +37,21 @@ export function startController(store: Store, files: FileSource, live?: RunSourc
     sourceOf(f.id).load(f.id).then(
       (record) => dispatch({ type: 'fetched', seq: f.seq, record }),
       (error: Error) => dispatch({ type: 'fetch-failed', seq: f.seq, error: error.message }),
+    );
+  });
+
+  // The history's page, whenever the state asks for it (a filter, a turn, a run that ended).
+  const historyAsk = store.select((s) => s.history.loading);
+  let lastHistorySeq: number | undefined;
+  watch(() => {
+    const seq = historyAsk.value;
+    if (seq === undefined || seq === lastHistorySeq) return;
+    lastHistorySeq = seq;
+    const query = historyQuery(store.state.peek().history);
+    const page = live?.page ? live.page(query) : Promise.resolve({ runs: [], total: 0 });
+    page.then(
+      (answer) => dispatch({ type: 'history-loaded', seq, page: answer }),
+      (error: Error) => dispatch({ type: 'history-failed', seq, error: error.message }),
     );
   });
 

@@ -14,6 +14,16 @@ export function unpackSamples(packed: PackedSamples, from = 0, to = packed.lengt
   return out;
 }
 
+/**
+ * Stamps every reading to a whole µs, in place: finer is below what /proc reads resolve, and whole
+ * µs is what the database's sample codec stores exactly (storage/sample-codec.ts), so a stored
+ * run reads back equal to what was streamed.
+ */
+export function roundToMicros(packed: PackedSamples): PackedSamples {
+  for (let i = 0; i < packed.length; i += 2) packed[i] = Math.round(packed[i]! * 1000) / 1000;
+  return packed;
+}
+
 export const packSamples = (samples: readonly Sample[]): PackedSamples => Float64Array.from(samples.flatMap((s) => [s.t, s.rss]));
 
 /**

@@ -1,54 +1,100 @@
-// The run store on a real directory: atomic saves, and a data directory with damage in it.
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// The run store on a real database in a real directory: save, load, replace, delete, pages with
+// filters and cursors, and what it says about a data directory or a file that is not right.
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../shared/run-record.js';
+import { record, summary, tempDir } from '../../test/store-fixtures.js';
+import { DATABASE_FILE } from './open-database.js';
+import { pageSpec, type PageSpec } from './run-query.js';
 import { RunStore } from './run-store.js';
 
-const record = (id: string, createdAt = 1_700_000_000_000): RunRecord => ({
-  id, experiment: 'seed-strings', runtime: 'node', params: { n: 1000 }, status: 'cancelled', createdAt, endedAt: createdAt + 5,
-  sampleHz: 100, sampler: 'proc-statm', summary: null, error: 'cancelled by the user', memoryCapMiB: 2048, wallClockCapS: 120,
-  phases: [{ name: 'baseline', start: createdAt, end: createdAt + 1 }], samples: [{ t: createdAt, rss: 40e6 }], heap: [],
-  knobs: {}, workerEnv: {}, breakdowns: [],
-});
-
-const tempStore = () => new RunStore(mkdtempSync(join(process.env.MEMTIDE_TEST_DATA_ROOT ?? tmpdir(), 'memtide-store-')));
+const spec = (query: Parameters<typeof pageSpec>[0]): PageSpec => {
+  const result = pageSpec(query);
+  if (!result.ok) throw new Error(result.error);
+  return result.spec;
+};
 
 describe('RunStore', () => {
-  it('saves, lists, loads, replaces and deletes runs, leaving no temp files', () => {
-    const store = tempStore();
+  it('saves, loads, replaces and deletes runs in one database file', () => {
+    const store = new RunStore(tempDir());
     store.save(record('a-1'));
-    store.save(record('b-2'));
+    store.save(record('b-2', 1_700_000_000_500, { knobs: { trim: true } }));
     store.save({ ...record('a-1'), error: 'second version' });
-    expect(readdirSync(store.dir).sort()).toEqual(['a-1.json', 'b-2.json']);
-    expect(store.list().records.map((r) => r.id).sort()).toEqual(['a-1', 'b-2']);
     expect(store.load('a-1')?.error).toBe('second version');
-    expect(store.load('b-2')).toEqual(record('b-2'));
+    expect(store.load('b-2')).toEqual(record('b-2', 1_700_000_000_500, { knobs: { trim: true } }));
+    expect(store.page(spec({})).runs.map((r) => r.id)).toEqual(['b-2', 'a-1']);
     expect(store.delete('b-2')).toBe(true);
     expect(store.delete('b-2')).toBe(false);
     expect(store.load('b-2')).toBeUndefined();
+    expect(store.changesSince(0).map((c) => [c.runId, c.change])).toEqual([['a-1', 'saved'], ['b-2', 'saved'], ['a-1', 'saved'], ['b-2', 'deleted']]);
+    store.close();
+    // What the sqlite3 shell sees (README): one row per run, figures in columns.
+    const db = new Database(join(store.dir, DATABASE_FILE), { readonly: true });
+    expect(db.prepare('SELECT id, experiment, status, sample_count FROM runs').all()).toEqual([{ id: 'a-1', experiment: 'seed-strings', status: 'cancelled', sample_count: 2 }]);
+    db.close();
   });
 
-  it('never touches a path outside its directory', () => {
-    const store = tempStore();
+  it('never takes an id that is not a run id', () => {
+    const store = new RunStore(tempDir());
     expect(() => store.save(record('../escape'))).toThrow();
     expect(store.load('../../etc/passwd')).toBeUndefined();
-    expect(store.delete('../x')).toBe(false);
+    expect(store.delete("x' OR 1=1 --")).toBe(false);
   });
 
-  it('reports and skips corrupt files, and removes temp files a crash left', () => {
-    const store = tempStore();
-    store.save(record('good-1'));
-    writeFileSync(join(store.dir, 'truncated-2.json'), JSON.stringify(record('truncated-2')).slice(0, 50));
-    writeFileSync(join(store.dir, 'not-a-run-3.json'), '{"hello": "world"}');
-    writeFileSync(join(store.dir, 'other-4.json'), JSON.stringify(record('someone-else')));
-    writeFileSync(join(store.dir, '.tmp-good-1-deadbeef'), '{"half');
-    writeFileSync(join(store.dir, 'README.txt'), 'not ours');
-    const { records, problems } = store.list();
-    expect(records.map((r) => r.id)).toEqual(['good-1']);
-    expect(problems.map((p) => p.file).sort()).toEqual(['not-a-run-3.json', 'other-4.json', 'truncated-2.json']);
-    expect(problems.find((p) => p.file === 'other-4.json')?.error).toMatch(/holds run someone-else/);
-    expect(existsSync(join(store.dir, '.tmp-good-1-deadbeef'))).toBe(false);
+  it('pages newest first with a cursor, filters with AND, counts every match, sorts by Overall', () => {
+    const store = new RunStore(tempDir());
+    const verdicts = ['released', 'retained by allocator', 'still referenced'] as const;
+    for (let i = 0; i < 30; i++) {
+      store.save(record(`r-${String(i).padStart(2, '0')}`, 1_700_000_000_000 + i * 1000, {
+        experiment: i % 2 ? 'py-seed' : 'seed-strings', runtime: i % 2 ? 'python' : 'node', status: i % 5 === 4 ? 'failed' : 'finished',
+        summary: i % 5 === 4 ? null : summary(i * 10 - 100, verdicts[i % 3]!), knobs: i === 7 ? { allocator: 'jemalloc' } : {},
+      }));
+    }
+    const first = store.page(spec({ limit: 10 }));
+    expect(first.total).toBe(30);
+    expect(first.runs.map((r) => r.id).slice(0, 3)).toEqual(['r-29', 'r-28', 'r-27']);
+    expect(first.runs).toHaveLength(11); // one more than asked: the caller learns there is a next page
+    const second = store.page(spec({ limit: 10, before: `date.desc.${1_700_000_000_000 + 20_000}.r-20` }));
+    expect(second.runs[0]!.id).toBe('r-19');
+
+    const python = store.page(spec({ runtime: 'python', verdict: 'released' }));
+    expect(python.runs.map((r) => r.id)).toEqual(['r-27', 'r-21', 'r-15', 'r-03']); // odd, ≡ 0 mod 3, not failed (r-09 is)
+    expect(python.total).toBe(4);
+    expect(store.page(spec({ q: 'JEMALLOC' })).runs.map((r) => r.id)).toEqual(['r-07']);
+    expect(store.page(spec({ q: 'SEED in CPYTHON' })).total).toBe(15); // py-seed's title
+    expect(store.page(spec({ q: "' OR 1=1 --" })).total).toBe(0);
+    expect(store.page(spec({ status: 'failed', experiment: 'seed-strings' })).runs.map((r) => r.id)).toEqual(['r-24', 'r-14', 'r-04']);
+
+    const byOverall = store.page(spec({ sort: 'overall', limit: 50 })).runs;
+    expect(byOverall.slice(0, 2).map((r) => r.id)).toEqual(['r-28', 'r-27']);
+    expect(byOverall.slice(-6).every((r) => r.summary === null)).toBe(true); // no figure: last
+    const ascending = store.page(spec({ sort: 'overall', order: 'asc', limit: 3 })).runs.map((r) => r.id);
+    expect(ascending).toEqual(['r-00', 'r-01', 'r-02', 'r-03']);
+  });
+
+  it('refuses a data directory that is a file, and one it may not write, saying so', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'plain'), 'x');
+    expect(() => new RunStore(join(dir, 'plain'))).toThrow(/MEMTIDE_DATA .*plain is a regular file, not a directory/);
+    expect(() => new RunStore(join(dir, 'plain', 'below'))).toThrow(/plain\/below: a part of that path is a file/);
+    if (process.getuid?.() !== 0) {
+      // (root writes anywhere: test/store-hostile.test.ts checks a read-only mount instead)
+      const locked = join(dir, 'locked');
+      mkdirSync(locked, 0o555);
+      chmodSync(locked, 0o555);
+      expect(() => new RunStore(locked)).toThrow(/is not writable/);
+    }
+  });
+
+  it('refuses a file that is not a memtide database without changing it', () => {
+    const text = tempDir();
+    writeFileSync(join(text, DATABASE_FILE), 'these are my notes, not a database\n'.repeat(200));
+    expect(() => new RunStore(text)).toThrow(/memtide\.db is damaged or not a memtide database \(SQLITE_NOTADB.*memtide has not changed or deleted it.*\.recover/);
+    const other = tempDir();
+    const db = new Database(join(other, DATABASE_FILE));
+    db.exec('CREATE TABLE accounts (id INTEGER)');
+    db.close();
+    expect(() => new RunStore(other)).toThrow(/an SQLite database, but not memtide's/);
   });
 });

@@ -1,114 +1,199 @@
-// Ended runs on disk, one JSON file per run. Writes are atomic (temp file, fsync, rename, fsync
-// of the directory), so a kill -9 at any moment leaves either the old state or the new file,
-// never half of one. Synchronous on purpose: a run is on disk before anyone is told it ended.
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { RunId, RunRecord } from '../../shared/run-record.js';
-import { describeZodError } from '../../shared/validation.js';
+// Ended runs in an SQLite database in the data directory (MEMTIDE_DATA, ./.memtide by default):
+// one transaction per run, committed (WAL, synchronous FULL) before save() returns, so a run is on
+// disk before anyone is told it ended and a kill -9 at any moment loses no ended run. Several
+// processes may use one database: each write also appends to `changes`, which the others poll
+// (change-feed.ts). Errors come out as StoreErrors that say what to do (store-errors.ts).
+import type Database from 'better-sqlite3';
+import { RunId, type RunInfo, type RunRecord } from '../../shared/run-record.js';
+import { openDatabase, prepareDataDir, type OpenOptions } from './open-database.js';
+import { dataRow, infoFromRow, recordFromRows, runRow, type DataRow } from './record-rows.js';
+import { filterSql, pageSql, type PageSpec } from './run-query.js';
+import { CHANGES_KEPT } from './schema.js';
+import { storeError, StoreError } from './store-errors.js';
 
-export const DEFAULT_DATA_DIR = '.memtide/runs';
+export const DEFAULT_DATA_DIR = '.memtide';
 
-const TEMP_PREFIX = '.tmp-';
-
-export interface StoreProblem {
-  file: string;
-  error: string;
+export type ChangeKind = 'saved' | 'deleted';
+export interface Change {
+  rev: number;
+  runId: string;
+  change: ChangeKind;
+  /** The process that made it. */
+  pid: number;
 }
 
-export interface StoreListing {
-  records: RunRecord[];
-  /** Files that could not be read as a run: reported and skipped, never fatal. */
-  problems: StoreProblem[];
+export interface DbPage {
+  /** Up to limit + 1 runs, in the page's order. */
+  runs: RunInfo[];
+  total: number;
+  /** Rows of this page that are not runs any more (damaged): left out, and said. */
+  damaged: { id: string; error: string }[];
 }
 
 export class RunStore {
   readonly dir: string;
+  readonly file: string;
+  readonly db: Database.Database;
+  private readonly statements;
 
-  constructor(dir: string) {
-    this.dir = resolve(dir);
-    mkdirSync(this.dir, { recursive: true });
+  constructor(dir: string, options: OpenOptions = {}) {
+    this.dir = prepareDataDir(dir, !options.readonly);
+    ({ db: this.db, file: this.file } = openDatabase(this.dir, options));
+    const db = this.db;
+    this.statements = {
+      insertRun: db.prepare(`INSERT INTO runs (id, kind, experiment, runtime, status, created_at, ended_at, sample_hz, sample_count, overall_pct, final_pct, verdict, error, search, info)
+        VALUES (@id, @kind, @experiment, @runtime, @status, @created_at, @ended_at, @sample_hz, @sample_count, @overall_pct, @final_pct, @verdict, @error, @search, @info)`),
+      insertData: db.prepare(`INSERT INTO run_data (seq, samples_codec, samples, phases, breakdowns, heap, extra)
+        VALUES (@seq, @samples_codec, @samples, @phases, @breakdowns, @heap, @extra)`),
+      deleteRun: db.prepare('DELETE FROM runs WHERE id = ?'),
+      addChange: db.prepare('INSERT INTO changes (run_id, change, at, pid) VALUES (?, ?, ?, ?)'),
+      pruneChanges: db.prepare('DELETE FROM changes WHERE rev <= ?'),
+      info: db.prepare('SELECT id, info FROM runs WHERE id = ?'),
+      sampleCount: db.prepare('SELECT sample_count FROM runs WHERE id = ?').pluck(),
+      data: db.prepare('SELECT samples_codec, samples, phases, breakdowns, heap, extra FROM run_data WHERE seq = (SELECT seq FROM runs WHERE id = ?)'),
+      changes: db.prepare('SELECT rev, run_id AS runId, change, pid FROM changes WHERE rev > ? ORDER BY rev LIMIT 1000'),
+      lastRev: db.prepare('SELECT coalesce(max(rev), 0) FROM changes').pluck(),
+    };
   }
 
-  /** Writes the record atomically, replacing any earlier version of the same run. */
+  /**
+   * Writes an ended run, replacing an earlier version of it, in one transaction that is on disk
+   * when this returns. Throws a StoreError (kind 'full' when the disk is) and changes nothing then.
+   */
   save(record: RunRecord): void {
     const id = RunId.parse(record.id);
-    const temp = join(this.dir, `${TEMP_PREFIX}${id}-${randomBytes(4).toString('hex')}`);
-    const fd = openSync(temp, 'wx', 0o600);
-    try {
-      const bytes = Buffer.from(JSON.stringify(record));
-      for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
-      fsyncSync(fd);
-    } catch (error) {
-      closeSync(fd);
-      rmSync(temp, { force: true });
-      throw error;
-    }
-    closeSync(fd);
-    renameSync(temp, this.path(id));
-    syncDir(this.dir);
+    const row = runRow(record);
+    const data = dataRow(record);
+    this.write('store run ' + id, () => {
+      this.statements.deleteRun.run(id);
+      const { lastInsertRowid } = this.statements.insertRun.run(row);
+      this.statements.insertData.run({ seq: lastInsertRowid, ...data });
+      this.change(id, 'saved');
+    });
   }
 
-  /** Every readable run, and what was wrong with the others. Leftover temp files are removed. */
-  list(): StoreListing {
-    const records: RunRecord[] = [];
-    const problems: StoreProblem[] = [];
-    for (const file of readdirSync(this.dir)) {
-      if (file.startsWith(TEMP_PREFIX)) {
-        rmSync(join(this.dir, file), { force: true }); // a write cut short by a crash
-        continue;
+  /**
+   * The old JSON store's runs, in one transaction: a run whose id is already here is left as it
+   * is; every file is remembered in imported_files so it is never imported again.
+   */
+  importRuns(entries: readonly { file: string; record: RunRecord }[]): { imported: number; alreadyThere: number } {
+    if (entries.length === 0) return { imported: 0, alreadyThere: 0 };
+    const rows = entries.map(({ file, record }) => ({ file, id: RunId.parse(record.id), row: runRow(record), data: () => dataRow(record) }));
+    const remember = this.db.prepare('INSERT OR REPLACE INTO imported_files (name, run_id, imported_at) VALUES (?, ?, ?)');
+    return this.write('import runs', () => {
+      let imported = 0;
+      for (const { file, id, row, data } of rows) {
+        if (!this.statements.info.get(id)) {
+          const { lastInsertRowid } = this.statements.insertRun.run(row);
+          this.statements.insertData.run({ seq: lastInsertRowid, ...data() });
+          this.change(id, 'saved');
+          imported++;
+        }
+        remember.run(file, id, Date.now());
       }
-      const id = file.endsWith('.json') ? file.slice(0, -'.json'.length) : '';
-      if (!RunId.safeParse(id).success) continue; // not ours
-      const result = this.read(id);
-      if (result.ok) records.push(result.record);
-      else problems.push({ file, error: result.error });
-    }
-    return { records, problems };
+      return { imported, alreadyThere: rows.length - imported };
+    });
   }
 
-  load(id: string): RunRecord | undefined {
-    const result = RunId.safeParse(id).success ? this.read(id) : undefined;
-    return result?.ok ? result.record : undefined;
-  }
-
-  /** Returns false when there was no such run; throws when the file is there but stays. */
+  /** Returns false when there was no such run. */
   delete(id: string): boolean {
     if (!RunId.safeParse(id).success) return false;
+    return this.write('delete run ' + id, () => {
+      const { changes } = this.statements.deleteRun.run(id);
+      if (changes > 0) this.change(id, 'deleted');
+      return changes > 0;
+    });
+  }
+
+  /** The full record, or undefined when there is no such run; throws when the stored run is damaged. */
+  load(id: string): RunRecord | undefined {
+    if (!RunId.safeParse(id).success) return undefined;
+    return this.read(`read run ${id}`, () => {
+      const row = this.statements.info.get(id) as { id: string; info: string } | undefined;
+      if (!row) return undefined;
+      const data = this.statements.data.get(id) as DataRow | undefined;
+      if (!data) throw new StoreError('damaged', `run ${id}: its row in run_data is missing`);
+      return recordFromRows(row, data);
+    });
+  }
+
+  info(id: string): RunInfo | undefined {
+    if (!RunId.safeParse(id).success) return undefined;
+    return this.read(`read run ${id}`, () => {
+      const row = this.statements.info.get(id) as { id: string; info: string } | undefined;
+      return row && infoFromRow(row);
+    });
+  }
+
+  /** How many RSS samples a stored run has, or undefined when there is no such run. */
+  sampleCount(id: string): number | undefined {
+    if (!RunId.safeParse(id).success) return undefined;
+    return this.read(`read run ${id}`, () => this.statements.sampleCount.get(id) as number | undefined);
+  }
+
+  /** The runs of one page (up to limit + 1, so the caller can tell there are more) and how many match. */
+  page(spec: PageSpec): DbPage {
+    return this.read('list runs', () => {
+      const { sql, params } = pageSql(spec);
+      const rows = this.db.prepare(sql).all(...params) as { id: string; info: string }[];
+      const count = filterSql(spec);
+      const total = this.db.prepare(`SELECT count(*) FROM runs WHERE ${count.where}`).pluck().get(...count.params) as number;
+      const runs: RunInfo[] = [];
+      const damaged: DbPage['damaged'] = [];
+      for (const row of rows) {
+        try {
+          runs.push(infoFromRow(row));
+        } catch (error) {
+          damaged.push({ id: row.id, error: (error as Error).message });
+        }
+      }
+      return { runs, total, damaged };
+    });
+  }
+
+  /** Changes after `rev`, oldest first (at most 1000 at a time). */
+  changesSince(rev: number): Change[] {
+    return this.read('read changes', () => this.statements.changes.all(rev) as Change[]);
+  }
+
+  lastRev(): number {
+    return this.read('read changes', () => this.statements.lastRev.get() as number);
+  }
+
+  /** Bumped by SQLite whenever another connection commits (not for this one's own commits). */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /** Folds the WAL back into the database file (at shutdown: the next start reads one file). */
+  close(): void {
     try {
-      rmSync(this.path(id));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw error;
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Another process may hold a read transaction, or the disk be full: the WAL stays, harmlessly.
     }
-    syncDir(this.dir);
-    return true;
+    this.db.close();
   }
 
-  private path(id: string): string {
-    return join(this.dir, `${id}.json`);
+  private change(id: string, change: 'saved' | 'deleted'): void {
+    const { lastInsertRowid } = this.statements.addChange.run(id, change, Date.now(), process.pid);
+    const rev = Number(lastInsertRowid);
+    if (rev % 1000 === 0) this.statements.pruneChanges.run(rev - CHANGES_KEPT);
   }
 
-  private read(id: string): { ok: true; record: RunRecord } | { ok: false; error: string } {
-    let json: unknown;
+  private write<T>(doing: string, body: () => T): T {
     try {
-      json = JSON.parse(readFileSync(this.path(id), 'utf8'));
+      return this.db.transaction(body).immediate();
     } catch (error) {
-      return { ok: false, error: (error as Error).message };
+      throw storeError(error, this.file, doing);
     }
-    const parsed = RunRecord.safeParse(json);
-    if (!parsed.success) return { ok: false, error: `not a run record: ${describeZodError(parsed.error)}` };
-    if (parsed.data.id !== id) return { ok: false, error: `holds run ${parsed.data.id}, not ${id}` };
-    return { ok: true, record: parsed.data };
   }
-}
 
-/** The rename itself is only durable once the directory entry is on disk. */
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+  private read<T>(doing: string, body: () => T): T {
+    try {
+      return body();
+    } catch (error) {
+      throw error instanceof StoreError ? error : storeError(error, this.file, doing);
+    }
   }
 }

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { Experiment } from '../catalog/experiment.js';
 import { Knobs } from '../knobs.js';
 import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN, SETTLE_MS } from '../limits.js';
-import { Params, RunId, RunInfo, RunRecord } from '../run-record.js';
+import { Params, RUN_STATUSES, RunId, RunInfo, RunRecord, VERDICTS } from '../run-record.js';
+import { RUNTIMES } from '../runtimes.js';
 
 export { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN };
 
@@ -45,8 +46,70 @@ export type CreateRunBody = z.infer<typeof CreateRunBody>;
 export const CreateRunAnswer = z.object({ id: RunId, status: z.enum(['running', 'queued']), position: z.number().int().positive().optional() });
 export type CreateRunAnswer = z.infer<typeof CreateRunAnswer>;
 
-/** GET /api/runs: the runs, newest first, without their samples. */
-export const RunListAnswer = z.array(RunInfo);
+// ---- GET /api/runs: one page of the runs, without their samples ----
+
+export const RUN_LIST_LIMIT = { default: 50, max: 500 } as const;
+/** `date`: when the run started; `overall`: the seed's Overall (runs without one come last either way). */
+export const RUN_SORTS = ['date', 'overall'] as const;
+export const SORT_ORDERS = ['desc', 'asc'] as const;
+export type RunSort = (typeof RUN_SORTS)[number];
+export type SortOrder = (typeof SORT_ORDERS)[number];
+
+// Messages name no field: the server's describeZodError puts "query.<field>: " before them.
+const limitError = `must be an integer from 1 to ${RUN_LIST_LIMIT.max}`;
+const text = (max: number) => {
+  const error = `must be text of 1 to ${max} characters, given once`;
+  return z.string({ error }).min(1, error).max(max, error);
+};
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `must be one of ${values.map((v) => `"${v}"`).join(', ')}, given once` });
+
+/**
+ * The query of GET /api/runs (a repeated or unknown field is an error). `before` is the `next`
+ * of the page before, only valid with the same sort and order; every filter must hold (AND); `q`
+ * is matched, ignoring case, in the experiment's id and title, the params, the knobs and the run id.
+ */
+export const RunListQuery = z.strictObject({
+  token: z.string().max(256).optional(),
+  limit: z.string({ error: limitError }).regex(/^\d{1,4}$/, limitError).transform(Number)
+    .refine((n) => n >= 1 && n <= RUN_LIST_LIMIT.max, limitError).optional(),
+  before: text(300).optional(),
+  experiment: text(100).optional(),
+  runtime: oneOf(RUNTIMES).optional(),
+  verdict: oneOf(VERDICTS).optional(),
+  status: oneOf(RUN_STATUSES).optional(),
+  q: text(200).optional(),
+  sort: oneOf(RUN_SORTS).optional(),
+  order: oneOf(SORT_ORDERS).optional(),
+});
+/** A page asked for, as the client holds it (no token; limit as a number). */
+export type RunListQuery = Omit<z.output<typeof RunListQuery>, 'token'>;
+
+/** The query string of a RunListQuery, fields in a fixed order (empty ones left out). */
+export function runListSearch(query: RunListQuery): string {
+  const params = new URLSearchParams();
+  for (const key of ['limit', 'before', 'experiment', 'runtime', 'verdict', 'status', 'q', 'sort', 'order'] as const) {
+    const value = query[key];
+    if (value !== undefined && value !== '') params.set(key, String(value));
+  }
+  const search = params.toString();
+  return search ? `?${search}` : '';
+}
+
+/**
+ * GET /api/runs: the runs matching the filters (running and queued ones included), newest first
+ * unless sorted otherwise, `limit` of them; `total` counts every match; `next`, when there are
+ * more, is the `before` of the next page.
+ *
+ * Until memtide 0.1 this answer was a bare array of every run; callers read `.runs` now, and follow
+ * `next` for more than one page.
+ */
+export const RunListPage = z.object({
+  runs: z.array(RunInfo),
+  total: z.number().int().nonnegative(),
+  next: z.string().optional(),
+});
+export type RunListPage = z.infer<typeof RunListPage>;
 
 /** GET /api/runs/:id: the full record. */
 export const RunAnswer = RunRecord;

@@ -2,11 +2,20 @@
 // calls the client makes.
 import { z } from 'zod';
 import { Experiment } from '../catalog/experiment.js';
+import { RunListPage } from './http.js';
 import { HeapSample, MemoryBreakdown, PhaseName, RunId, RunInfo, Sample, Summary, Time } from '../run-record.js';
 
 // ---- events the server pushes ----
 export const ServerMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('hello'), version: z.string(), catalog: z.array(Experiment), runs: z.array(RunInfo) }),
+  /**
+   * `runs`: the running and queued runs only; `history`: the first page of GET /api/runs (newest
+   * first, no filter), or `historyError` when the database could not give it; `unsaved`: ended
+   * runs not in the database yet (see `store`).
+   */
+  z.object({
+    type: z.literal('hello'), version: z.string(), catalog: z.array(Experiment), runs: z.array(RunInfo), history: RunListPage,
+    historyError: z.string().optional(), unsaved: z.array(RunInfo).default([]),
+  }),
   z.object({ type: z.literal('run-started'), run: RunInfo }),
   /** The worker said it is ready: its runtime version and allocator are known. */
   z.object({ type: z.literal('run-updated'), run: RunInfo }),
@@ -21,6 +30,12 @@ export const ServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pong'), t: Time, serverT: Time }),
   /** The waiting runs, in order, sent whenever the queue changes. */
   z.object({ type: z.literal('queue'), runs: z.array(RunInfo) }),
+  /** An ended run is now in the database: one from another process on it (a CLI run), or one that waited for space. */
+  z.object({ type: z.literal('run-stored'), run: RunInfo }),
+  /** A run was deleted, here or by another process on the database. */
+  z.object({ type: z.literal('run-deleted'), runId: RunId }),
+  /** The ended runs this server could not store yet (each says why in `unsaved`), whenever that list changes. */
+  z.object({ type: z.literal('store'), unsaved: z.array(RunInfo) }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 

@@ -1,6 +1,6 @@
 // Calls to the HTTP API; every answer is checked against the shared schemas.
 import { z } from 'zod';
-import { ApiError, CreateRunAnswer, type CreateRunBody } from '../../../shared/protocol/http.js';
+import { ApiError, CreateRunAnswer, RunListPage, runListSearch, type CreateRunBody, type RunListQuery } from '../../../shared/protocol/http.js';
 import { RunRecord } from '../../../shared/run-record.js';
 import { describeZodError } from '../../../shared/validation.js';
 import { tokenHeaders } from './token.js';
@@ -25,5 +25,7 @@ export const startRun = (body: CreateRunBody) =>
 export const cancelRun = (id: string) => call(`${runPath(id)}/cancel`, z.object({ ok: z.boolean() }), { method: 'POST' });
 
 export const fetchRun = (id: string) => call(runPath(id), RunRecord);
+
+export const fetchRunPage = (query: RunListQuery) => call(`/api/runs${runListSearch(query)}`, RunListPage);
 
 export const deleteRun = (id: string) => call(runPath(id), z.object({ ok: z.boolean() }), { method: 'DELETE' });

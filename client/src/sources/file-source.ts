@@ -30,7 +30,7 @@ export function fileSource(initial: readonly RunRecord[] = [], catalog: readonly
     connect(emit) {
       emit({ type: 'connection', state: 'file', detail: 'from a file' });
       emit({ type: 'file-runs', runs: [...records.values()].map(infoOf) });
-      emit({ type: 'hello', version: '', catalog: [...catalog], runs: [] });
+      emit({ type: 'hello', version: '', catalog: [...catalog], runs: [], history: { runs: [], total: 0 }, unsaved: [] });
     },
     async load(id) {
       const record = records.get(id);

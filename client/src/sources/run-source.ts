@@ -2,7 +2,7 @@
 // the controller asks the run's source. Two sources implement it — the live server (./live-source.ts)
 // and a file (./file-source.ts: an imported run, a report) — as vite-plugin-inspect's static mode
 // reads a saved report through the same calls its server answers.
-import type { CreateRunAnswer, CreateRunBody } from '../../../shared/protocol/http.js';
+import type { CreateRunAnswer, CreateRunBody, RunListPage, RunListQuery } from '../../../shared/protocol/http.js';
 import type { RunRecord } from '../../../shared/run-record.js';
 import type { DashboardEvent } from '../state/dashboard-state.js';
 
@@ -13,6 +13,8 @@ export interface RunSource {
   load(id: string): Promise<RunRecord>;
   /** Forgets a run (after the user confirmed). */
   remove(id: string): Promise<void>;
+  /** One page of the source's stored runs (the live server); a file's runs are all in the page already. */
+  page?(query: RunListQuery): Promise<RunListPage>;
   /** Only where runs can be started and stopped (the live server): absent on a file. */
   start?(body: CreateRunBody): Promise<CreateRunAnswer>;
   cancel?(id: string): Promise<void>;

@@ -27,7 +27,11 @@ export function makeRecord(id = 'run-1', overrides: Partial<RunRecord> = {}): Ru
 
 const infoOf = ({ phases: _p, samples: _s, heap: _h, breakdowns: _b, ...info }: RunRecord): RunInfo => info;
 const fold = (state: DashboardState, events: readonly DashboardEvent[]) => events.reduce(apply, state);
-const hello = (runs: RunInfo[] = []): ServerMessage => ({ type: 'hello', version: '0', catalog: [], runs });
+/** The server's hello: the live runs, and the rest as the history's first page. */
+const hello = (runs: RunInfo[] = []): ServerMessage => {
+  const ended = runs.filter((r) => r.status !== 'running' && r.status !== 'queued');
+  return { type: 'hello', version: '0', catalog: [], runs: runs.filter((r) => !ended.includes(r)), history: { runs: ended, total: ended.length }, unsaved: [] };
+};
 /** What the view layer sees of the shown run, in plain values. */
 const visible = (s: DashboardState) => s.shown && { info: s.shown.info, phases: s.shown.phases, heap: s.shown.heap, breakdowns: s.shown.breakdowns, samples: logToSamples(s.shown.samples) };
 
@@ -137,8 +141,8 @@ describe('apply: page events', () => {
 
   it('the same catalog again keeps its identity (the cards are not rebuilt)', () => {
     const catalog = [{ id: 'x', runtime: 'node' as const, title: 'X', description: '', why: '', params: [], knobs: [], available: true }];
-    const s1 = apply(initialState(), { type: 'hello', version: '0', catalog, runs: [] });
-    const s2 = apply(s1, { type: 'hello', version: '0', catalog: structuredClone(catalog), runs: [] });
+    const s1 = apply(initialState(), { ...hello(), catalog } as ServerMessage);
+    const s2 = apply(s1, { ...hello(), catalog: structuredClone(catalog) } as ServerMessage);
     expect(s2.catalog).toBe(s1.catalog);
   });
 

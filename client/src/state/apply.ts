@@ -8,11 +8,27 @@ import {
   emptyShown, shownOf,
   type DashboardEvent, type DashboardState, type HistoryEntry, type LocalEvent, type Origin, type ShownRun,
 } from './dashboard-state.js';
+import { applyHistory, historyFromHello, reload, type HistoryEvent } from './history.js';
 import { appendSamples } from './sample-log.js';
 
 export function apply(state: DashboardState, event: DashboardEvent): DashboardState {
+  if (isHistory(event)) return applyHistoryEvent(state, event);
   return isLocal(event) ? applyLocal(state, event) : applyServer(state, event);
 }
+
+const isHistory = (e: DashboardEvent): e is HistoryEvent => e.type.startsWith('history-');
+
+function applyHistoryEvent(s: DashboardState, e: HistoryEvent): DashboardState {
+  const history = applyHistory(s.history, e);
+  if (history === s.history) return s;
+  if (e.type !== 'history-loaded' || history.runs !== e.page.runs) return { ...s, history };
+  const runs = new Map(s.runs);
+  for (const run of e.page.runs) runs.set(run.id, { run, origin: runs.get(run.id)?.origin ?? 'server' });
+  return { ...s, history, runs };
+}
+
+/** Messages after which the page of the history on screen may have other rows or another count. */
+const CHANGES_HISTORY = new Set<string>(['run-started', 'run-finished', 'run-failed', 'run-stored', 'run-deleted']);
 
 const LOCAL_TYPES = new Set<string>([
   'connection', 'route', 'open', 'fetched', 'fetch-failed', 'file-runs', 'removed', 'select', 'asked',
@@ -59,10 +75,11 @@ function applyPhase(phases: readonly Phase[], m: Extract<ServerMessage, { type: 
 }
 
 function applyServer(s: DashboardState, m: ServerMessage): DashboardState {
-  if (m.type === 'run-finished' || m.type === 'run-failed') {
+  if (m.type === 'run-finished' || m.type === 'run-failed' || m.type === 'run-stored') {
     // The history hears of an end at once, even while that run's record is being fetched.
     s = { ...s, runs: withRun(s.runs, m.run, 'server') };
   }
+  if (CHANGES_HISTORY.has(m.type) && s.ready) s = { ...s, history: reload(s.history) };
   if (s.fetching && runIdOf(m) === s.fetching.id && m.type !== 'run-started') {
     return { ...s, fetching: { ...s.fetching, pending: [...s.fetching.pending, m] } };
   }
@@ -102,26 +119,36 @@ function applyServer(s: DashboardState, m: ServerMessage): DashboardState {
     }
     case 'queue':
       return { ...s, queue: m.runs };
+    case 'run-stored':
+      // It waited for space (its info said unsaved) or another process stored it: the stored info wins.
+      return onShown(s, m.run.id, (r) => ({ ...r, info: m.run }));
+    case 'run-deleted':
+      return removed(s, m.runId);
+    case 'store':
+      return { ...s, unsaved: m.unsaved };
     case 'pong':
       return s;
   }
 }
 
 function hello(s: DashboardState, m: Extract<ServerMessage, { type: 'hello' }>): DashboardState {
-  // Also after a reconnect: the server's list is the truth; what changed meanwhile is re-read.
+  // Also after a reconnect: the server's lists are the truth; what changed meanwhile is re-read.
+  // `runs` holds the live runs only, `history` the first page of the rest.
   const catalog = s.catalog && JSON.stringify(s.catalog) === JSON.stringify(m.catalog) ? s.catalog : m.catalog;
   const runs = new Map([...s.runs].filter(([, e]) => e.origin === 'file'));
-  for (const r of m.runs) if (r.status !== 'queued') runs.set(r.id, { run: r, origin: 'server' });
+  const known = [...m.history.runs, ...m.runs, ...m.unsaved];
+  for (const r of known) if (r.status !== 'queued') runs.set(r.id, { run: r, origin: 'server' });
   const queue = m.runs.filter((r) => r.status === 'queued').sort((a, b) => (a.queuePosition ?? 0) - (b.queuePosition ?? 0));
   let shown = s.shown;
-  if (shown && shown.origin === 'server' && shown.info.status === 'running' && !m.runs.some((r) => r.id === shown!.info.id)) {
+  if (shown && shown.origin === 'server' && shown.info.status === 'running' && !known.some((r) => r.id === shown!.info.id)) {
     // The server restarted (or was killed) while this run went: it is gone for good.
     shown = { ...shown, info: { ...shown.info, status: 'failed', error: 'lost: the server restarted while it ran' } };
   }
   const selected = new Set([...s.selected].filter((id) => runs.has(id)));
-  const next: DashboardState = { ...s, catalog, ready: true, runs, queue, shown, selected };
+  const history = historyFromHello(s.history, m.history, m.historyError);
+  const next: DashboardState = { ...s, catalog, ready: true, runs, history, unsaved: m.unsaved, queue, shown, selected };
   const running = m.runs.find((r) => r.status === 'running');
-  const target = running?.id ?? s.route ?? shown?.info.id ?? m.runs.find((r) => r.status !== 'queued')?.id;
+  const target = running?.id ?? s.route ?? shown?.info.id ?? m.history.runs.find((r) => r.status !== 'queued')?.id;
   return target ? request(next, target, true) : next;
 }
 

@@ -4,6 +4,7 @@
 import type { Experiment } from '../../../shared/catalog/experiment.js';
 import type { ServerMessage } from '../../../shared/protocol/ws.js';
 import type { HeapSample, MemoryBreakdown, Phase, RunInfo, RunRecord } from '../../../shared/run-record.js';
+import { initialHistory, type HistoryEvent, type HistoryState } from './history.js';
 import { emptyLog, logOf, type SampleLog } from './sample-log.js';
 
 /** Where a run comes from: this server, or a file (an import, a report). Only the controller asks. */
@@ -48,7 +49,12 @@ export interface DashboardState {
   catalog: readonly Experiment[] | undefined;
   /** Has the source said hello (live: the server's list is in)? */
   ready: boolean;
+  /** Every run this page knows of: the history's page, the live ones, those from files. */
   runs: ReadonlyMap<string, HistoryEntry>;
+  /** The page of the server's runs the history panel shows (state/history.ts). */
+  history: HistoryState;
+  /** Ended runs the server could not store yet (each says why in `unsaved`). */
+  unsaved: readonly RunInfo[];
   queue: readonly RunInfo[];
   /** Runs this page asked for (marked "yours" in the queue). */
   mine: ReadonlySet<string>;
@@ -84,13 +90,15 @@ export type LocalEvent =
   | { type: 'compare-closed' }
   | { type: 'notice'; text: string };
 
-export type DashboardEvent = ServerMessage | LocalEvent;
+export type DashboardEvent = ServerMessage | LocalEvent | HistoryEvent;
 
 export const initialState = (route?: string): DashboardState => ({
   connection: { state: 'connecting', detail: 'connecting…' },
   catalog: undefined,
   ready: false,
   runs: new Map(),
+  history: initialHistory(),
+  unsaved: [],
   queue: [],
   mine: new Set(),
   selected: new Set(),

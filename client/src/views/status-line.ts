@@ -1,5 +1,6 @@
 // One line under the title: what the run on screen is doing, or how it ended and how it was sampled.
 // The queue is not repeated here (it has its own list).
+import type { RunInfo } from '../../../shared/run-record.js';
 import { formatSeconds } from '../format.js';
 import type { ShownRun } from '../state/dashboard-state.js';
 import { watch, type Store } from '../state/store.js';
@@ -19,13 +20,25 @@ export function statusText(shown: ShownRun, clock = latestTime(shown)): string {
     return `running · phase ${phase && phase.end === undefined ? phase.name : phase ? `after ${phase.name}` : 'starting'} · ${elapsed}`;
   }
   const rate = info.achievedHz === undefined ? '' : `, ${info.achievedHz} Hz achieved, gap p99 ${info.sampleGapP99Ms} ms`;
-  return `${info.status} · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples (${info.sampler}, ${info.sampleHz} Hz asked${rate})${info.error ? ` · ${info.error}` : ''}`;
+  const unsaved = info.unsaved ? ` · NOT SAVED: ${info.unsaved}` : '';
+  return `${info.status}${unsaved} · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples (${info.sampler}, ${info.sampleHz} Hz asked${rate})${info.error ? ` · ${info.error}` : ''}`;
+}
+
+/** Runs that ended but are not in the database yet (a full disk): said until they are. */
+export function unsavedText(unsaved: readonly RunInfo[]): string {
+  if (unsaved.length === 0) return '';
+  const runs = unsaved.length === 1 ? '1 run is' : `${unsaved.length} runs are`;
+  return `${runs} not saved — ${unsaved[0]!.unsaved}; kept by the server and written as soon as it can`;
 }
 
 export function statusLineView(container: HTMLElement, store: Store): void {
   // Re-rendered at most every 100 ms of run time, not on every 10 ms batch.
   const text = store.select((s) => (s.shown ? statusText(s.shown, Math.floor(latestTime(s.shown) / 100) * 100) : ''));
+  const unsaved = store.select((s) => unsavedText(s.unsaved));
+  const warning = document.createElement('span');
+  warning.className = 'unsaved-warning';
   watch(() => {
-    container.textContent = text.value;
+    warning.textContent = unsaved.value;
+    container.replaceChildren(...(unsaved.value ? [warning, ' '] : []), text.value);
   });
 }

@@ -1,0 +1,39 @@
+// Runs written or deleted by other processes on the same database (a CLI run, another tool), seen
+// within a poll: PRAGMA data_version moves when another connection commits (a few µs to ask), and
+// then the `changes` rows after the last one seen say which runs. This process's own changes are
+// skipped: it told its clients already.
+import type { Change, RunStore } from './run-store.js';
+
+export const POLL_MS = 250;
+
+export interface ChangeFeed {
+  stop(): void;
+  /** Reads what changed now, without waiting for the next poll. */
+  poll(): void;
+}
+
+export function watchChanges(store: RunStore, onChanges: (changes: Change[]) => void, onError: (error: Error) => void, pollMs = POLL_MS): ChangeFeed {
+  let version = store.dataVersion();
+  let rev = store.lastRev();
+  let failing = false;
+  const poll = () => {
+    try {
+      const now = store.dataVersion();
+      if (now === version) return;
+      version = now;
+      const seen: Change[] = [];
+      for (let batch = store.changesSince(rev); batch.length > 0; batch = store.changesSince(rev)) {
+        rev = batch.at(-1)!.rev;
+        seen.push(...batch.filter((c) => c.pid !== process.pid));
+      }
+      failing = false;
+      if (seen.length > 0) onChanges(seen);
+    } catch (error) {
+      if (!failing) onError(error as Error); // said once, not four times a second
+      failing = true;
+    }
+  };
+  const timer = setInterval(poll, pollMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer), poll };
+}

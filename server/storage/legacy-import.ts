@@ -1,0 +1,110 @@
+// The JSON store memtide used before the database: one <run-id>.json per ended run, directly in
+// MEMTIDE_DATA when it was set, else in ./.memtide/runs. Each start imports the files not imported
+// yet (the names are kept in `imported_files`, so a run deleted later does not come back, and a
+// second start imports nothing twice). The files are left where they are; a file that is not a
+// readable run is reported and skipped, and never deleted.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { RunId, RunRecord } from '../../shared/run-record.js';
+import { describeZodError } from '../../shared/validation.js';
+import { RunStore } from './run-store.js';
+import { readRegularFile } from './safe-read.js';
+
+export interface ImportProblem {
+  /** Relative to the data directory ("runs/abc.json"). */
+  file: string;
+  error: string;
+}
+
+export interface ImportResult {
+  imported: number;
+  /** Runs whose id the database already had (kept as they were there). */
+  alreadyThere: number;
+  problems: ImportProblem[];
+}
+
+/** Files committed per transaction: each commit is an fsync, each record is held until then. */
+const BATCH = 50;
+
+/** The old layouts' run files under `dir`, as names relative to it. */
+function candidateFiles(dir: string, problems: ImportProblem[]): string[] {
+  const names: string[] = [];
+  for (const sub of ['', 'runs']) {
+    const where = sub ? join(dir, sub) : dir;
+    if (sub) {
+      try {
+        if (!statSync(where).isDirectory()) {
+          problems.push({ file: sub, error: 'not a directory: not read' });
+          continue;
+        }
+      } catch {
+        continue; // no runs/ directory: nothing from the default layout
+      }
+    }
+    let entries: string[];
+    try {
+      entries = readdirSync(where);
+    } catch (error) {
+      problems.push({ file: sub || '.', error: (error as Error).message });
+      continue;
+    }
+    for (const name of entries) {
+      if (!name.endsWith('.json') || !RunId.safeParse(name.slice(0, -'.json'.length)).success) continue; // not a run file
+      names.push(sub ? `${sub}/${name}` : name);
+    }
+  }
+  return names.sort();
+}
+
+function readRun(dir: string, file: string): { ok: true; record: RunRecord } | { ok: false; error: string } {
+  const read = readRegularFile(join(dir, file));
+  if (!read.ok) return read;
+  let json: unknown;
+  try {
+    json = JSON.parse(read.text);
+  } catch (error) {
+    return { ok: false, error: `not JSON (${(error as Error).message})` };
+  }
+  const parsed = RunRecord.safeParse(json);
+  if (!parsed.success) return { ok: false, error: `not a run record: ${describeZodError(parsed.error)}` };
+  const id = file.slice(file.lastIndexOf('/') + 1, -'.json'.length);
+  if (parsed.data.id !== id) return { ok: false, error: `holds run ${parsed.data.id}, not ${id}` };
+  if (parsed.data.status === 'queued' || parsed.data.status === 'running') return { ok: false, error: `a run still ${parsed.data.status}: only ended runs are stored` };
+  return { ok: true, record: parsed.data };
+}
+
+/** Imports every run file not imported before. Throws a StoreError when the database cannot take them. */
+export function importLegacyRuns(store: RunStore): ImportResult {
+  const problems: ImportProblem[] = [];
+  const known = new Set(store.db.prepare('SELECT name FROM imported_files').pluck().all() as string[]);
+  const files = candidateFiles(store.dir, problems).filter((f) => !known.has(f));
+  const result: ImportResult = { imported: 0, alreadyThere: 0, problems };
+  for (let i = 0; i < files.length; i += BATCH) {
+    const batch: { file: string; record: RunRecord }[] = [];
+    for (const file of files.slice(i, i + BATCH)) {
+      const read = readRun(store.dir, file);
+      if (read.ok) batch.push({ file, record: read.record });
+      else problems.push({ file, error: read.error });
+    }
+    const counts = store.importRuns(batch);
+    result.imported += counts.imported;
+    result.alreadyThere += counts.alreadyThere;
+  }
+  return result;
+}
+
+/** The run store of a data directory, with the old JSON store's runs imported; says what it did. */
+export function openRunStore(dir: string, log: (line: string) => void): RunStore {
+  const store = new RunStore(dir);
+  try {
+    const { imported, alreadyThere, problems } = importLegacyRuns(store);
+    for (const { file, error } of problems) log(`memtide: skipped ${file} in ${store.dir}: ${error}`);
+    if (imported + alreadyThere > 0) {
+      log(`memtide: imported ${imported} runs from the JSON files in ${store.dir} into ${store.file}${alreadyThere ? ` (${alreadyThere} were there already)` : ''}; the files are left as they were`);
+    }
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  return store;
+}
