@@ -6,13 +6,14 @@ import type { ServerMessage } from '../shared/protocol/ws.js';
 import type { Params, RunRecord } from '../shared/run-record.js';
 import { summaryRows } from '../shared/summary.js';
 import { formatAsciiSignedMiB, formatMiB, formatSeconds, formatSeedPct } from '../shared/format.js';
+import { SETTLE_MS } from '../shared/limits.js';
 import { now } from '../shared/units.js';
 import { configFromEnv } from './config.js';
 import { RunRegistry } from './run-registry.js';
 import { RunStore } from './storage/run-store.js';
 
 const USAGE = `usage:
-  memtide run <experiment> [--param k=v ...] [--runtime-knob k=v ...] [--hz N] [--json]
+  memtide run <experiment> [--param k=v ...] [--runtime-knob k=v ...] [--hz N] [--settle MS] [--json]
   memtide list
   memtide serve            (the same as npm start)`;
 
@@ -36,7 +37,7 @@ export function parsePairs(flag: string, pairs: readonly string[], allowText = f
 }
 
 export interface RunCommand {
-  body: { experiment: string; params: Params; knobs?: Record<string, unknown> };
+  body: { experiment: string; params: Params; knobs?: Record<string, unknown>; settleMs?: number };
   sampleHz?: number;
   json: boolean;
 }
@@ -50,6 +51,7 @@ export function parseRunCommand(args: string[]): RunCommand {
       param: { type: 'string', multiple: true, default: [] },
       'runtime-knob': { type: 'string', multiple: true, default: [] },
       hz: { type: 'string' },
+      settle: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -60,8 +62,15 @@ export function parseRunCommand(args: string[]): RunCommand {
     sampleHz = Number(values.hz);
     if (!Number.isInteger(sampleHz) || sampleHz < 1 || sampleHz > 1000) throw new UsageError(`--hz ${values.hz}: must be an integer from 1 to 1000`);
   }
+  const settleMs = values.settle === undefined ? undefined : Number(values.settle);
+  if (settleMs !== undefined && (!Number.isInteger(settleMs) || settleMs < SETTLE_MS.min || settleMs > SETTLE_MS.max)) {
+    throw new UsageError(`--settle ${values.settle}: must be an integer from ${SETTLE_MS.min} to ${SETTLE_MS.max} (ms)`);
+  }
   return {
-    body: { experiment: positionals[0]!, params: parsePairs('--param', values.param) as Params, ...(Object.keys(knobs).length ? { knobs } : {}) },
+    body: {
+      experiment: positionals[0]!, params: parsePairs('--param', values.param) as Params,
+      ...(Object.keys(knobs).length ? { knobs } : {}), ...(settleMs !== undefined && { settleMs }),
+    },
     sampleHz,
     json: values.json,
   };

@@ -95,7 +95,7 @@ export class RunRegistry {
 
     const limits = { memoryCapMiB: cap.capMiB, wallClockS: this.options.wallClockS ?? DEFAULT_WALL_CLOCK_S };
     const sampleHz = parsed.data.sampleHz ?? this.options.sampleHz ?? DEFAULT_SAMPLE_HZ;
-    const record = initialRecord({ id: newRunId(), experiment, params: params.params, knobs, workerEnv, sampleHz, limits }, 'queued');
+    const record = initialRecord({ id: newRunId(), experiment, params: params.params, knobs, workerEnv, settleMs: parsed.data.settleMs, sampleHz, limits }, 'queued');
     const queued: QueuedRun = { record, experiment, limits, python };
     if (!this.active && this.queue.length === 0) {
       try {
@@ -177,6 +177,7 @@ export class RunRegistry {
       params: record.params,
       knobs: record.knobs,
       workerEnv: record.workerEnv,
+      settleMs: record.settleMs,
       python,
       sampleHz: record.sampleHz,
       limits,

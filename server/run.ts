@@ -2,11 +2,12 @@
 // lifecycle belong together here, so this is a class.
 import type { Knobs } from '../shared/knobs.js';
 import type { Experiment } from '../shared/catalog/experiment.js';
-import type { WorkerMessage } from '../shared/protocol/worker.js';
+import { workerSpec, type WorkerMessage } from '../shared/protocol/worker.js';
 import type { ServerMessage } from '../shared/protocol/ws.js';
 import type { HeapSample, Params, RunInfo, RunRecord, Sample } from '../shared/run-record.js';
 import { phasesOf } from '../shared/phases.js';
 import { computeSummary } from '../shared/summary.js';
+import { SETTLE_MS } from '../shared/limits.js';
 import { MiB } from '../shared/units.js';
 import { hasProc } from './sampling/proc-statm.js';
 import { readMallocLibrary, readMemoryBreakdown } from './sampling/proc-smaps.js';
@@ -29,6 +30,8 @@ export interface RunOptions {
   /** The knobs as asked for, and the environment they became (see shared/knobs.ts). */
   knobs?: Knobs;
   workerEnv?: Record<string, string>;
+  /** How long settle idles (ms); SETTLE_MS.default when absent. */
+  settleMs?: number;
   /** The Python interpreter, for python experiments. */
   python?: string;
   sampleHz: number;
@@ -48,7 +51,7 @@ export function crashLine(stderr: string): string | undefined {
 
 /** The record of a run before its worker has said anything: queued, or just starting. */
 export function initialRecord(
-  options: Pick<RunOptions, 'id' | 'experiment' | 'params' | 'knobs' | 'workerEnv' | 'sampleHz' | 'limits'>,
+  options: Pick<RunOptions, 'id' | 'experiment' | 'params' | 'knobs' | 'workerEnv' | 'settleMs' | 'sampleHz' | 'limits'>,
   status: 'queued' | 'running',
 ): RunRecord {
   return {
@@ -58,6 +61,7 @@ export function initialRecord(
     params: options.params,
     knobs: options.knobs ?? {},
     workerEnv: options.workerEnv ?? {},
+    settleMs: options.settleMs ?? SETTLE_MS.default,
     status,
     createdAt: now(),
     sampleHz: options.sampleHz,
@@ -102,7 +106,7 @@ export class Run {
 
   start(): void {
     const { experiment, params, sampleHz, send, knobs, python, limits } = this.options;
-    const spec = { experiment: experiment.id, params, ...(knobs?.trim ? { trim: true } : {}) };
+    const spec = workerSpec({ experiment: experiment.id, params, knobs, settleMs: this.record.settleMs });
     const spawn = this.options.spawn ?? spawnWorker;
     this.worker = spawn(experiment.runtime, spec, {
       onMessage: (m) => this.handle(m),
