@@ -5,7 +5,7 @@ import { accountPhaseEnds, phaseEndFigures, worstUnexplainedFraction } from './a
 import { SETTLE_MS } from './limits.js';
 import { measureNoise } from './noise.js';
 import { PHASES } from './phases.js';
-import type { HeapSample, MemoryBreakdown, Phase, PhaseAccounting, PhaseName, RunRecord, Sample, Summary } from './run-record.js';
+import type { HeapFigures, HeapSample, MemoryBreakdown, Phase, PhaseAccounting, PhaseName, RunRecord, Sample, Summary } from './run-record.js';
 import { decideVerdict, type VerdictInput } from './verdict.js';
 import { describeVerdict } from './verdict-text.js';
 
@@ -28,6 +28,21 @@ export function nearestAtOrBefore<T extends { t: number }>(items: readonly T[], 
     } else hi = mid - 1;
   }
   return items[found] ?? items[0];
+}
+
+export type HeapUnit = 'bytes' | 'blocks';
+
+/**
+ * The runtime's own view of live memory as the chart draws it: V8 heapUsed + arrayBuffers (bytes),
+ * or CPython's allocated blocks (a count). The verdict no longer reads it: it decides from the
+ * accounting in bytes at phase ends (accounting.ts), where live is V8's or pymalloc's used bytes
+ * plus the C allocator's in-use bytes.
+ */
+export function heapLevel(h: HeapFigures): { level: number; unit: HeapUnit } | undefined {
+  // arrayBuffers, not external: V8 updates external only at the next GC.
+  if (h.heapUsed !== undefined) return { level: h.heapUsed + (h.arrayBuffers ?? h.external ?? 0), unit: 'bytes' };
+  if (h.allocatedBlocks !== undefined) return { level: h.allocatedBlocks, unit: 'blocks' };
+  return undefined;
 }
 
 export interface SummaryInput extends Partial<Pick<RunRecord, 'runtime' | 'mallocLibrary' | 'objectAllocator' | 'knobs' | 'settleMs' | 'params'>> {

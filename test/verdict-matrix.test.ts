@@ -3,37 +3,27 @@
 // what allocate added, at every phase end). Sequential on purpose: two workers at once on two cores
 // would each be the other's noise.
 import { describe, expect, it } from 'vitest';
-import { machine } from '../server/experiments.js';
-import { Run } from '../server/run.js';
+import { machine } from '../server/machine.js';
 import { knobEnvironment, type Knobs } from '../shared/knobs.js';
 import { findExperiment } from '../shared/catalog/index.js';
 import type { RunRecord, Verdict } from '../shared/run-record.js';
 import { MiB } from '../shared/units.js';
 import type { Mechanism } from '../shared/verdict.js';
+import { runToEnd } from './helpers.js';
 
 const found = machine();
 const python = typeof found.python === 'string' ? undefined : found.python.command;
 const jemalloc = typeof found.jemalloc === 'string' ? undefined : found.jemalloc.path;
 const koffi = found.koffi === true;
 
-function runCase(experiment: string, params: Record<string, number>, knobs: Knobs = {}, settleMs = 200): Promise<RunRecord> {
+async function runCase(experiment: string, params: Record<string, number>, knobs: Knobs = {}, settleMs = 200): Promise<RunRecord> {
   const entry = findExperiment(experiment)!;
   const defaults = Object.fromEntries(entry.params.map((p) => [p.name, p.default]));
-  return new Promise((resolve) => {
-    const run: Run = new Run({
-      id: `matrix-${experiment}`,
-      experiment: { id: experiment, runtime: entry.runtime },
-      params: { ...defaults, ...params },
-      knobs,
-      workerEnv: knobEnvironment(knobs, jemalloc),
-      settleMs,
-      python,
-      sampleHz: 1000,
-      send: () => undefined,
-      onEnd: () => resolve(run.record),
-    });
-    run.start();
+  const { record } = await runToEnd({
+    experiment: { id: experiment, runtime: entry.runtime }, params: { ...defaults, ...params }, knobs,
+    workerEnv: knobEnvironment(knobs, jemalloc), settleMs, python, sampleHz: 1000,
   });
+  return record;
 }
 
 interface Case {

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
-import { machine } from '../server/experiments.js';
+import { machine } from '../server/machine.js';
 import { RunRecord } from '../shared/run-record.js';
 import { connectRecorder, isRunEnd, postJson, startTestServer, tempDataDir } from './helpers.js';
 
@@ -25,7 +25,7 @@ describe('memtide run: verdicts and --settle', () => {
   it.each([['100'], ['60001'], ['1.5'], ['soon']])('--settle %s is refused with the bounds', (value) => {
     const r = memtide('run', 'seed-strings', '--settle', value);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`--settle ${value}: must be an integer from 200 to 60000 (ms)`);
+    expect(r.stderr).toContain(`--settle "${value}": must be an integer from 200 to 60000 (ms)`);
   });
 
   it.skipIf(typeof found.python === 'string' || typeof found.jemalloc === 'string')('py-seed under jemalloc: "retained by allocator", naming its dirty pages and decay', () => {
