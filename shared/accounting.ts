@@ -94,18 +94,23 @@ export function accountPhaseEnds(ends: readonly PhaseEndFigures[]): PhaseAccount
     const runtimeLive = now.runtimeLive - base.runtimeLive;
     const freeInRuntime = now.runtimeFree - base.runtimeFree;
     let allocatorLive = now.allocatorLive - base.allocatorLive;
-    // Bytes handed out but never written are not in RSS (a list's spare capacity, the tail of a
-    // size class): the C allocator's live bytes cannot exceed what its mappings grew by, less what
-    // the runtime and the allocator's free pages hold in them.
-    const room = Math.max(0, now.heapMappings - base.heapMappings - runtimeLive - freeInRuntime - freeInAllocator);
-    const liveUntouched = missing.length === 0 && allocatorLive > room ? allocatorLive - room : 0;
-    allocatorLive -= liveUntouched;
+    // Bytes the C allocator handed out but nobody wrote are not in RSS: a list's spare capacity, the
+    // tail of a size class, a jemalloc metadata block (its radix-tree leaves are mapped zeroed and
+    // touched as used). What the allocator says is live, plus its metadata, cannot exceed what the
+    // heap mappings grew by, less what the runtime and the allocator's free pages hold in them.
+    const overhead = parts.jemallocOverhead ?? 0;
+    const room = Math.max(0, now.heapMappings - base.heapMappings - runtimeLive - freeInRuntime - (freeInAllocator - overhead));
+    const untouched = missing.length === 0 ? Math.max(0, Math.max(0, allocatorLive) + Math.max(0, overhead) - room) : 0;
+    const fromOverhead = Math.min(untouched, Math.max(0, overhead));
+    if (parts.jemallocOverhead !== undefined) parts.jemallocOverhead -= fromOverhead;
+    allocatorLive -= untouched - fromOverhead;
+    const freeInAllocatorResident = freeInAllocator - fromOverhead;
     const rss = now.rss - base.rss;
     const live = runtimeLive + allocatorLive;
     const rest = now.rest - base.rest;
     return {
-      phase: e.phase, rss, live, ...(liveUntouched > 0 && { liveUntouched }), freeInRuntime, freeInAllocator, ...parts,
-      rest, unexplained: rss - live - freeInRuntime - freeInAllocator - rest, missing,
+      phase: e.phase, rss, live, ...(untouched > 0 && { untouched }), freeInRuntime, freeInAllocator: freeInAllocatorResident, ...parts,
+      rest, unexplained: rss - live - freeInRuntime - freeInAllocatorResident - rest, missing,
     };
   });
 }

@@ -156,8 +156,11 @@ export const PhaseAccounting = z.object({
   rss: z.number(),
   /** Objects the program can still reach: V8's used bytes or pymalloc's allocated blocks, plus the C allocator's in-use bytes. */
   live: z.number(),
-  /** Allocated but never written, so not in RSS (a list's spare capacity, a size class's tail): left out of live. */
-  liveUntouched: z.number().optional(),
+  /**
+   * Handed out by the C allocator but never written, so not in RSS (a list's spare capacity, a size
+   * class's tail, a jemalloc metadata block): left out of live and of the allocator's share.
+   */
+  untouched: z.number().optional(),
   /** Freed, but kept by the runtime: V8 pages it keeps (physical − used), pymalloc's free blocks and pools. */
   freeInRuntime: z.number(),
   /** Freed, but kept by the C allocator: free chunks in glibc's brk heap and thread arenas, jemalloc's dirty and muzzy pages. */
