@@ -56,9 +56,9 @@ describe('accountPhaseEnds', () => {
     ];
     const [settle] = accountPhaseEnds(ends);
     // Metadata grew 2.09 MiB, but the mappings did not have room for it next to the dirty pages: a
-    // block mapped and not yet touched. It is said (untouched), not counted.
-    expect([settle!.live, settle!.jemallocDirty, settle!.jemallocMuzzy, settle!.jemallocOverhead, settle!.untouched, settle!.freeInAllocator, settle!.unexplained].map(mib))
-      .toEqual([-0.36, 31.9, 0, 0, 2.09, 31.9, -1.74]);
+    // block mapped and not yet touched. It is said (notResident), not counted.
+    expect([settle!.live, settle!.jemallocDirty, settle!.jemallocMuzzy, settle!.jemallocPinned, settle!.jemallocMetadata, settle!.notResident, settle!.freeInAllocator, settle!.unexplained].map(mib))
+      .toEqual([-0.36, 31.9, 0, 0, 0, 2.09, 31.9, -1.74]);
     expect(settle!.brkHeapFree).toBeUndefined();
   });
 
@@ -69,7 +69,20 @@ describe('accountPhaseEnds', () => {
       { phase: 'allocate', heap: { pymalloc: pymalloc(3.54, 1.4), glibc: glibc(1.75, 85.55, 0.6) }, breakdown: breakdown('allocate', { rss: 91, brk: 2.2, anon: 79 }) },
     ];
     const [allocate] = accountPhaseEnds(ends);
-    expect([allocate!.rss, allocate!.live, allocate!.untouched, allocate!.unexplained].map(mib)).toEqual([76.5, 76.5, 8.47, 0]);
+    expect([allocate!.rss, allocate!.live, allocate!.notResident, allocate!.unexplained].map(mib)).toEqual([76.5, 76.5, 8.47, 0]);
+  });
+
+  it('free pages malloc_trim(0) handed back inside thread arenas are not resident, though glibc still counts them free', () => {
+    const v8 = (used: number, physical: number) => ({ used: used * MiB, physical: physical * MiB });
+    const ends: PhaseEndFigures[] = [
+      { phase: 'baseline', heap: { v8: v8(3, 4), glibc: glibc(6, 1, 2, { inUse: 4, free: 0.5 }) }, breakdown: breakdown('baseline', { rss: 46, brk: 5, anon: 25, file: 15 }) },
+      // collect: 12 MiB free in thread arenas, resident; trim: madvised away, still 12 MiB in fordblks.
+      { phase: 'collect', heap: { v8: v8(3, 34), glibc: glibc(6, 1, 14, { inUse: 4, free: 0.5 }) }, breakdown: breakdown('collect', { rss: 88, brk: 5, anon: 67, file: 15 }) },
+      { phase: 'trim', heap: { v8: v8(3, 34), glibc: glibc(6, 1, 14, { inUse: 4, free: 0.5 }) }, breakdown: breakdown('trim', { rss: 76, brk: 5, anon: 55, file: 15 }) },
+    ];
+    const [collect, trim] = accountPhaseEnds(ends);
+    expect([collect!.freeInRuntime, collect!.threadArenasFree, collect!.notResident, collect!.unexplained].map(mib)).toEqual([30, 12, undefined, 0]);
+    expect([trim!.freeInRuntime, trim!.threadArenasFree, trim!.notResident, trim!.unexplained].map(mib)).toEqual([30, 0, 12, 0]);
   });
 
   it('says which figures were missing, and leaves their share unexplained', () => {

@@ -157,10 +157,11 @@ export const PhaseAccounting = z.object({
   /** Objects the program can still reach: V8's used bytes or pymalloc's allocated blocks, plus the C allocator's in-use bytes. */
   live: z.number(),
   /**
-   * Handed out by the C allocator but never written, so not in RSS (a list's spare capacity, a size
-   * class's tail, a jemalloc metadata block): left out of live and of the allocator's share.
+   * Counted by the C allocator but not in RSS, so left out of live and of the allocator's share:
+   * never written (a list's spare capacity, a size class's tail, a jemalloc metadata block), or
+   * free pages malloc_trim(0) handed back inside a thread arena, which it still counts as free.
    */
-  untouched: z.number().optional(),
+  notResident: z.number().optional(),
   /** Freed, but kept by the runtime: V8 pages it keeps (physical − used), pymalloc's free blocks and pools. */
   freeInRuntime: z.number(),
   /** Freed, but kept by the C allocator: free chunks in glibc's brk heap and thread arenas, jemalloc's dirty and muzzy pages. */
@@ -169,10 +170,13 @@ export const PhaseAccounting = z.object({
   brkHeapFree: z.number().optional(),
   /** The part of freeInAllocator in glibc's per-thread arenas. */
   threadArenasFree: z.number().optional(),
-  /** jemalloc: dirty and muzzy pages (freed, not yet purged) and its metadata and page slack. */
+  /** jemalloc: dirty and muzzy pages (freed, not yet purged). */
   jemallocDirty: z.number().optional(),
   jemallocMuzzy: z.number().optional(),
-  jemallocOverhead: z.number().optional(),
+  /** jemalloc: free regions of pages that still hold a live allocation (active − allocated). */
+  jemallocPinned: z.number().optional(),
+  /** jemalloc: its own bookkeeping (stats.metadata), as far as it is resident. */
+  jemallocMetadata: z.number().optional(),
   /** Code and file pages, stacks: not the experiment's data. */
   rest: z.number(),
   /** What no figure explains. */

@@ -48,8 +48,11 @@ function explain(share: Share, input: VerdictInput): string {
     case 'jemalloc-muzzy':
       return `jemalloc keeps ${x} of muzzy pages: purged lazily with MADV_FREE, which the kernel takes back only under memory pressure, so RSS still counts them` +
         `${je ? ` (muzzy_decay_ms ${je.muzzyDecayMs})` : ''}.`;
-    case 'jemalloc-overhead':
-      return `jemalloc's own metadata and the slack of its part-used pages hold ${x}: bookkeeping, not returnable.`;
+    case 'jemalloc-pinned':
+      return `jemalloc keeps ${x} in pages that still hold a live allocation: freed regions of slabs a survivor pins, as pymalloc's arenas are pinned ` +
+        '(jemalloc.net: stats.active − stats.allocated); no decay or purge returns a page while anything in it lives.';
+    case 'jemalloc-metadata':
+      return `jemalloc's own bookkeeping grew by ${x} (stats.metadata: extent and radix-tree records for what the run allocated); it keeps it for reuse, no knob returns it.`;
     default:
       return '';
   }
