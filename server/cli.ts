@@ -17,11 +17,13 @@ import { RunRegistry } from './run-registry.js';
 import { parseRunRequest } from './run-request.js';
 import { sampleCount } from './sampling/packed-samples.js';
 import { RunStore } from './storage/run-store.js';
+import { REPORT_USAGE, reportCommand } from './report.js';
 
 const USAGE = `usage:
   memtide run <experiment> [--param k=v ...] [--runtime-knob k=v ...] [--hz N] [--json]
   memtide list
-  memtide serve            (the same as npm start)`;
+  memtide serve            (the same as npm start)
+  ${REPORT_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -154,12 +156,23 @@ function list(): void {
   }
 }
 
+function report(args: string[]): number {
+  const config = configFromEnv(process.env);
+  if (!config.ok) throw new UsageError(config.error);
+  const result = reportCommand(args, config.options.dataDir!);
+  if (!result.ok && result.usage) throw new UsageError(result.error);
+  if (!result.ok) return (console.error(`memtide: ${result.error}`), 1);
+  console.error(`memtide: wrote ${result.out} (${(result.bytes / 1024).toFixed(0)} KiB)`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === 'run') return await run(parseRunCommand(rest));
     if (command === 'list') return (list(), 0);
     if (command === 'serve') return (await import('./main.js'), -1);
+    if (command === 'report') return report(rest);
     throw new UsageError(command ? `unknown command ${quote(command)}` : 'no command given');
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -1,8 +1,8 @@
 // Calls to the HTTP API; every answer is checked against the shared schemas.
 import { z } from 'zod';
-import { ApiError, CreateRunAnswer, type CreateRunBody } from '../../shared/protocol/http.js';
-import { RunRecord } from '../../shared/run-record.js';
-import { describeZodError } from '../../shared/validation.js';
+import { ApiError, CreateRunAnswer, type CreateRunBody } from '../../../shared/protocol/http.js';
+import { RunRecord } from '../../../shared/run-record.js';
+import { describeZodError } from '../../../shared/validation.js';
 import { tokenHeaders } from './token.js';
 
 async function call<T>(path: string, schema: z.ZodType<T>, init?: RequestInit): Promise<T> {
