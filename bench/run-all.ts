@@ -10,6 +10,7 @@ import { machine, type BenchResult } from './lib.js';
 
 const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = {
   sampler: () => import('./sampler.js'),
+  'real-runs': () => import('./real-runs.js'),
   slowdown: () => import('./slowdown.js'),
   framing: () => import('./framing.js'),
   'ws-latency': () => import('./ws-latency.js'),

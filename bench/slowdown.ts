@@ -1,6 +1,6 @@
 // Does sampling at 1 kHz slow the experiment it watches? The allocate phase's duration with the
 // sampler on and off, alternating runs of the same worker, median of each side.
-import type { Sample } from '../shared/run-record.js';
+import { sampleCount } from '../server/sampling/packed-samples.js';
 import { startRssSampler, type RssSampler } from '../server/sampling/rss-sampler.js';
 import { spawnWorker } from '../server/worker-process.js';
 import { fmt, median, quantile, table, type BenchResult } from './lib.js';
@@ -31,7 +31,7 @@ function allocateMs(spec: { experiment: string; params: Record<string, number> }
         void (sampler?.stop() ?? Promise.resolve()).then(() => (code === 0 && end > start ? resolve({ ms: end - start, samples }) : reject(new Error(`worker exited with ${code}`))));
       },
     });
-    if (sampled) sampler = startRssSampler(worker.pid, 1000, (batch: Sample[]) => (samples += batch.length));
+    if (sampled) sampler = startRssSampler(worker.pid, 1000, (batch) => (samples += sampleCount(batch)));
   });
 }
 

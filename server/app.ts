@@ -1,8 +1,9 @@
-// Wires the run registry, the HTTP API and the WebSocket hub into one server.
+// Wires the run registry, the HTTP API and the WebSocket hub into one server: the hub is where
+// runs send their events (run-events.ts), the HTTP API where they are asked for.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpApp } from './http-api.js';
-import { availableCatalog } from './experiments.js';
+import { availableCatalog } from './machine.js';
 import { checkMemoryCap } from './run-limits.js';
 import { RunRegistry } from './run-registry.js';
 import { bindProblem, checkAccess } from './security.js';
@@ -21,7 +22,8 @@ export interface AppOptions {
   /** Where ended runs are stored (default ./.memtide/runs). */
   dataDir?: string;
   memoryCapMiB?: number;
-  wallClockS?: number;
+  /** The wall-clock cap (s) of every run; default DEFAULT_WALL_CLOCK_S (shared/limits.ts). */
+  wallClockCapS?: number;
   maxQueue?: number;
   maxSockets?: number;
   heartbeatMs?: number;
@@ -53,9 +55,10 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     maxSockets: options.maxSockets,
     heartbeatMs: options.heartbeatMs,
   });
-  const registry = new RunRegistry({ ...options, store, log, send: hub.broadcast });
+  const registry = new RunRegistry({ events: hub, store, log, maxQueue: options.maxQueue, spawn: options.spawn });
   for (const { file, error } of registry.storeProblems) log(`memtide: skipped ${file} in ${store.dir}: ${error}`);
-  server.on('request', createHttpApp(registry, security));
+  const defaults = { sampleHz: options.sampleHz, memoryCapMiB: options.memoryCapMiB, wallClockCapS: options.wallClockCapS };
+  server.on('request', createHttpApp(registry, defaults, security));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -160,5 +160,11 @@ export const RunRecord = RunInfo.extend({
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
+/** A run without its timeline: what run lists and events carry. */
+export function runInfo(record: RunRecord): RunInfo {
+  const { phases: _p, samples: _s, heap: _h, breakdowns: _b, ...info } = record;
+  return info;
+}
+
 /** An ended run: nothing about it changes any more. */
 export const isEnded = (run: Pick<RunInfo, 'status'>): boolean => run.status !== 'queued' && run.status !== 'running';

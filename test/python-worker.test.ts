@@ -6,28 +6,17 @@ import { knobEnvironment, type Knobs } from '../shared/knobs.js';
 import type { RunRecord } from '../shared/run-record.js';
 import type { Runtime } from '../shared/runtimes.js';
 import { MiB } from '../shared/units.js';
-import { machine } from '../server/experiments.js';
-import { Run } from '../server/run.js';
+import { machine } from '../server/machine.js';
+import { spawnWorker } from '../server/worker-process.js';
+import { runToEnd as runRequest } from './helpers.js';
 
 const found = machine();
 const python = typeof found.python === 'string' ? undefined : found.python.command;
 const jemalloc = typeof found.jemalloc === 'string' ? undefined : found.jemalloc.path;
 
-function runToEnd(experiment: string, params: Record<string, number>, knobs: Knobs = {}, runtime: Runtime = 'python'): Promise<RunRecord> {
-  return new Promise((resolve) => {
-    const run: Run = new Run({
-      id: `test-${experiment}`,
-      experiment: { id: experiment, runtime },
-      params,
-      knobs,
-      workerEnv: knobEnvironment(knobs, jemalloc),
-      python,
-      sampleHz: 200,
-      send: () => undefined,
-      onEnd: () => resolve(run.record),
-    });
-    run.start();
-  });
+async function runToEnd(experiment: string, params: Record<string, number>, knobs: Knobs = {}, runtime: Runtime = 'python'): Promise<RunRecord> {
+  const { record } = await runRequest({ experiment: { id: experiment, runtime }, params, knobs, workerEnv: knobEnvironment(knobs, jemalloc), python, sampleHz: 200 });
+  return record;
 }
 
 /** The worker's own figures at the end of a phase. */
@@ -113,15 +102,11 @@ describe.skipIf(!python)('CPython worker', () => {
   });
 
   it('a knob environment the worker did not see fails the run, naming both', async () => {
-    const record = await new Promise<RunRecord>((resolve) => {
-      const run: Run = new Run({
-        id: 'test-env', experiment: { id: 'py-seed', runtime: 'python' }, params: { n: 1_000 },
-        workerEnv: {}, knobs: {}, python, sampleHz: 50, send: () => undefined, onEnd: () => resolve(run.record),
-      });
-      run.start();
-      // After the spawn, the record claims an environment that was never applied: the worker's
-      // ready message says what it really saw, and the run must not pass as one under PYTHONMALLOC=malloc.
-      Object.assign(run.record, { workerEnv: { PYTHONMALLOC: 'malloc' } });
+    // The record claims an environment that is never applied (the worker is spawned without it):
+    // the worker's ready message says what it really saw, and the run must not pass as one under
+    // PYTHONMALLOC=malloc.
+    const { record } = await runRequest({ experiment: { id: 'py-seed', runtime: 'python' }, params: { n: 1_000 }, workerEnv: { PYTHONMALLOC: 'malloc' }, python, sampleHz: 50 }, {
+      spawn: (runtime, spec, events, options) => spawnWorker(runtime, spec, events, { ...options, env: {} }),
     });
     expect(record.status).toBe('failed');
     expect(record.error).toMatch(/worker saw allocator environment \{.*\}, not \{"PYTHONMALLOC":"malloc"\}/);

@@ -27,5 +27,11 @@ export const WorkerMessage = z.discriminatedUnion('type', [
 export type WorkerMessage = z.infer<typeof WorkerMessage>;
 
 /** What the server hands a worker on its command line. */
-export const WorkerSpec = z.object({ experiment: z.string(), params: Params, trim: z.boolean().optional() });
+export const WorkerSpec = z.object({
+  experiment: z.string(),
+  params: Params,
+  trim: z.boolean().optional(),
+  /** How long settle idles (ms, SETTLE_MS in limits.ts); the worker's own default when absent. */
+  settleMs: z.number().int().positive().optional(),
+});
 export type WorkerSpec = z.infer<typeof WorkerSpec>;
