@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = 
   'ws-latency': () => import('./ws-latency.js'),
   'frame-latency': () => import('./frame-latency.js'),
   'chart-fps': () => import('./chart-fps.js'),
+  'first-paint': () => import('./first-paint.js'),
   backpressure: () => import('./backpressure.js'),
 };
 
