@@ -4,7 +4,8 @@ import './zod-jitless.js'; // first: zod must not try new Function() under the p
 import { ReportData } from '../../shared/report.js';
 import { describeZodError } from '../../shared/validation.js';
 import { startController } from './controller.js';
-import { $, mountRunViews } from './mount.js';
+import { $, mountFirstViews } from './mount.js';
+import { mountRunViews } from './mount-run.js';
 import { fileSource } from './sources/file-source.js';
 import { initialState } from './state/dashboard-state.js';
 import { createStore } from './state/store.js';
@@ -25,9 +26,16 @@ const data = embedded();
 if (typeof data === 'string') {
   $('run-title').textContent = data;
 } else {
+  // The run section is the dashboard's (client/lab.html): what differs in a report is said here.
+  $('cancel').textContent = 'Stop replay';
+  $('history-title').textContent = 'Runs in this report';
+  $('lab').ariaLabel = 'Runs in this report';
+  $('queue').parentElement!.hidden = true;
   const files = fileSource(data.records, data.catalog);
   const store = createStore(initialState(runIdFromHash()));
-  mountRunViews(store, startController(store, files));
+  const actions = startController(store, files);
+  mountFirstViews(store, actions);
+  mountRunViews(store, actions);
   $('report-date').textContent = `Report written ${new Date(data.createdAt).toLocaleString()} · ${data.records.length} run${data.records.length > 1 ? 's' : ''}`;
   files.connect(store.dispatch);
   const first = runIdFromHash() ?? data.records[0]!.id;

@@ -3,6 +3,7 @@
 // performs them and answers with `fetched`/`fetch-failed`, which fold the messages that raced the
 // fetch on top of the record (the fetch-merge).
 import type { ServerMessage } from '../../../shared/protocol/ws.js';
+import type { Experiment } from '../../../shared/catalog/experiment.js';
 import type { HeapSample, Phase, RunInfo, RunRecord } from '../../../shared/run-record.js';
 import {
   emptyShown, shownOf,
@@ -31,7 +32,7 @@ function applyHistoryEvent(s: DashboardState, e: HistoryEvent): DashboardState {
 const CHANGES_HISTORY = new Set<string>(['run-started', 'run-finished', 'run-failed', 'run-stored', 'run-deleted']);
 
 const LOCAL_TYPES = new Set<string>([
-  'connection', 'route', 'open', 'fetched', 'fetch-failed', 'file-runs', 'removed', 'select', 'asked',
+  'connection', 'catalog', 'route', 'open', 'fetched', 'fetch-failed', 'file-runs', 'removed', 'select', 'asked',
   'compare', 'compare-loaded', 'compare-closed', 'notice',
 ]);
 const isLocal = (e: DashboardEvent): e is LocalEvent => LOCAL_TYPES.has(e.type);
@@ -131,10 +132,14 @@ function applyServer(s: DashboardState, m: ServerMessage): DashboardState {
   }
 }
 
+/** The catalog kept by identity when unchanged, so the cards are not rebuilt. */
+const sameCatalog = (held: DashboardState['catalog'], given: readonly Experiment[]) =>
+  held && JSON.stringify(held) === JSON.stringify(given) ? held : given;
+
 function hello(s: DashboardState, m: Extract<ServerMessage, { type: 'hello' }>): DashboardState {
   // Also after a reconnect: the server's lists are the truth; what changed meanwhile is re-read.
   // `runs` holds the live runs only, `history` the first page of the rest.
-  const catalog = s.catalog && JSON.stringify(s.catalog) === JSON.stringify(m.catalog) ? s.catalog : m.catalog;
+  const catalog = sameCatalog(s.catalog, m.catalog);
   const runs = new Map([...s.runs].filter(([, e]) => e.origin === 'file'));
   const known = [...m.history.runs, ...m.runs, ...m.unsaved];
   for (const r of known) if (r.status !== 'queued') runs.set(r.id, { run: r, origin: 'server' });
@@ -187,6 +192,10 @@ function applyLocal(s: DashboardState, e: LocalEvent): DashboardState {
   switch (e.type) {
     case 'connection':
       return { ...s, connection: { state: e.state, detail: e.detail } };
+    case 'catalog': {
+      const catalog = sameCatalog(s.catalog, e.catalog);
+      return catalog === s.catalog ? s : { ...s, catalog };
+    }
     case 'route':
       if (e.id === s.route) return s;
       return e.id && e.id !== s.shown?.info.id ? request({ ...s, route: e.id }, e.id) : { ...s, route: e.id };

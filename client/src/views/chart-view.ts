@@ -13,6 +13,8 @@ import type { HeapFigures, HeapSample, Phase, Sample } from '../../../shared/run
 import { heapLevel } from '../../../shared/summary.js';
 import { MiB } from '../../../shared/units.js';
 import { appendSamples, emptyLog, type SampleLog } from '../state/sample-log.js';
+import { el } from '../dom.js';
+import { renderLegend, showTooltip } from './chart-overlays.js';
 import { chartPng, onThemeChange, SERIES, themeChart } from './chart-theme.js';
 import { phaseBandsPlugin, type Band, type Mark } from './phase-bands.js';
 import { decimateMinMax, indexAtOrBefore, SeriesBuffer, type Point, type Series } from './series-buffer.js';
@@ -60,7 +62,7 @@ export class ChartView {
   /** Benchmarks only (bench/frame-latency.ts, bench/chart-fps.ts): each draw's new sample times and its duration (ms). */
   probe?: (sampleTimes: number[], drawMs: number) => void;
 
-  constructor(canvas: HTMLCanvasElement) {
+  constructor(canvas: HTMLCanvasElement, legend: HTMLElement = el('ul')) {
     const line = (label: string, color: string, yAxisID = 'y'): ChartDataset<'line', Point[]> => ({
       label, data: [], borderColor: color, backgroundColor: color, yAxisID,
       borderWidth: 1.5, pointRadius: 0, pointHitRadius: 4, parsing: false, normalized: true, spanGaps: true,
@@ -74,14 +76,18 @@ export class ChartView {
         maintainAspectRatio: false,
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
         scales: {
-          x: { type: 'linear', min: 0, title: { display: true, text: 'seconds since run start' }, grid: {}, ticks: {} },
-          y: { type: 'linear', min: 0, title: { display: true, text: 'MiB' }, grid: {}, ticks: {} },
-          y1: { type: 'linear', min: 0, position: 'right', display: false, title: { display: true, text: 'blocks' }, grid: { drawOnChartArea: false }, ticks: {} },
+          // Horizontal tick labels measured from a few samples: Chart.js otherwise sizes every label
+          // and tries rotations on each update, 60 times a second mid-run.
+          x: { type: 'linear', min: 0, title: { display: true, text: 'seconds since run start' }, grid: {}, ticks: { maxRotation: 0, sampleSize: 4 } },
+          y: { type: 'linear', min: 0, title: { display: true, text: 'MiB' }, grid: {}, ticks: { sampleSize: 4 } },
+          y1: { type: 'linear', min: 0, position: 'right', display: false, title: { display: true, text: 'blocks' }, grid: { drawOnChartArea: false }, ticks: { sampleSize: 4 } },
         },
         plugins: {
-          // Series this runtime does not report (V8's for CPython and back) stay out of the legend.
-          legend: { labels: { boxWidth: 14, filter: (item, data) => item.datasetIndex === 0 || (data.datasets[item.datasetIndex!]?.data.length ?? 0) > 0 } },
-          title: { display: true, text: '' },
+          // Title and legend are HTML beside the canvas while live (laying them out on every frame was
+          // most of a frame's cost); toPng() draws them into the image. Series this runtime does not
+          // report (V8's for CPython and back) stay out of the legend.
+          legend: { display: false, labels: { boxWidth: 14, filter: (item, data) => item.datasetIndex === 0 || (data.datasets[item.datasetIndex!]?.data.length ?? 0) > 0 } },
+          title: { display: false, text: '' },
           tooltip: {
             // One tooltip for the cursor's time: every series' latest value there, and the phase.
             filter: (_item, index) => index === 0,
@@ -108,7 +114,11 @@ export class ChartView {
     canvas.addEventListener('dblclick', () => this.resetZoom());
     this.tooltipBox = Object.assign(document.createElement('div'), { className: 'chart-tooltip', hidden: true, role: 'tooltip' });
     canvas.parentElement?.append(this.tooltipBox);
+    this.legend = legend;
   }
+
+  private readonly legend: HTMLElement;
+  private legendKey = '';
 
   /** Back to the whole run, following new samples again. */
   resetZoom(): void {
@@ -122,20 +132,8 @@ export class ChartView {
     this.schedule();
   }
 
-  /** The tooltip as HTML beside the cursor (readable, selectable, testable), not canvas pixels. */
   private renderTooltip(tooltip: TooltipModel<'line'>): void {
-    const box = this.tooltipBox;
-    if (tooltip.opacity === 0) {
-      box.hidden = true;
-      return;
-    }
-    const title = Object.assign(document.createElement('b'), { textContent: tooltip.title.join(' ') });
-    box.replaceChildren(title, ...tooltip.body.flatMap((b) => b.lines).map((line) => Object.assign(document.createElement('div'), { textContent: line })));
-    box.hidden = false;
-    const { offsetLeft, offsetTop } = this.chart.canvas;
-    const flip = tooltip.caretX > this.chart.width / 2; // keep it inside the chart
-    box.style.left = `${offsetLeft + tooltip.caretX + (flip ? -12 - box.offsetWidth : 12)}px`;
-    box.style.top = `${offsetTop + Math.max(0, tooltip.caretY - 20)}px`;
+    showTooltip(this.tooltipBox, tooltip, this.chart);
   }
 
   private tooltipTitle(x: number): string {
@@ -208,9 +206,17 @@ export class ChartView {
     this.schedule();
   }
 
-  /** The chart as drawn, on the page's background, as a PNG data URL. */
+  /** The chart as drawn, with its title and legend, on the page's background, as a PNG data URL. */
   toPng(): string {
-    return chartPng(this.chart);
+    const { title, legend } = this.chart.options.plugins!;
+    title!.display = legend!.display = true;
+    this.chart.update('none');
+    try {
+      return chartPng(this.chart);
+    } finally {
+      title!.display = legend!.display = false;
+      this.chart.update('none');
+    }
   }
 
   private stretch(t: number): number {
@@ -244,6 +250,7 @@ export class ChartView {
     }
     this.chart.options.scales!.y1!.display = HEAP_SERIES.some((s, i) => s.axis === 'y1' && this.heap[i]!.length > 0);
     this.chart.update('none');
+    this.legendKey = renderLegend(this.legend, this.chart.data.datasets, this.legendKey);
     if (this.probe) {
       this.probe(this.undrawn, performance.now() - started);
       this.undrawn = [];

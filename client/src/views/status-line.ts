@@ -1,6 +1,7 @@
 // One line under the title: what the run on screen is doing, or how it ended and how it was sampled.
 // The queue is not repeated here (it has its own list).
 import type { RunInfo } from '../../../shared/run-record.js';
+import { el, setText } from '../dom.js';
 import { formatSeconds } from '../format.js';
 import type { ShownRun } from '../state/dashboard-state.js';
 import { watch, type Store } from '../state/store.js';
@@ -35,10 +36,11 @@ export function statusLineView(container: HTMLElement, store: Store): void {
   // Re-rendered at most every 100 ms of run time, not on every 10 ms batch.
   const text = store.select((s) => (s.shown ? statusText(s.shown, Math.floor(latestTime(s.shown) / 100) * 100) : ''));
   const unsaved = store.select((s) => unsavedText(s.unsaved));
-  const warning = document.createElement('span');
-  warning.className = 'unsaved-warning';
+  const warning = el('span', { className: 'unsaved-warning' });
+  const line = document.createTextNode('');
+  container.replaceChildren(warning, line);
   watch(() => {
-    warning.textContent = unsaved.value;
-    container.replaceChildren(...(unsaved.value ? [warning, ' '] : []), text.value);
+    setText(warning, unsaved.value ? `${unsaved.value} · ` : '');
+    setText(line, text.value);
   });
 }
