@@ -8,7 +8,10 @@ import { checkMemoryCap } from './run-limits.js';
 import { RunRegistry } from './run-registry.js';
 import { bindProblem, checkAccess } from './security.js';
 import type { ServerMessage } from '../shared/protocol/ws.js';
+import { followOtherProcesses } from './storage/change-feed.js';
 import { openRunStore } from './storage/legacy-import.js';
+import { describeHolder, ProcessLock } from './storage/process-locks.js';
+import { RunSlot } from './run-slot.js';
 import { DEFAULT_DATA_DIR } from './storage/run-store.js';
 import { VERSION } from './version.js';
 import type { SpawnWorker } from './worker-process.js';
@@ -51,6 +54,14 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
   if (cap && !cap.ok) throw new Error(cap.error);
   const security = { token, allowedHosts };
   const store = openRunStore(options.dataDir ?? DEFAULT_DATA_DIR, log);
+  // One server per data directory: a second would run its own queue beside the first one's.
+  const serverLock = new ProcessLock(store, 'server');
+  if (!serverLock.take('a memtide server (starting)')) {
+    const holder = serverLock.holder();
+    store.close();
+    throw new Error(`${holder ? describeHolder(holder) : 'another memtide server'} already uses the data directory ${store.dir}: open that one, stop it, or set MEMTIDE_DATA to another directory`);
+  }
+  let url = '';
 
   const server = createServer();
   // hello() runs only on a connection, after listen: registry exists by then. It carries the
@@ -67,18 +78,28 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     maxSockets: options.maxSockets,
     heartbeatMs: options.heartbeatMs,
   });
-  const registry = new RunRegistry({ events: hub, store, log, maxQueue: options.maxQueue, spawn: options.spawn, retryMs: options.retryMs });
-  const others = registry.followOtherProcesses();
+  const slot = new RunSlot(new ProcessLock(store, 'run'), () => `the memtide server at ${url}`, log);
+  const registry = new RunRegistry({ events: hub, store, log, maxQueue: options.maxQueue, spawn: options.spawn, retryMs: options.retryMs, slot });
+  const others = followOtherProcesses(store, registry.reader, hub, log);
   const defaults = { sampleHz: options.sampleHz, memoryCapMiB: options.memoryCapMiB, wallClockCapS: options.wallClockCapS };
   server.on('request', createHttpApp(registry, defaults, security));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+  } catch (error) {
+    others.stop();
+    await registry.closeStore();
+    serverLock.release();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  url = `http://${shownHost}:${address.port}`;
+  serverLock.announce(`the memtide server at ${url}`);
   return {
-    url: `http://${shownHost}:${address.port}`,
+    url,
     server,
     registry,
     hub,
@@ -89,6 +110,7 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await registry.closeStore();
+      serverLock.release();
     },
   };
 }

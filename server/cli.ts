@@ -16,7 +16,10 @@ import type { RunEvents } from './run-events.js';
 import { RunRegistry } from './run-registry.js';
 import { parseRunRequest } from './run-request.js';
 import { sampleCount } from './sampling/packed-samples.js';
+import { RunSlot } from './run-slot.js';
 import { openRunStore } from './storage/legacy-import.js';
+import { ProcessLock } from './storage/process-locks.js';
+import { StoreError } from './storage/store-errors.js';
 import { REPORT_USAGE, reportCommand } from './report.js';
 
 /** The run ended but is not in the database (a full disk): its record is lost when this process exits. */
@@ -138,7 +141,10 @@ async function run(command: RunCommand): Promise<number> {
   const request = parseRunRequest(command.body, machine(), { memoryCapMiB, wallClockCapS, sampleHz });
   if (!request.ok) throw new UsageError(request.error);
   const store = openRunStore(dataDir!, (line) => console.error(line));
-  const registry = new RunRegistry({ events, store, log: (line) => console.error(line) });
+  const log = (line: string) => console.error(line);
+  // Takes turns with a server (or another CLI run) on the same data directory: one run at a time.
+  const slot = new RunSlot(new ProcessLock(store, 'run'), () => `a memtide CLI run`, log);
+  const registry = new RunRegistry({ events, store, log, slot });
   const submitted = registry.submit(request.request);
   if (!submitted.ok) {
     console.error(`memtide: ${submitted.error}`);
@@ -193,6 +199,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`memtide: ${(error as Error).message}\n${USAGE}`);
       return 2;
+    }
+    if (error instanceof StoreError) {
+      // The database could not be opened (nothing was run): say what is wrong with it, no stack.
+      console.error(`memtide: ${error.message}`);
+      return 1;
     }
     throw error;
   }

@@ -7,9 +7,9 @@ import { runInfo, type RunInfo, type RunRecord } from '../shared/run-record.js';
 import { now } from '../shared/units.js';
 import { runEndMessage, type RunEvents } from './run-events.js';
 import { newRunRecord, type RunRequest } from './run-request.js';
+import { RunSlot } from './run-slot.js';
 import { Run } from './run.js';
 import { prewarmSamplerThread } from './sampling/rss-sampler.js';
-import { watchChanges, type ChangeFeed } from './storage/change-feed.js';
 import { RecordReader } from './storage/record-reader.js';
 import { matches, mergePage, pageSpec } from './storage/run-query.js';
 import type { RunStore } from './storage/run-store.js';
@@ -33,6 +33,8 @@ export interface RegistryOptions {
   log?(line: string): void;
   /** How often unsaved runs are retried (ms); tests shorten it. */
   retryMs?: number;
+  /** Runs take turns with other processes on the data directory through it (run-slot.ts). */
+  slot?: RunSlot;
 }
 
 /** A bad query is the caller's (400); a database that cannot answer is not (500). */
@@ -52,6 +54,7 @@ export class RunRegistry {
   readonly reader: RecordReader;
   private closing?: () => void;
   private shuttingDown?: Promise<void>;
+  private readonly slot: RunSlot;
 
   constructor(private readonly options: RegistryOptions) {
     const { events } = options;
@@ -61,6 +64,7 @@ export class RunRegistry {
       log: options.log ?? console.warn,
     }, options.retryMs);
     this.reader = new RecordReader(options.store);
+    this.slot = options.slot ?? new RunSlot(undefined, () => '', () => undefined);
     prewarmSamplerThread();
   }
 
@@ -75,10 +79,11 @@ export class RunRegistry {
       return { ok: false, reason: 'store-full', error: `${this.unsaved.size} ended runs are waiting to be stored (${this.unsaved.infos()[0]!.unsaved}): free space first` };
     }
     const queued: QueuedRun = { record: newRunRecord(request), python: request.python };
-    if (!this.active && this.queue.length === 0) {
+    if (!this.active && this.queue.length === 0 && this.slot.take(request.experiment.id)) {
       try {
         this.launch(queued);
       } catch (error) {
+        this.slot.release();
         return { ok: false, reason: 'spawn-failed', error: `could not start the worker: ${(error as Error).message}` };
       }
       return { ok: true, id: queued.record.id, status: 'running' };
@@ -89,6 +94,7 @@ export class RunRegistry {
     }
     this.queue.push(queued);
     this.sendQueue();
+    if (!this.active) this.slot.wait(() => this.startNext()); // another process has the slot
     return { ok: true, id: queued.record.id, status: 'queued', position: this.queue.length };
   }
 
@@ -133,24 +139,6 @@ export class RunRegistry {
   recordJson(id: string): Promise<string | Buffer | undefined> {
     const record = this.inMemory(id);
     return record ? Promise.resolve(JSON.stringify(record)) : this.reader.json(id);
-  }
-
-  /**
-   * Tells this process's clients about runs other processes stored or deleted in the same
-   * database (a CLI run shows in the history within a poll). Returns how to stop.
-   */
-  followOtherProcesses(pollMs?: number): ChangeFeed {
-    const { store, events } = this.options;
-    return watchChanges(store, (changes) => {
-      for (const { runId, change } of changes) {
-        this.reader.forget(runId);
-        if (change === 'deleted') events.send({ type: 'run-deleted', runId });
-        else {
-          const run = store.info(runId);
-          if (run) events.send({ type: 'run-stored', run });
-        }
-      }
-    }, (error) => this.log(`memtide: cannot follow other processes' runs: ${error.message}`), pollMs);
   }
 
   private log(line: string): void {
@@ -199,6 +187,7 @@ export class RunRegistry {
   }
 
   private shutDown(): Promise<void> {
+    this.slot.stop();
     const waiting = this.queue.splice(0);
     for (const queued of waiting) this.endQueued(queued, 'cancelled: the server shut down before it started');
     if (waiting.length > 0) this.sendQueue();
@@ -243,11 +232,15 @@ export class RunRegistry {
     // Only the active run may hand over: anything else must never start a second one.
     if (this.active?.id !== record.id) return;
     this.active = undefined;
+    this.slot.release();
     if (this.closing) this.closing();
     else this.startNext();
   }
 
   private startNext(): void {
+    if (this.active || this.queue.length === 0) return this.slot.stop();
+    if (!this.slot.take(this.queue[0]!.record.experiment)) return this.slot.wait(() => this.startNext());
+    this.slot.stop();
     for (let next = this.queue.shift(); next; next = this.queue.shift()) {
       this.sendQueue();
       try {
@@ -256,6 +249,7 @@ export class RunRegistry {
         this.endQueued(next, `could not start the worker: ${(error as Error).message}`, 'failed');
       }
     }
+    this.slot.release(); // none of them could start
   }
 
   private endQueued({ record }: QueuedRun, reason: string, status: 'cancelled' | 'failed' = 'cancelled'): void {

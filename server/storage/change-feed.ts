@@ -2,6 +2,8 @@
 // within a poll: PRAGMA data_version moves when another connection commits (a few µs to ask), and
 // then the `changes` rows after the last one seen say which runs. This process's own changes are
 // skipped: it told its clients already.
+import type { RunEvents } from '../run-events.js';
+import type { RecordReader } from './record-reader.js';
 import type { Change, RunStore } from './run-store.js';
 
 export const POLL_MS = 250;
@@ -36,4 +38,21 @@ export function watchChanges(store: RunStore, onChanges: (changes: Change[]) => 
   const timer = setInterval(poll, pollMs);
   timer.unref();
   return { stop: () => clearInterval(timer), poll };
+}
+
+/**
+ * Tells this process's clients about runs other processes stored or deleted in the same database
+ * (a CLI run shows in a running server's history within a poll).
+ */
+export function followOtherProcesses(store: RunStore, reader: RecordReader, events: RunEvents, log: (line: string) => void, pollMs?: number): ChangeFeed {
+  return watchChanges(store, (changes) => {
+    for (const { runId, change } of changes) {
+      reader.forget(runId);
+      if (change === 'deleted') events.send({ type: 'run-deleted', runId });
+      else {
+        const run = store.info(runId);
+        if (run) events.send({ type: 'run-stored', run });
+      }
+    }
+  }, (error) => log(`memtide: cannot follow other processes' runs: ${error.message}`), pollMs);
 }
