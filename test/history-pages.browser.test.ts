@@ -34,7 +34,6 @@ afterAll(async () => {
   await app?.close();
 });
 
-const count = (page: Page) => page.locator('.history-count').textContent();
 const rowIds = (page: Page) => page.locator('.history-table tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.runId));
 
 describe.skipIf(!hasBrowser)('history pages in Chromium', () => {
