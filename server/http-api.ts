@@ -22,6 +22,34 @@ function runIdParam(req: Request, res: Response): string | undefined {
   return undefined;
 }
 
+/** Bytes written to one response per turn of the event loop: 40 responses of 5 MB at once must
+ * not hold it (a write() copies what the socket takes, and loopback takes megabytes). */
+export const SEND_SLICE = 64 * 1024;
+
+/** A run's JSON, written a slice per turn; not send(), which would hash the whole body for an ETag. */
+function sendJson(res: Response, json: string | Buffer[]): void {
+  res.status(200).set('Content-Type', 'application/json; charset=utf-8');
+  if (typeof json === 'string') return void res.end(json);
+  res.set('Content-Length', String(json.reduce((n, p) => n + p.length, 0)));
+  let piece = 0;
+  let offset = 0;
+  let gone = false;
+  res.once('close', () => (gone = true));
+  const pump = () => {
+    if (gone) return;
+    for (let budget = SEND_SLICE; piece < json.length && budget > 0;) {
+      const end = Math.min(json[piece]!.length, offset + budget);
+      const more = res.write(json[piece]!.subarray(offset, end));
+      budget -= end - offset;
+      [piece, offset] = end === json[piece]!.length ? [piece + 1, 0] : [piece, end];
+      if (!more) return void res.once('drain', pump);
+    }
+    if (piece < json.length) setImmediate(pump);
+    else res.end();
+  };
+  pump();
+}
+
 const noSuchRun = (res: Response, id: string) => res.status(404).json({ error: `id: no run "${id}"` });
 
 const REFUSAL_STATUS: Record<SubmitRefusal, number> = { 'shutting-down': 503, 'queue-full': 429, 'spawn-failed': 500, 'store-full': 503 };
@@ -62,15 +90,14 @@ export function createHttpApp(registry: RunRegistry, defaults: RunDefaults = {},
   app.get('/api/runs/:id', async (req, res) => {
     const id = runIdParam(req, res);
     if (id === undefined) return;
-    let json: string | Buffer | undefined;
+    let json: Awaited<ReturnType<RunRegistry['recordJson']>>;
     try {
       json = await registry.recordJson(id);
     } catch (error) {
       return void res.status(500).json({ error: `id: could not read run ${id}: ${(error as Error).message}` });
     }
     if (json === undefined) return void noSuchRun(res, id);
-    // end(), not send(): send() would hash the whole body for an ETag on this thread.
-    res.status(200).set('Content-Type', 'application/json; charset=utf-8').end(json);
+    sendJson(res, json);
   });
   app.post('/api/runs/:id/cancel', (req, res) => {
     const id = runIdParam(req, res);

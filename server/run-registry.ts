@@ -10,7 +10,7 @@ import { newRunRecord, type RunRequest } from './run-request.js';
 import { RunSlot } from './run-slot.js';
 import { Run } from './run.js';
 import { prewarmSamplerThread } from './sampling/rss-sampler.js';
-import { RecordReader } from './storage/record-reader.js';
+import { RecordReader, type JsonPieces } from './storage/record-reader.js';
 import { matches, mergePage, pageSpec } from './storage/run-query.js';
 import type { RunStore } from './storage/run-store.js';
 import { MAX_UNSAVED, UnsavedRuns } from './storage/unsaved-runs.js';
@@ -135,8 +135,8 @@ export class RunRegistry {
     return { ok: true, page: mergePage(spec, db, own) };
   }
 
-  /** GET /api/runs/:id's body: a run in memory as JSON now, a stored one built off the event loop. */
-  recordJson(id: string): Promise<string | Buffer | undefined> {
+  /** GET /api/runs/:id's body: a run in memory as JSON now, a stored one built off the event loop (in pieces). */
+  recordJson(id: string): Promise<string | JsonPieces | undefined> {
     const record = this.inMemory(id);
     return record ? Promise.resolve(JSON.stringify(record)) : this.reader.json(id);
   }

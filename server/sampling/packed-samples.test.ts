@@ -1,7 +1,8 @@
 // Packed readings: the samples frame's JSON is exactly JSON.stringify's, and the log keeps every reading.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ServerMessage } from '../../shared/protocol/ws.js';
-import { packSamples, sampleCount, SampleLog, samplesJson, unpackSamples } from './packed-samples.js';
+import { ChunkWriter, packSamples, sampleCount, SampleLog, samplesJson, unpackSamples, writeSamplesJson } from './packed-samples.js';
 
 describe('packed samples', () => {
   const samples = [{ t: 1764072000123.4567, rss: 45_678_592 }, { t: 1764072000124.5, rss: 0 }, { t: 0.1 + 0.2, rss: 2 ** 40 }];
@@ -27,5 +28,23 @@ describe('packed samples', () => {
     for (let i = 0; i < all.length; i += 7) log.append(packSamples(all.slice(i, i + 7)));
     expect(log.count).toBe(10_000);
     expect(log.toSamples()).toEqual(all);
+  });
+});
+
+describe('writeSamplesJson', () => {
+  it('writes what JSON.stringify writes, across chunk boundaries', () => {
+    const sample = fc.oneof(
+      fc.record({ t: fc.integer({ min: 0, max: 2 ** 43 - 1 }), us: fc.integer({ min: 0, max: 999 }), rss: fc.nat({ max: 2 ** 45 }) })
+        .map(({ t, us, rss }) => ({ t: Math.round(t * 1000 + us) / 1000, rss })),
+      fc.record({ t: fc.double({ min: 0, max: 1e13, noNaN: true }), rss: fc.double({ min: 0, max: 1e15, noNaN: true }) }),
+    );
+    fc.assert(fc.property(fc.array(sample, { maxLength: 40 }), (samples) => {
+      const packed = Float64Array.from(samples.flatMap((s) => [s.t, s.rss]));
+      const out = new ChunkWriter(64); // small chunks: the chunk boundaries are crossed too
+      out.put('[');
+      writeSamplesJson(out, packed, 0, samples.length);
+      out.put(']');
+      expect(Buffer.concat(out.finish()).toString()).toBe(JSON.stringify(samples.map((s) => ({ t: s.t, rss: s.rss }))));
+    }), { numRuns: 500 });
   });
 });

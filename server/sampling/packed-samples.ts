@@ -36,6 +36,53 @@ export function samplesJson(packed: PackedSamples): string {
   return `[${parts.join(',')}]`;
 }
 
+/**
+ * Text written into Buffers of `chunk` bytes, never into one string: the JSON of a 120 s run is
+ * 5 MB, and a string that size (or the parts joined into it) costs a copy and a long-lived heap.
+ */
+export class ChunkWriter {
+  private readonly chunks: Buffer[] = [];
+  private buf: Buffer;
+  private used = 0;
+
+  constructor(private readonly chunk = 1 << 20) {
+    this.buf = Buffer.allocUnsafe(chunk);
+  }
+
+  /** Text as UTF-8; `ascii` when it is known to be (JSON numbers and punctuation: a faster write). */
+  put(text: string, ascii = false): void {
+    const bytes = ascii ? text.length : Buffer.byteLength(text);
+    if (this.used + bytes > this.buf.length) {
+      this.chunks.push(this.buf.subarray(0, this.used));
+      this.buf = Buffer.allocUnsafe(Math.max(this.chunk, bytes));
+      this.used = 0;
+    }
+    this.used += this.buf.write(text, this.used, ascii ? 'latin1' : 'utf8');
+  }
+
+  finish(): Buffer[] {
+    if (this.used > 0) this.chunks.push(this.buf.subarray(0, this.used));
+    this.used = 0;
+    return this.chunks;
+  }
+}
+
+/**
+ * Samples [from, to) of a samples array's JSON, as samplesJson writes them (without the brackets),
+ * 256 samples to a string so that no string grows past ~12 KB.
+ */
+export function writeSamplesJson(out: ChunkWriter, packed: PackedSamples, from: number, to: number): void {
+  let text = '';
+  for (let i = from; i < to; i++) {
+    text += `${i ? ',' : ''}{"t":${packed[2 * i]},"rss":${packed[2 * i + 1]}}`;
+    if ((i & 255) === 255) {
+      out.put(text, true);
+      text = '';
+    }
+  }
+  out.put(text, true);
+}
+
 /** A run's readings, appended batch by batch into one growing buffer (16 bytes a reading). */
 export class SampleLog {
   private data = new Float64Array(2 * 4096);

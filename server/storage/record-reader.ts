@@ -1,11 +1,15 @@
-// GET /api/runs/:id for stored runs, off the event loop: the JSON is built in a thread
-// (record-reader-thread.ts) and handed back as bytes, so 40 requests for a 120 s run do not hold up
-// /api/health or the live stream. Requests for a run already being built share that build, and
-// the last few built runs are kept (runs never change once stored; deletes drop them).
+// GET /api/runs/:id for stored runs without stalling the server: the JSON of a long run (120 s is
+// 120 000 samples, ~50 ms to write) is written in a thread (record-reader-thread.ts) and handed
+// back as moved Buffers, so 40 requests for 120 s runs do not hold up /api/health or the live
+// stream. Short runs (the usual few seconds) are written here: a round trip would cost more.
+// Requests for a run already being written share that build, and the last few are kept (a stored
+// run never changes; deletes drop it). The thread ends soon after its last build: its heap is most
+// of what opening long runs costs in RSS, and starting it again takes ~100 ms.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { distDir } from '../paths.js';
+import { ChunkWriter, writeSamplesJson, type PackedSamples } from '../sampling/packed-samples.js';
 import type { ReadReply } from './record-reader-thread.js';
 import type { RunStore } from './run-store.js';
 import { StoreError, type StoreErrorKind } from './store-errors.js';
@@ -13,21 +17,42 @@ import { StoreError, type StoreErrorKind } from './store-errors.js';
 /** The thread runs compiled, from source too (vitest): a worker_thread cannot load TypeScript. */
 export const readerThreadScript = resolve(distDir, 'server/storage/record-reader-thread.js');
 
-/** Built JSON kept for runs opened again (bytes, all runs together). */
-export const CACHE_BYTES = 24 * 1024 * 1024;
+/** Built JSON kept for runs opened again (bytes, all runs together): two 120 s runs. */
+export const CACHE_BYTES = 12 * 1024 * 1024;
 
-/**
- * Runs up to this many samples (20 s at 1 kHz: ~1 MB of JSON, a few ms to build) are built here:
- * cheaper than a round trip to the thread, and no thread to start for the usual few-second run.
- */
+/** Runs up to this many samples (20 s at 1 kHz: ~1 MB of JSON, a few ms) are written on this thread. */
 export const INLINE_MAX_SAMPLES = 20_000;
+
+/** The thread ends after this long without work (ms). */
+export const THREAD_IDLE_MS = 5000;
+
+/** A run's JSON in pieces, in order. */
+export type JsonPieces = Buffer[];
+
+/** The JSON of a stored run from its checked parts (RunStore.loadJsonParts). */
+export function writeRecordJson({ head, packed }: { head: string; packed: PackedSamples }): JsonPieces {
+  const out = new ChunkWriter();
+  out.put(head);
+  writeSamplesJson(out, packed, 0, packed.length >> 1);
+  out.put(']}');
+  return out.finish();
+}
+
+const sizeOf = (pieces: JsonPieces) => pieces.reduce((n, p) => n + p.length, 0);
+
+interface Waiter {
+  worker: Worker;
+  resolve(json: JsonPieces | undefined): void;
+  reject(error: Error): void;
+}
 
 export class RecordReader {
   private worker?: Worker;
+  private idleTimer?: NodeJS.Timeout;
   private seq = 0;
-  private readonly waiting = new Map<number, { resolve(json: Buffer | undefined): void; reject(error: Error): void }>();
-  private readonly building = new Map<string, Promise<Buffer | undefined>>();
-  private readonly cache = new Map<string, Buffer>();
+  private readonly waiting = new Map<number, Waiter>();
+  private readonly building = new Map<string, Promise<JsonPieces | undefined>>();
+  private readonly cache = new Map<string, JsonPieces>();
   private cached = 0;
 
   constructor(
@@ -36,7 +61,7 @@ export class RecordReader {
   ) {}
 
   /** The run's JSON, or undefined when there is no such run; rejects with a StoreError. */
-  json(id: string): Promise<Buffer | undefined> {
+  json(id: string): Promise<JsonPieces | undefined> {
     const hit = this.cache.get(id);
     if (hit) {
       this.cache.delete(id); // most recently used last
@@ -60,45 +85,48 @@ export class RecordReader {
   forget(id: string): void {
     this.building.delete(id);
     const old = this.cache.get(id);
-    if (old) this.cached -= old.length;
+    if (old) this.cached -= sizeOf(old);
     this.cache.delete(id);
   }
 
   close(): Promise<void> {
+    clearTimeout(this.idleTimer);
     const worker = this.worker;
     this.worker = undefined;
     return worker ? worker.terminate().then(() => undefined) : Promise.resolve();
   }
 
-  private keep(id: string, json: Buffer): void {
-    if (json.length > this.cacheBytes) return;
+  private keep(id: string, json: JsonPieces): void {
+    const size = sizeOf(json);
+    if (size > this.cacheBytes) return;
     this.cache.set(id, json);
-    this.cached += json.length;
-    for (const [oldest, buffer] of this.cache) {
+    this.cached += size;
+    for (const [oldest, pieces] of this.cache) {
       if (this.cached <= this.cacheBytes) break;
       this.cache.delete(oldest);
-      this.cached -= buffer.length;
+      this.cached -= sizeOf(pieces);
     }
   }
 
-  private build(id: string): Promise<Buffer | undefined> {
+  private build(id: string): Promise<JsonPieces | undefined> {
     let worker: Worker | undefined;
     try {
       const samples = this.store.sampleCount(id);
       if (samples === undefined) return Promise.resolve(undefined);
-      // Without a built thread script (a source checkout before its first build) all are read here.
+      // Without a built thread script (a source checkout before its first build) all are written here.
       worker = samples > INLINE_MAX_SAMPLES ? this.thread() : undefined;
       if (!worker) {
-        const record = this.store.load(id);
-        return Promise.resolve(record && Buffer.from(JSON.stringify(record)));
+        const parts = this.store.loadJsonParts(id);
+        return Promise.resolve(parts && writeRecordJson(parts));
       }
     } catch (error) {
       return Promise.reject(error as Error);
     }
     const seq = ++this.seq;
     const thread = worker;
+    clearTimeout(this.idleTimer);
     return new Promise((resolve, reject) => {
-      this.waiting.set(seq, { resolve, reject });
+      this.waiting.set(seq, { worker: thread, resolve, reject });
       thread.ref(); // kept alive while it has work
       thread.postMessage({ seq, id });
     });
@@ -109,22 +137,30 @@ export class RecordReader {
     if (!existsSync(readerThreadScript)) return undefined;
     const worker = new Worker(readerThreadScript, { workerData: { dir: this.store.dir } });
     worker.unref();
-    worker.on('message', (reply: ReadReply) => {
-      const waiter = this.waiting.get(reply.seq);
-      this.waiting.delete(reply.seq);
-      if (this.waiting.size === 0) worker.unref();
-      if (!waiter) return;
-      if (reply.ok) waiter.resolve(reply.json ? Buffer.from(reply.json.buffer, reply.json.byteOffset, reply.json.byteLength) : undefined);
-      else waiter.reject(new StoreError((reply.kind as StoreErrorKind | undefined) ?? 'io', reply.error));
-    });
+    worker.on('message', (reply: ReadReply) => this.answer(worker, reply));
     const failAll = (error: Error) => {
       if (this.worker === worker) this.worker = undefined; // the next request starts a new thread
-      for (const waiter of this.waiting.values()) waiter.reject(new StoreError('io', `the run reader thread failed: ${error.message}`));
-      this.waiting.clear();
+      for (const [seq, waiter] of this.waiting) {
+        if (waiter.worker !== worker) continue; // a newer thread's
+        this.waiting.delete(seq);
+        waiter.reject(new StoreError('io', `the run reader thread failed: ${error.message}`));
+      }
     };
     worker.on('error', failAll);
     worker.on('exit', (code) => failAll(new Error(`exited with code ${code}`)));
     this.worker = worker;
     return worker;
+  }
+
+  private answer(worker: Worker, reply: ReadReply): void {
+    const waiter = this.waiting.get(reply.seq);
+    this.waiting.delete(reply.seq);
+    if (![...this.waiting.values()].some((w) => w.worker === worker)) {
+      worker.unref();
+      this.idleTimer = setTimeout(() => void this.close(), THREAD_IDLE_MS).unref();
+    }
+    if (!waiter) return;
+    if (reply.ok) waiter.resolve(reply.json ? reply.json.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)) : undefined);
+    else waiter.reject(new StoreError((reply.kind as StoreErrorKind | undefined) ?? 'io', reply.error));
   }
 }

@@ -5,9 +5,10 @@
 // Rows read back are validated like any other input: a damaged row is an error, not a run.
 import { deflateSync, inflateSync } from 'node:zlib';
 import { findExperiment } from '../../shared/catalog/index.js';
-import { RunInfo, RunRecord, type Sample } from '../../shared/run-record.js';
+import { RunInfo, RunRecord } from '../../shared/run-record.js';
 import { describeZodError } from '../../shared/validation.js';
-import { decodeSamples, encodeSamples } from './sample-codec.js';
+import { unpackSamples, type PackedSamples } from '../sampling/packed-samples.js';
+import { decodePacked, encodeSamples } from './sample-codec.js';
 import { StoreError } from './store-errors.js';
 
 /** The columns of `runs` a writer fills (seq is SQLite's). */
@@ -89,11 +90,11 @@ export function infoFromRow(row: { id: string; info: string }): RunInfo {
   return parsed.data;
 }
 
-/** The whole record of a run's two rows, checked (the samples by their codec, the rest by the schema). */
-export function recordFromRows(row: { id: string; info: string }, data: DataRow): RunRecord {
-  let samples: Sample[];
+/** A run's two rows checked: the samples by their codec, the rest by the schema (samples left empty). */
+function checkedRows(row: { id: string; info: string }, data: DataRow): { record: RunRecord; packed: PackedSamples } {
+  let packed: PackedSamples;
   try {
-    samples = decodeSamples(data.samples_codec, data.samples);
+    packed = decodePacked(data.samples_codec, data.samples);
   } catch (error) {
     throw new StoreError('damaged', `run ${row.id}: ${(error as Error).message}`);
   }
@@ -108,10 +109,25 @@ export function recordFromRows(row: { id: string; info: string }, data: DataRow)
   const parsed = RunRecord.safeParse(candidate);
   if (!parsed.success) throw new StoreError('damaged', `run ${row.id}: the stored record is not a run (${describeZodError(parsed.error)})`);
   if (parsed.data.id !== row.id) throw new StoreError('damaged', `run ${row.id}: the stored record is of run ${parsed.data.id}`);
-  // Checked by the codec (count, checksum, finite and non-negative): zod over 120 000 objects would
-  // cost more than the rest of the read.
-  parsed.data.samples = samples;
-  return parsed.data;
+  return { record: parsed.data, packed };
+}
+
+/** The whole record of a run's two rows, checked (zod over 120 000 sample objects would cost more than the rest). */
+export function recordFromRows(row: { id: string; info: string }, data: DataRow): RunRecord {
+  const { record, packed } = checkedRows(row, data);
+  record.samples = unpackSamples(packed);
+  return record;
+}
+
+/**
+ * The same record for writing as JSON: everything but the samples already as text (`head`, ending
+ * where the samples go), and the samples decoded, to be written without an object each (a 120 s run
+ * is 120 000 of them: record-reader.ts writes them a slice at a time).
+ */
+export function recordJsonParts(row: { id: string; info: string }, data: DataRow): { head: string; packed: PackedSamples } {
+  const { record, packed } = checkedRows(row, data);
+  const { samples: _empty, ...rest } = record;
+  return { head: `${JSON.stringify(rest).slice(0, -1)},"samples":[`, packed };
 }
 
 function inflated(blob: Buffer, id: string, column: string): string {

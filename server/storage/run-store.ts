@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { RunId, type RunInfo, type RunRecord } from '../../shared/run-record.js';
 import { openDatabase, prepareDataDir, type OpenOptions } from './open-database.js';
-import { dataRow, infoFromRow, recordFromRows, runRow, type DataRow } from './record-rows.js';
+import { dataRow, infoFromRow, recordFromRows, recordJsonParts, runRow, type DataRow } from './record-rows.js';
 import { filterSql, pageSql, type PageSpec } from './run-query.js';
 import { CHANGES_KEPT } from './schema.js';
 import { storeError, StoreError } from './store-errors.js';
@@ -107,13 +107,22 @@ export class RunStore {
 
   /** The full record, or undefined when there is no such run; throws when the stored run is damaged. */
   load(id: string): RunRecord | undefined {
+    return this.loadRows(id, recordFromRows);
+  }
+
+  /** The full record checked and ready to write as JSON (GET /api/runs/:id's body: record-reader.ts). */
+  loadJsonParts(id: string): ReturnType<typeof recordJsonParts> | undefined {
+    return this.loadRows(id, recordJsonParts);
+  }
+
+  private loadRows<T>(id: string, build: (row: { id: string; info: string }, data: DataRow) => T): T | undefined {
     if (!RunId.safeParse(id).success) return undefined;
     return this.read(`read run ${id}`, () => {
       const row = this.statements.info.get(id) as { id: string; info: string } | undefined;
       if (!row) return undefined;
       const data = this.statements.data.get(id) as DataRow | undefined;
       if (!data) throw new StoreError('damaged', `run ${id}: its row in run_data is missing`);
-      return recordFromRows(row, data);
+      return build(row, data);
     });
   }
 

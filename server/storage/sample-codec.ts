@@ -8,6 +8,7 @@
 //           µs stamps, imported files), still exact.
 import { deflateSync, inflateSync } from 'node:zlib';
 import type { Sample } from '../../shared/run-record.js';
+import { unpackSamples, type PackedSamples } from '../sampling/packed-samples.js';
 
 export type SampleCodec = 'mts1' | 'f64';
 export const SAMPLE_CODECS: readonly SampleCodec[] = ['mts1', 'f64'];
@@ -82,7 +83,10 @@ function encodeF64(samples: readonly Sample[]): Buffer {
 }
 
 /** The samples back, or an Error saying what is wrong with the blob (never a partial series). */
-export function decodeSamples(codec: string, blob: Uint8Array): Sample[] {
+export const decodeSamples = (codec: string, blob: Uint8Array): Sample[] => unpackSamples(decodePacked(codec, blob));
+
+/** The same, packed [t0, rss0, t1, rss1, …] (no object per sample: what the JSON of a run is written from). */
+export function decodePacked(codec: string, blob: Uint8Array): PackedSamples {
   let raw: Buffer;
   try {
     raw = inflateSync(blob);
@@ -101,7 +105,7 @@ function header(raw: Buffer, magic: string, size: number): number {
   return n;
 }
 
-function decodeVarint(raw: Buffer): Sample[] {
+function decodeVarint(raw: Buffer): PackedSamples {
   const n = header(raw, 'MTS1', VARINT_HEADER);
   let t = raw.readDoubleLE(8);
   const unit = raw.readUInt32LE(16);
@@ -119,28 +123,33 @@ function decodeVarint(raw: Buffer): Sample[] {
     }
     return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
   };
-  const out = new Array<Sample>(n);
+  const out = new Float64Array(2 * n);
   for (let i = 0; i < n; i++) {
     t += get();
     r += get();
-    out[i] = { t: t / 1000, rss: r * unit };
+    out[2 * i] = t / 1000;
+    out[2 * i + 1] = r * unit;
   }
   if (o !== raw.length) throw new Error(`sample blob has ${raw.length - o} bytes after its ${n} samples`);
   return checked(out);
 }
 
-function decodeF64(raw: Buffer): Sample[] {
+function decodeF64(raw: Buffer): PackedSamples {
   const n = header(raw, 'MTF1', F64_HEADER);
   if (raw.length !== F64_HEADER + n * 16) throw new Error(`sample blob is ${raw.length} bytes, not ${F64_HEADER + n * 16} for ${n} samples`);
-  const out = new Array<Sample>(n);
-  for (let i = 0; i < n; i++) out[i] = { t: raw.readDoubleLE(F64_HEADER + i * 8), rss: raw.readDoubleLE(F64_HEADER + (n + i) * 8) };
+  const out = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    out[2 * i] = raw.readDoubleLE(F64_HEADER + i * 8);
+    out[2 * i + 1] = raw.readDoubleLE(F64_HEADER + (n + i) * 8);
+  }
   return checked(out);
 }
 
 /** What the Sample schema would say, without building a zod issue per sample. */
-function checked(samples: Sample[]): Sample[] {
-  for (const s of samples) {
-    if (!(Number.isFinite(s.t) && s.t >= 0 && Number.isFinite(s.rss) && s.rss >= 0)) throw new Error(`sample blob holds a bad sample (t ${s.t}, rss ${s.rss})`);
+function checked(packed: PackedSamples): PackedSamples {
+  for (let i = 0; i < packed.length; i++) {
+    const v = packed[i]!;
+    if (!(Number.isFinite(v) && v >= 0)) throw new Error(`sample blob holds a bad sample (${i % 2 ? 'rss' : 't'} ${v} at ${i >> 1})`);
   }
-  return samples;
+  return packed;
 }
