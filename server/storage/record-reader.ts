@@ -9,8 +9,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { distDir } from '../paths.js';
-import { ChunkWriter, writeSamplesJson, type PackedSamples } from '../sampling/packed-samples.js';
-import type { ReadReply } from './record-reader-thread.js';
+import { writeRecordJson } from './record-json.js';
+import type { ReadReply, ReadRequest } from './record-reader-thread.js';
 import type { RunStore } from './run-store.js';
 import { StoreError, type StoreErrorKind } from './store-errors.js';
 
@@ -28,15 +28,6 @@ export const THREAD_IDLE_MS = 5000;
 
 /** A run's JSON in pieces, in order. */
 export type JsonPieces = Buffer[];
-
-/** The JSON of a stored run from its checked parts (RunStore.loadJsonParts). */
-export function writeRecordJson({ head, packed }: { head: string; packed: PackedSamples }): JsonPieces {
-  const out = new ChunkWriter();
-  out.put(head);
-  writeSamplesJson(out, packed, 0, packed.length >> 1);
-  out.put(']}');
-  return out.finish();
-}
 
 const sizeOf = (pieces: JsonPieces) => pieces.reduce((n, p) => n + p.length, 0);
 
@@ -109,33 +100,34 @@ export class RecordReader {
   }
 
   private build(id: string): Promise<JsonPieces | undefined> {
+    let request: ReadRequest;
     let worker: Worker | undefined;
     try {
-      const samples = this.store.sampleCount(id);
-      if (samples === undefined) return Promise.resolve(undefined);
+      // Read and checked here (a few ms); the samples, most of the work, are written by the thread.
+      const parts = this.store.loadJsonParts(id);
+      if (!parts) return Promise.resolve(undefined);
       // Without a built thread script (a source checkout before its first build) all are written here.
-      worker = samples > INLINE_MAX_SAMPLES ? this.thread() : undefined;
-      if (!worker) {
-        const parts = this.store.loadJsonParts(id);
-        return Promise.resolve(parts && writeRecordJson(parts));
-      }
+      worker = this.store.sampleCount(id)! > INLINE_MAX_SAMPLES ? this.thread() : undefined;
+      if (!worker) return Promise.resolve(writeRecordJson(parts));
+      request = { seq: ++this.seq, parts: { ...parts, samples: new Uint8Array(parts.samples) } }; // a copy the thread may keep
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    const seq = ++this.seq;
     const thread = worker;
     clearTimeout(this.idleTimer);
     return new Promise((resolve, reject) => {
-      this.waiting.set(seq, { worker: thread, resolve, reject });
+      this.waiting.set(request.seq, { worker: thread, resolve, reject });
       thread.ref(); // kept alive while it has work
-      thread.postMessage({ seq, id });
+      thread.postMessage(request, [request.parts.samples.buffer as ArrayBuffer]);
     });
   }
 
   private thread(): Worker | undefined {
     if (this.worker) return this.worker;
     if (!existsSync(readerThreadScript)) return undefined;
-    const worker = new Worker(readerThreadScript, { workerData: { dir: this.store.dir } });
+    // A small young generation: the thread's garbage is per-sample strings, and a 16 MB nursery
+    // (Node's default) is ~30 MB of RSS kept for nothing.
+    const worker = new Worker(readerThreadScript, { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     worker.unref();
     worker.on('message', (reply: ReadReply) => this.answer(worker, reply));
     const failAll = (error: Error) => {

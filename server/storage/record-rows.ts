@@ -90,14 +90,8 @@ export function infoFromRow(row: { id: string; info: string }): RunInfo {
   return parsed.data;
 }
 
-/** A run's two rows checked: the samples by their codec, the rest by the schema (samples left empty). */
-function checkedRows(row: { id: string; info: string }, data: DataRow): { record: RunRecord; packed: PackedSamples } {
-  let packed: PackedSamples;
-  try {
-    packed = decodePacked(data.samples_codec, data.samples);
-  } catch (error) {
-    throw new StoreError('damaged', `run ${row.id}: ${(error as Error).message}`);
-  }
+/** Everything of a run but its samples, checked by the schema (samples left empty). */
+function checkedRest(row: { id: string; info: string }, data: DataRow): RunRecord {
   const candidate = {
     ...(parseJson(inflated(data.extra, row.id, 'extra'), row.id, 'extra') as object),
     ...(parseJson(row.info, row.id, 'info') as object),
@@ -109,25 +103,38 @@ function checkedRows(row: { id: string; info: string }, data: DataRow): { record
   const parsed = RunRecord.safeParse(candidate);
   if (!parsed.success) throw new StoreError('damaged', `run ${row.id}: the stored record is not a run (${describeZodError(parsed.error)})`);
   if (parsed.data.id !== row.id) throw new StoreError('damaged', `run ${row.id}: the stored record is of run ${parsed.data.id}`);
-  return { record: parsed.data, packed };
+  return parsed.data;
 }
 
-/** The whole record of a run's two rows, checked (zod over 120 000 sample objects would cost more than the rest). */
+/** A run's samples, checked by their codec (count, checksum, finite and ≥ 0): zod over 120 000 objects would cost more than the rest. */
+export function decodedSamples(id: string, codec: string, blob: Uint8Array): PackedSamples {
+  try {
+    return decodePacked(codec, blob);
+  } catch (error) {
+    throw new StoreError('damaged', `run ${id}: ${(error as Error).message}`);
+  }
+}
+
+/** The whole record of a run's two rows, checked. */
 export function recordFromRows(row: { id: string; info: string }, data: DataRow): RunRecord {
-  const { record, packed } = checkedRows(row, data);
+  const packed = decodedSamples(row.id, data.samples_codec, data.samples);
+  const record = checkedRest(row, data);
   record.samples = unpackSamples(packed);
   return record;
 }
 
-/**
- * The same record for writing as JSON: everything but the samples already as text (`head`, ending
- * where the samples go), and the samples decoded, to be written without an object each (a 120 s run
- * is 120 000 of them: record-reader.ts writes them a slice at a time).
- */
-export function recordJsonParts(row: { id: string; info: string }, data: DataRow): { head: string; packed: PackedSamples } {
-  const { record, packed } = checkedRows(row, data);
-  const { samples: _empty, ...rest } = record;
-  return { head: `${JSON.stringify(rest).slice(0, -1)},"samples":[`, packed };
+/** What the JSON of a stored run is written from (record-json.ts): the rest checked and as text, the samples still encoded. */
+export interface RecordJsonParts {
+  id: string;
+  /** The record's JSON up to where the samples go: `{…,"samples":[`. */
+  head: string;
+  codec: string;
+  samples: Uint8Array;
+}
+
+export function recordJsonParts(row: { id: string; info: string }, data: DataRow): RecordJsonParts {
+  const { samples: _empty, ...rest } = checkedRest(row, data);
+  return { id: row.id, head: `${JSON.stringify(rest).slice(0, -1)},"samples":[`, codec: data.samples_codec, samples: data.samples };
 }
 
 function inflated(blob: Buffer, id: string, column: string): string {

@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { RunId, type RunInfo, type RunRecord } from '../../shared/run-record.js';
 import { openDatabase, prepareDataDir, type OpenOptions } from './open-database.js';
-import { dataRow, infoFromRow, recordFromRows, recordJsonParts, runRow, type DataRow } from './record-rows.js';
+import { dataRow, infoFromRow, recordFromRows, recordJsonParts, runRow, type DataRow, type RecordJsonParts } from './record-rows.js';
 import { filterSql, pageSql, type PageSpec } from './run-query.js';
 import { CHANGES_KEPT } from './schema.js';
 import { storeError, StoreError } from './store-errors.js';
@@ -110,8 +110,8 @@ export class RunStore {
     return this.loadRows(id, recordFromRows);
   }
 
-  /** The full record checked and ready to write as JSON (GET /api/runs/:id's body: record-reader.ts). */
-  loadJsonParts(id: string): ReturnType<typeof recordJsonParts> | undefined {
+  /** The run checked but for its samples, ready to write as JSON (GET /api/runs/:id's body: record-json.ts). */
+  loadJsonParts(id: string): RecordJsonParts | undefined {
     return this.loadRows(id, recordJsonParts);
   }
 

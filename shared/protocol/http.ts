@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { Experiment } from '../catalog/experiment.js';
 import { Knobs } from '../knobs.js';
 import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN, SETTLE_MS } from '../limits.js';
-import { Params, RUN_STATUSES, RunId, RunInfo, RunRecord, VERDICTS } from '../run-record.js';
+import { Params, RUN_STATUSES, RunId, RunInfo, RunRecord, VERDICTS, type Sample } from '../run-record.js';
 import { RUNTIMES } from '../runtimes.js';
 
 export { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN };
@@ -111,5 +111,28 @@ export const RunListPage = z.object({
 });
 export type RunListPage = z.infer<typeof RunListPage>;
 
-/** GET /api/runs/:id: the full record. */
-export const RunAnswer = RunRecord;
+/**
+ * GET /api/runs/:id: the full record. The same check as RunRecord, but the RSS samples are checked
+ * by a loop, not by zod object by object: a 120 s run has 120 000 of them, ~200 ms of zod in a page
+ * that cannot compile parsers (its CSP forbids eval). Same result: {t, rss} finite and ≥ 0, other
+ * keys dropped, the first bad one named.
+ */
+export const RunAnswer = RunRecord.omit({ samples: true }).extend({
+  samples: z.unknown().transform((value, ctx): Sample[] => {
+    if (!Array.isArray(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be an array of samples' });
+      return z.NEVER;
+    }
+    const out = new Array<Sample>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const s = value[i] as { t?: unknown; rss?: unknown } | null;
+      const { t, rss } = s ?? {};
+      if (typeof t !== 'number' || typeof rss !== 'number' || !Number.isFinite(t) || !Number.isFinite(rss) || t < 0 || rss < 0) {
+        ctx.addIssue({ code: 'custom', path: [i], message: 'must be { t, rss }: finite numbers ≥ 0' });
+        return z.NEVER;
+      }
+      out[i] = { t, rss };
+    }
+    return out;
+  }),
+});

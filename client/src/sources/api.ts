@@ -1,7 +1,6 @@
 // Calls to the HTTP API; every answer is checked against the shared schemas.
 import { z } from 'zod';
-import { ApiError, CreateRunAnswer, ExperimentsAnswer, OkAnswer, RunListPage, runListSearch, type CreateRunBody, type RunListQuery } from '../../../shared/protocol/http.js';
-import { RunRecord } from '../../../shared/run-record.js';
+import { ApiError, CreateRunAnswer, ExperimentsAnswer, OkAnswer, RunAnswer, RunListPage, runListSearch, type CreateRunBody, type RunListQuery } from '../../../shared/protocol/http.js';
 import { describeZodError } from '../../../shared/validation.js';
 import { tokenHeaders } from './token.js';
 
@@ -24,7 +23,7 @@ export const startRun = (body: CreateRunBody) =>
 
 export const cancelRun = (id: string) => call(`${runPath(id)}/cancel`, OkAnswer, { method: 'POST' });
 
-export const fetchRun = (id: string) => call(runPath(id), RunRecord);
+export const fetchRun = (id: string) => call(runPath(id), RunAnswer);
 
 export const fetchRunPage = (query: RunListQuery) => call(`/api/runs${runListSearch(query)}`, RunListPage);
 
