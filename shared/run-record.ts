@@ -69,8 +69,9 @@ export type Phase = z.infer<typeof Phase>;
 /**
  * Where a worker's memory is, read by the server from /proc/PID/smaps_rollup and /proc/PID/smaps at
  * a phase end (bytes). brkHeap is glibc's main heap ([heap], shrunk only from its top or by
- * malloc_trim); anonMappings are mmap'd regions: pymalloc arenas, V8 pages, big malloc blocks,
- * other malloc arenas, jemalloc extents.
+ * malloc_trim); arenaHeaps glibc's other arenas' heaps (server/sampling/proc-smaps.ts tells them
+ * apart); anonMappings the other mmap'd regions: pymalloc arenas, V8 pages, big malloc blocks,
+ * jemalloc extents (and, in runs recorded before arenaHeaps existed, the arena heaps too).
  */
 export const MemoryBreakdown = z.object({
   t: Time,
@@ -82,6 +83,8 @@ export const MemoryBreakdown = z.object({
   swap: Count,
   brkHeap: Count,
   anonMappings: Count,
+  /** glibc's per-thread arenas' heaps; absent in runs recorded before they were told apart. */
+  arenaHeaps: Count.optional(),
   fileMappings: Count,
   /** Stacks, vdso and the rest. */
   otherMappings: Count,

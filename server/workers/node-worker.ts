@@ -89,6 +89,10 @@ async function main(): Promise<void> {
     }
   };
 
+  report({ type: 'ready', t: now(), pid: process.pid, runtime: 'node', version: process.version, env: knobEnvSeen() });
+  // What the experiment sets up (threads) before baseline is part of the baseline.
+  const prepared = await code.prepare?.(spec.params);
+
   let data: unknown;
   let arrayBuffersAtBaseline = 0;
   let releaseStart: number | undefined;
@@ -98,7 +102,9 @@ async function main(): Promise<void> {
       gc();
       arrayBuffersAtBaseline = process.memoryUsage().arrayBuffers;
     },
-    allocate: () => (data = code.allocate(spec.params, tick)),
+    allocate: async () => {
+      data = await code.allocate(spec.params, tick, prepared);
+    },
     unreference: () => (data = code.unreference(data, spec.params)),
     collect: async () => {
       gc();
@@ -109,7 +115,6 @@ async function main(): Promise<void> {
     settle: () => idle(spec.settleMs),
   };
 
-  report({ type: 'ready', t: now(), pid: process.pid, runtime: 'node', version: process.version, env: knobEnvSeen() });
   for (const phase of spec.phases) {
     current = phase;
     lastReport = now();

@@ -1,6 +1,6 @@
-// Where the memory is at each phase end: a stacked bar per phase (brk heap, anonymous mappings,
-// file mappings, the rest), read by the server from /proc/PID/smaps while the worker waited. A
-// part added to PARTS appears in the bars, the legend and the data table alike.
+// Where the memory is at each phase end: a stacked bar per phase (brk heap, thread arenas' heaps,
+// anonymous mappings, file mappings, the rest), read by the server from /proc/PID/smaps while the
+// worker waited. A part added to PARTS appears in the bars, the legend and the data table alike.
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Title, Tooltip } from 'chart.js';
 import type { MemoryBreakdown } from '../../../shared/run-record.js';
 import { MiB } from '../../../shared/units.js';
@@ -10,6 +10,7 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, To
 
 export const PARTS = [
   { key: 'brkHeap', label: 'brk heap ([heap])' },
+  { key: 'arenaHeaps', label: "glibc thread arenas' heaps" },
   { key: 'anonMappings', label: 'anonymous mmaps' },
   { key: 'fileMappings', label: 'files (code, libraries)' },
   { key: 'otherMappings', label: 'stack and other' },
@@ -44,7 +45,7 @@ export class BreakdownView {
   show(breakdowns: readonly MemoryBreakdown[]): void {
     this.chart.data.labels = breakdowns.map((b) => b.phase);
     this.chart.data.datasets.forEach((dataset, i) => {
-      dataset.data = breakdowns.map((b) => b[PARTS[i]!.key] / MiB);
+      dataset.data = breakdowns.map((b) => (b[PARTS[i]!.key] ?? 0) / MiB);
     });
     this.chart.update('none');
   }

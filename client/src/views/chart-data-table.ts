@@ -31,7 +31,7 @@ export function dataTable({ info, phases, heap, breakdowns, samples }: ShownRun)
     const b = breakdowns.find((x) => x.phase === p.name);
     return el('tr', { dataset: { phase: p.name } },
       el('th', { scope: 'row' }, p.name), el('td', {}, s(p.start)), el('td', {}, s(p.end)), el('td', {}, rssAt(p.end)), el('td', {}, heapAt(p.end)),
-      ...PARTS.map((part) => el('td', {}, b ? formatMiB(b[part.key]) : '—')));
+      ...PARTS.map((part) => el('td', {}, b ? formatMiB(b[part.key] ?? 0) : '—')));
   });
   return el('table', { className: 'data-table', ariaLabel: 'Chart data by phase' },
     el('thead', {}, el('tr', {}, ...['phase', 'start s', 'end s', 'RSS at end', 'heap the verdict reads', ...PARTS.map((p) => p.label)].map((h) => el('th', { scope: 'col' }, h)))),
