@@ -2,11 +2,13 @@
 // runs send their events (run-events.ts), the HTTP API where they are asked for.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { codePolicy } from './code-policy.js';
 import { createHttpApp } from './http-api.js';
 import { availableCatalog } from './machine.js';
 import { checkMemoryCap } from './run-limits.js';
 import { RunRegistry } from './run-registry.js';
 import { bindProblem, checkAccess } from './security.js';
+import { CustomStore } from './storage/custom-store.js';
 import { DEFAULT_DATA_DIR, RunStore } from './storage/run-store.js';
 import { VERSION } from './version.js';
 import type { SpawnWorker } from './worker-process.js';
@@ -24,6 +26,8 @@ export interface AppOptions {
   memoryCapMiB?: number;
   /** The wall-clock cap (s) of every run; default DEFAULT_WALL_CLOCK_S (shared/limits.ts). */
   wallClockCapS?: number;
+  /** false: no custom runs (MEMTIDE_ALLOW_CODE=0; code-policy.ts). */
+  allowCode?: boolean;
   maxQueue?: number;
   maxSockets?: number;
   heartbeatMs?: number;
@@ -47,6 +51,8 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
   if (cap && !cap.ok) throw new Error(cap.error);
   const security = { token, allowedHosts };
   const store = new RunStore(options.dataDir ?? DEFAULT_DATA_DIR);
+  const customStore = new CustomStore(options.dataDir ?? DEFAULT_DATA_DIR);
+  for (const { file, error } of customStore.problems) log(`memtide: skipped ${file} in ${customStore.dir}: ${error}`);
 
   const server = createServer();
   // hello() runs only on a connection, after listen: registry exists by then.
@@ -58,7 +64,8 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
   const registry = new RunRegistry({ events: hub, store, log, maxQueue: options.maxQueue, spawn: options.spawn });
   for (const { file, error } of registry.storeProblems) log(`memtide: skipped ${file} in ${store.dir}: ${error}`);
   const defaults = { sampleHz: options.sampleHz, memoryCapMiB: options.memoryCapMiB, wallClockCapS: options.wallClockCapS };
-  server.on('request', createHttpApp(registry, defaults, security));
+  const custom = { store: customStore, policy: codePolicy({ allowCode: options.allowCode, host, token }) };
+  server.on('request', createHttpApp(registry, defaults, security, custom));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -2,9 +2,11 @@
 // and by the client (to check what comes back).
 import { z } from 'zod';
 import { Experiment } from '../catalog/experiment.js';
+import { CodePolicy, CustomCode, SavedExperiment } from '../custom/code.js';
 import { Knobs } from '../knobs.js';
 import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN, SETTLE_MS } from '../limits.js';
 import { Params, RunId, RunInfo, RunRecord } from '../run-record.js';
+import { Runtime } from '../runtimes.js';
 
 export { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN };
 
@@ -38,6 +40,11 @@ export const CreateRunBody = z.strictObject({
   sampleHz: z.number({ error: sampleHzError }).min(SAMPLE_HZ_MIN, sampleHzError).max(SAMPLE_HZ_MAX, sampleHzError).optional(),
   /** How long the settle phase idles (ms); default SETTLE_MS.default. */
   settleMs: z.number({ error: settleError }).refine((v) => Number.isInteger(v) && v >= SETTLE_MS.min && v <= SETTLE_MS.max, settleError).optional(),
+  /** With experiment "custom" (and only then): the runtime and the user's code (shared/custom/code.ts). */
+  runtime: Runtime.optional(),
+  code: CustomCode.optional(),
+  /** A custom run's name (a saved experiment's), shown in the history. */
+  name: z.string().trim().min(1).max(80, 'must be at most 80 characters').optional(),
 });
 export type CreateRunBody = z.infer<typeof CreateRunBody>;
 
@@ -50,3 +57,10 @@ export const RunListAnswer = z.array(RunInfo);
 
 /** GET /api/runs/:id: the full record. */
 export const RunAnswer = RunRecord;
+
+/** GET /api/experiments/custom: whether code may run here (and why not), and the saved experiments, newest first. */
+export const CustomExperimentsAnswer = z.object({ code: CodePolicy, experiments: z.array(SavedExperiment) });
+export type CustomExperimentsAnswer = z.infer<typeof CustomExperimentsAnswer>;
+
+/** POST /api/experiments/custom, GET and PUT /api/experiments/custom/:id: the saved experiment. */
+export const SavedExperimentAnswer = SavedExperiment;
