@@ -9,6 +9,8 @@ import { formatAsciiSignedMiB, formatMiB, formatSeconds, formatSeedPct } from '.
 import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN, SETTLE_MS } from '../shared/limits.js';
 import { now } from '../shared/units.js';
 import { quote } from '../shared/validation.js';
+import { OUTPUT_MAX_BYTES } from '../shared/custom/facts.js';
+import { customRunFromFlags, type CustomBody } from './cli-code.js';
 import { configFromEnv } from './config.js';
 import { exitOnSignals } from './exit-signals.js';
 import { machine } from './machine.js';
@@ -21,6 +23,7 @@ import { REPORT_USAGE, reportCommand } from './report.js';
 
 const USAGE = `usage:
   memtide run <experiment> [--param k=v ...] [--runtime-knob k=v ...] [--hz N] [--settle MS] [--json]
+  memtide run --code alloc.py [--setup setup.py] [--unref 'del foo'] [--runtime python|node] [the same flags]
   memtide list
   memtide serve            (the same as npm start)
   ${REPORT_USAGE}`;
@@ -46,7 +49,7 @@ export function parsePairs(flag: string, pairs: readonly string[], allowText = f
 
 export interface RunCommand {
   /** What POST /api/runs would get: checked the same way (run-request.ts). */
-  body: { experiment: string; params: Params; knobs?: Record<string, unknown>; sampleHz?: number; settleMs?: number };
+  body: { experiment: string; params: Params; knobs?: Record<string, unknown>; sampleHz?: number; settleMs?: number } & Partial<Omit<CustomBody, 'experiment'>>;
   json: boolean;
 }
 
@@ -61,9 +64,20 @@ export function parseRunCommand(args: string[]): RunCommand {
       hz: { type: 'string' },
       settle: { type: 'string' },
       json: { type: 'boolean', default: false },
+      code: { type: 'string' },
+      setup: { type: 'string' },
+      unref: { type: 'string' },
+      runtime: { type: 'string' },
     },
   });
-  if (positionals.length !== 1) throw new UsageError(`run takes one experiment id, got ${positionals.length}`);
+  if (values.code !== undefined && positionals.length > 0) throw new UsageError(`run --code takes no experiment id, got ${quote(positionals[0])}`);
+  let custom: CustomBody | undefined;
+  try {
+    custom = customRunFromFlags(values);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (!custom && positionals.length !== 1) throw new UsageError(`run takes one experiment id, got ${positionals.length}`);
   const knobs = parsePairs('--runtime-knob', values['runtime-knob'], true);
   let sampleHz: number | undefined;
   if (values.hz !== undefined) {
@@ -78,7 +92,7 @@ export function parseRunCommand(args: string[]): RunCommand {
   }
   return {
     body: {
-      experiment: positionals[0]!,
+      ...(custom ?? { experiment: positionals[0]! }),
       params: parsePairs('--param', values.param) as Params,
       ...(Object.keys(knobs).length ? { knobs } : {}),
       ...(sampleHz !== undefined && { sampleHz }),
@@ -145,9 +159,14 @@ async function run(command: RunCommand): Promise<number> {
   const record = registry.get(await ended)!;
   if (tty) process.stderr.write('\r\x1b[K');
   if (command.json) console.log(JSON.stringify(record));
-  else if (record.status === 'finished') {
+  else if (record.output && record.output.bytes > 0) {
+    const cut = record.output.truncated ? `, cut at ${OUTPUT_MAX_BYTES / 1024} KiB of ${record.output.bytes.toLocaleString('en')} bytes` : '';
+    console.log(`\n--- what the code printed${cut} ---\n${record.output.text.replace(/\n?$/, '\n')}---`);
+  }
+  if (!command.json && record.status === 'finished') {
     const params = Object.entries(record.params).map(([k, v]) => `${k}=${v}`).join(', ');
-    console.log(`\n${record.experiment} (${params}) on ${record.runtime} ${record.runtimeVersion ?? ''}\n${formatSummary(record)}`);
+    const what = record.codeHash ? `${record.customName ?? 'your code'} (sha256 ${record.codeHash.slice(0, 12)})` : `${record.experiment} (${params})`;
+    console.log(`\n${what} on ${record.runtime} ${record.runtimeVersion ?? ''}\n${formatSummary(record)}`);
   }
   if (!command.json) console.error(`memtide: stored as ${record.id} in ${dataDir}`);
   if (record.status === 'finished') return 0;
