@@ -1,6 +1,7 @@
 // Calls to the HTTP API; every answer is checked against the shared schemas.
 import { z } from 'zod';
-import { ApiError, CreateRunAnswer, ExperimentsAnswer, OkAnswer, type CreateRunBody } from '../../../shared/protocol/http.js';
+import type { SavedExperimentBody } from '../../../shared/custom/code.js';
+import { ApiError, CreateRunAnswer, CustomExperimentsAnswer, ExperimentsAnswer, OkAnswer, SavedExperimentAnswer, type CreateRunBody } from '../../../shared/protocol/http.js';
 import { RunRecord } from '../../../shared/run-record.js';
 import { describeZodError } from '../../../shared/validation.js';
 import { tokenHeaders } from './token.js';
@@ -30,3 +31,14 @@ export const deleteRun = (id: string) => call(runPath(id), OkAnswer, { method: '
 
 /** The catalog (the page preloads it: see index.html). */
 export const fetchCatalog = () => call('/api/experiments', ExperimentsAnswer);
+
+const customPath = (id?: string) => `/api/experiments/custom${id === undefined ? '' : `/${encodeURIComponent(id)}`}`;
+
+/** Whether code may run here, and the saved custom experiments. */
+export const fetchCustom = () => call(customPath(), CustomExperimentsAnswer);
+
+/** Saves a new custom experiment, or replaces saved experiment `id`. */
+export const saveCustom = (body: SavedExperimentBody, id?: string) =>
+  call(customPath(id), SavedExperimentAnswer, { method: id === undefined ? 'POST' : 'PUT', body: JSON.stringify(body) });
+
+export const deleteCustom = (id: string) => call(customPath(id), OkAnswer, { method: 'DELETE' });

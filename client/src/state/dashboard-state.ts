@@ -2,6 +2,10 @@
 // (ServerMessage, shared/protocol/ws.ts) and what happens in the page (LocalEvent). apply() in
 // ./apply.ts is the only function that makes a new state; views read it, never write it.
 import type { Experiment } from '../../../shared/catalog/experiment.js';
+import type { CodeError, CustomCode } from '../../../shared/custom/code.js';
+import type { Knobs } from '../../../shared/knobs.js';
+import type { CustomExperimentsAnswer } from '../../../shared/protocol/http.js';
+import type { Runtime } from '../../../shared/runtimes.js';
 import type { ServerMessage } from '../../../shared/protocol/ws.js';
 import type { HeapSample, MemoryBreakdown, Phase, RunInfo, RunRecord } from '../../../shared/run-record.js';
 import { emptyLog, logOf, type SampleLog } from './sample-log.js';
@@ -42,6 +46,19 @@ export interface Comparison {
   error?: string;
 }
 
+/** Code to put in the "Your code" card: a saved experiment to edit, a past run to change and re-run. */
+export interface CodeDraft {
+  runtime: Runtime;
+  code: CustomCode;
+  name?: string;
+  /** The saved experiment it came from: Save updates that one. */
+  savedId?: string;
+  knobs?: Knobs;
+  settleMs?: number;
+  /** Where that run's code failed: marked in the editor. */
+  codeError?: CodeError;
+}
+
 export interface DashboardState {
   connection: { state: ConnectionState; detail: string };
   /** Undefined until the catalog arrives (cards show a loading state meanwhile). */
@@ -65,6 +82,10 @@ export interface DashboardState {
   compare: Comparison | undefined;
   /** The toolbar's last message (import, delete, errors). */
   notice: string;
+  /** Whether this server runs user code, and the saved custom experiments (undefined in a report). */
+  custom: CustomExperimentsAnswer | undefined;
+  /** The last draft handed to the code card; seq tells a new one from the same one again. */
+  codeDraft: { seq: number; draft: CodeDraft } | undefined;
 }
 
 export type LocalEvent =
@@ -84,7 +105,9 @@ export type LocalEvent =
   | { type: 'compare'; ids: readonly string[] }
   | { type: 'compare-loaded'; ids: readonly string[]; records?: readonly RunRecord[]; error?: string }
   | { type: 'compare-closed' }
-  | { type: 'notice'; text: string };
+  | { type: 'notice'; text: string }
+  | { type: 'custom'; answer: CustomExperimentsAnswer }
+  | { type: 'edit-code'; draft: CodeDraft };
 
 export type DashboardEvent = ServerMessage | LocalEvent;
 
@@ -104,6 +127,8 @@ export const initialState = (route?: string): DashboardState => ({
   problem: undefined,
   compare: undefined,
   notice: '',
+  custom: undefined,
+  codeDraft: undefined,
 });
 
 export const shownOf = (record: RunRecord, origin: Origin): ShownRun => {
