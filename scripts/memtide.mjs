@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The `memtide` command: builds what changed (the server and workers; for `serve` and `report` the
-// dashboard's client too, as `npm start` does), then hands over to dist/server/cli.js in this same process. The
-// build's progress goes to stderr, so `run --json` prints nothing but the record. An installed
-// package ships its build, and nothing is rebuilt (scripts/ensure-build.mjs).
+// dashboard's client too, as `npm start` does), then hands over to dist/server/cli.js in this same
+// process. The build's progress goes to stderr, so `run --json` prints nothing but the record. An
+// installed package ships its build, and nothing is rebuilt (scripts/ensure-build.mjs).
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureBuild } from './ensure-build.mjs';

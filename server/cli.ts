@@ -6,7 +6,7 @@ import type { ServerMessage } from '../shared/protocol/ws.js';
 import type { Params, RunRecord } from '../shared/run-record.js';
 import { summaryRows } from '../shared/summary.js';
 import { formatAsciiSignedMiB, formatMiB, formatSeconds, formatSeedPct } from '../shared/format.js';
-import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN } from '../shared/limits.js';
+import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN, SETTLE_MS } from '../shared/limits.js';
 import { now } from '../shared/units.js';
 import { quote } from '../shared/validation.js';
 import { configFromEnv } from './config.js';
@@ -20,7 +20,7 @@ import { RunStore } from './storage/run-store.js';
 import { REPORT_USAGE, reportCommand } from './report.js';
 
 const USAGE = `usage:
-  memtide run <experiment> [--param k=v ...] [--runtime-knob k=v ...] [--hz N] [--json]
+  memtide run <experiment> [--param k=v ...] [--runtime-knob k=v ...] [--hz N] [--settle MS] [--json]
   memtide list
   memtide serve            (the same as npm start)
   ${REPORT_USAGE}`;
@@ -46,7 +46,7 @@ export function parsePairs(flag: string, pairs: readonly string[], allowText = f
 
 export interface RunCommand {
   /** What POST /api/runs would get: checked the same way (run-request.ts). */
-  body: { experiment: string; params: Params; knobs?: Record<string, unknown>; sampleHz?: number };
+  body: { experiment: string; params: Params; knobs?: Record<string, unknown>; sampleHz?: number; settleMs?: number };
   json: boolean;
 }
 
@@ -59,6 +59,7 @@ export function parseRunCommand(args: string[]): RunCommand {
       param: { type: 'string', multiple: true, default: [] },
       'runtime-knob': { type: 'string', multiple: true, default: [] },
       hz: { type: 'string' },
+      settle: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -71,12 +72,17 @@ export function parseRunCommand(args: string[]): RunCommand {
       throw new UsageError(`--hz ${quote(values.hz)}: must be an integer from ${SAMPLE_HZ_MIN} to ${SAMPLE_HZ_MAX}`);
     }
   }
+  const settleMs = values.settle === undefined ? undefined : Number(values.settle);
+  if (settleMs !== undefined && (!Number.isInteger(settleMs) || settleMs < SETTLE_MS.min || settleMs > SETTLE_MS.max)) {
+    throw new UsageError(`--settle ${quote(values.settle)}: must be an integer from ${SETTLE_MS.min} to ${SETTLE_MS.max} (ms)`);
+  }
   return {
     body: {
       experiment: positionals[0]!,
       params: parsePairs('--param', values.param) as Params,
       ...(Object.keys(knobs).length ? { knobs } : {}),
       ...(sampleHz !== undefined && { sampleHz }),
+      ...(settleMs !== undefined && { settleMs }),
     },
     json: values.json,
   };

@@ -4,7 +4,7 @@
 // by worker-protocol.ts; how the run ended is decided by run-outcome.ts. State and lifecycle
 // belong together here, so this is a class.
 import { phasesOf } from '../shared/phases.js';
-import type { WorkerMessage, WorkerSpec } from '../shared/protocol/worker.js';
+import { workerSpec as specForRun, type WorkerMessage, type WorkerSpec } from '../shared/protocol/worker.js';
 import { runInfo, type HeapSample, type RunInfo, type RunRecord } from '../shared/run-record.js';
 import { computeSummary } from '../shared/summary.js';
 import { MiB, now } from '../shared/units.js';
@@ -36,13 +36,9 @@ export interface RunHooks {
   spawn?: SpawnWorker;
 }
 
-/** What the worker is started with (shared/protocol/worker.ts). */
-export const workerSpec = (record: RunRecord): WorkerSpec => ({
-  experiment: record.experiment,
-  params: record.params,
-  ...(record.knobs.trim && { trim: true }),
-  ...(record.settleMs !== undefined && { settleMs: record.settleMs }),
-});
+/** What the worker is started with (shared/protocol/worker.ts): the phase script and its timings. */
+export const workerSpec = (record: RunRecord): WorkerSpec =>
+  specForRun({ experiment: record.experiment, params: record.params, knobs: record.knobs, settleMs: record.settleMs });
 
 export class Run {
   /** Everything but the RSS samples, which stay packed in `samples` until the record is asked for. */

@@ -4,7 +4,11 @@ import { z } from 'zod';
 import { Knobs } from './knobs.js';
 import { ALL_PHASES, PHASES } from './phases.js';
 import { Runtime } from './runtimes.js';
+import { GlibcFigures, JemallocFigures, PymallocFigures, V8Figures } from './allocator-figures.js';
+import { PhaseAccounting, Remedy, VerdictNoise } from './evidence.js';
 import { withoutProtoKey } from './validation.js';
+
+export { GlibcFigures, JemallocFigures, PhaseAccounting, PymallocFigures, Remedy, V8Figures, VerdictNoise };
 
 export { ALL_PHASES, PHASES };
 
@@ -38,6 +42,17 @@ export const HeapFigures = z.object({
   arenasAllocatedTotal: Count.optional(),
   /** Allocation progress while allocate runs: items made so far, of how many. */
   progress: z.tuple([Count, Count]).optional(),
+  // ---- at phase ends: the runtime's and the C allocator's own byte counts (see shared/accounting.ts) ----
+  v8: V8Figures.optional(),
+  pymalloc: PymallocFigures.optional(),
+  glibc: GlibcFigures.optional(),
+  jemalloc: JemallocFigures.optional(),
+  /**
+   * At the end of collect: how long the worker waited after the collection for the runtime to hand
+   * what it freed to the allocator (Node: V8 frees ArrayBuffer backing stores on a background
+   * thread after gc() returns; a second gc() waits for that sweep).
+   */
+  releaseWaitMs: z.number().nonnegative().optional(),
 });
 export type HeapFigures = z.infer<typeof HeapFigures>;
 
@@ -103,6 +118,19 @@ export const Summary = z.object({
   finalPct: z.number(),
   verdict: Verdict,
   verdictText: z.string(),
+  /** What keeps the memory (shared/verdict.ts MECHANISMS), or why there is no firmer verdict. */
+  mechanism: z.string().optional(),
+  /** Bytes above baseline at the end that are the run's data: RSS minus code and file pages. */
+  dataKept: z.number().optional(),
+  noise: VerdictNoise.optional(),
+  /** Where RSS above baseline is at each phase end (shared/accounting.ts). */
+  accounting: z.array(PhaseAccounting).optional(),
+  /** The largest |unexplained| over those phase ends, as a percent of what allocate added. */
+  unexplainedPct: z.number().nonnegative().optional(),
+  /** What would return the kept memory, and roughly how much. */
+  remedies: z.array(Remedy).optional(),
+  /** Node: how long collect waited after gc() for V8 to free ArrayBuffer backing stores (ms). */
+  releaseWaitMs: z.number().nonnegative().optional(),
 });
 export type Summary = z.infer<typeof Summary>;
 
