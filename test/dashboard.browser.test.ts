@@ -55,7 +55,11 @@ describe.skipIf(!hasBrowser)('dashboard in Chromium', () => {
     for (const row of ['Allocation', 'Unreference', 'Collect', 'Overall']) {
       await expect(page.locator(`tr[data-row="${row}"] td`).nth(1).textContent()).resolves.toMatch(/^[+−]\d+\.\d\d%$/);
     }
-    await expect(page.locator('.verdict').getAttribute('data-verdict')).resolves.toMatch(/released|retained by allocator|still referenced/);
+    await expect(page.locator('.verdict').getAttribute('data-verdict')).resolves.toMatch(/released|retained by allocator|still referenced|inconclusive/);
+    // The evidence behind it: the run's own threshold, and where RSS above baseline is at each phase end.
+    await expect(page.locator('#summary .note').first().textContent()).resolves.toMatch(/Released if the data still above baseline .* is at most \d+\.\d MiB/);
+    await expect(page.locator('table[aria-label="Where RSS above baseline is"] tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.phase)))
+      .resolves.toEqual(expect.arrayContaining(['allocate', 'settle']));
     const labels = await page.locator('#phases li').evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.phase));
     expect(labels).toEqual([...PHASES]);
 
