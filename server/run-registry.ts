@@ -144,10 +144,12 @@ export class RunRegistry {
    */
   private ended(record: RunRecord): void {
     this.store(record);
+    // Only the active run may hand over: anything else must never start a second one. It stops
+    // being active before the end is told, so whoever hears of it and asks get() reads the end.
+    const wasActive = this.active?.id === record.id;
+    if (wasActive) this.active = undefined;
     this.options.events.send(runEndMessage(record));
-    // Only the active run may hand over: anything else must never start a second one.
-    if (this.active?.id !== record.id) return;
-    this.active = undefined;
+    if (!wasActive) return;
     if (this.closing) this.closing();
     else this.startNext();
   }
