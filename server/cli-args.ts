@@ -10,6 +10,7 @@ import { quote } from '../shared/validation.js';
 export const USAGE = `usage:
   memtide run <experiment> [--param k=v ...] [--runtime-knob k=v ...] [--hz N] [--settle MS] [--json]
                            [--expect ${Object.keys(EXPECT_WORDS).join('|')}] [--max-final-mib N]
+  memtide matrix <experiment> [--param k=v ...] [--hz N] [--settle MS] [--json]
   memtide list [--json]
   memtide serve            (the same as npm start)
   memtide --help

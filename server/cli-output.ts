@@ -3,6 +3,7 @@
 import type { Experiment } from '../shared/catalog/experiment.js';
 import { formatAsciiSignedMiB, formatMiB, formatSeedPct } from '../shared/format.js';
 import { describeSettings } from '../shared/knobs.js';
+import { bestSentence, type Matrix } from '../shared/matrix.js';
 import type { RunInfo, RunRecord } from '../shared/run-record.js';
 import { summaryRows } from '../shared/summary.js';
 
@@ -62,4 +63,21 @@ export function catalogText(catalog: readonly Experiment[]): string {
     ...e.params.map((p) => `${indent}--param ${p.name}=${p.default}  (${p.min}…${p.max}) ${p.label}`),
     ...e.knobs.map((k) => `${indent}--runtime-knob ${knobValues(k)}  ${k.effect}${k.available ? '' : `  (unavailable: ${k.unavailableReason})`}`),
   ]).join('\n');
+}
+
+/** `memtide matrix`: one line per setting, the one that kept the least marked, then what was skipped. */
+export function matrixText(matrix: Matrix): string {
+  const head = ['setting', 'peak', 'after collect', 'after settle', 'kept', 'verdict', 'allocate'];
+  const cells = matrix.rows.map((r) => (r.kept === undefined
+    ? [r.setting, `${r.status}${r.error ? `: ${r.error}` : ''}`]
+    : [r.setting, formatMiB(r.peak!), formatMiB(r.afterCollect!), formatMiB(r.afterSettle!), formatAsciiSignedMiB(r.kept), r.verdict ?? '', r.allocateMs === undefined ? '' : `${Math.round(r.allocateMs)} ms`]));
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.filter((c) => c.length > 2).map((c) => c[i]!.length)));
+  const line = (c: readonly string[]) => (c.length === 2 ? `${c[0]!.padEnd(widths[0]!)}  ${c[1]}` : c.map((x, i) => x.padEnd(widths[i]!)).join('  ')).trimEnd();
+  return [
+    `Allocator matrix ${matrix.id}: ${matrix.experiment} (${paramsText(matrix.params)}) on ${matrix.runtime}`,
+    line(head),
+    ...matrix.rows.map((r, i) => `${line(cells[i]!)}${r.best ? '  <- returns the most' : ''}`),
+    ...matrix.skipped.map((s) => `${s.setting}: skipped: ${s.reason}`),
+    `Best: ${bestSentence(matrix.rows)}`,
+  ].join('\n');
 }

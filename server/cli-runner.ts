@@ -3,7 +3,7 @@
 // happen (a progress line instead on a TTY), nothing on stdout with --json.
 import { formatMiB, formatSeconds } from '../shared/format.js';
 import type { ServerMessage } from '../shared/protocol/ws.js';
-import type { RunRecord } from '../shared/run-record.js';
+import type { RunInfo, RunRecord } from '../shared/run-record.js';
 import { now } from '../shared/units.js';
 import { runHeader } from './cli-output.js';
 import { configFromEnv, type ConfigResult } from './config.js';
@@ -17,7 +17,7 @@ import { RunStore } from './storage/run-store.js';
 export interface HeadlessOptions {
   json: boolean;
   /** Said before a run's header (the matrix names its setting). */
-  label?(runId: string): string | undefined;
+  label?(run: RunInfo): string | undefined;
 }
 
 export interface Headless {
@@ -51,7 +51,7 @@ export function headless(options: HeadlessOptions, config: ConfigResult = config
       if (m.type === 'run-started') {
         started = m.run.createdAt;
         phase = 'starting';
-        const label = options.label?.(m.run.id);
+        const label = options.label?.(m.run);
         if (label) say(label);
       }
       if (m.type === 'run-updated') say(runHeader(m.run));

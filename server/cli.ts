@@ -3,10 +3,12 @@
 // Flags are checked in cli-args.ts, texts made in cli-output.ts, runs driven by cli-runner.ts.
 import { checkGates } from '../shared/gate.js';
 import { quote } from '../shared/validation.js';
-import { COMMAND_FLAGS, parseFlags, parseRunCommand, USAGE, UsageError, type RunCommand } from './cli-args.js';
-import { catalogText, formatSummary, paramsText, writeAll } from './cli-output.js';
+import { COMMAND_FLAGS, parseFlags, parseMatrixCommand, parseRunCommand, USAGE, UsageError, type MatrixCommand, type RunCommand } from './cli-args.js';
+import { catalogText, formatSummary, matrixText, paramsText, writeAll } from './cli-output.js';
 import { headless } from './cli-runner.js';
 import { availableCatalog, machine } from './machine.js';
+import { MatrixBook } from './matrix-book.js';
+import { parseMatrixRequest } from './matrix-request.js';
 import { parseRunRequest } from './run-request.js';
 
 /** Exit codes: what CI reads. */
@@ -40,6 +42,29 @@ async function run(command: RunCommand): Promise<number> {
   return gates.every((g) => g.ok) ? EXIT.ok : EXIT.gateFailed;
 }
 
+/** Every allocator setting, one run after another, then the table; exit 1 when any run failed. */
+async function matrix(command: MatrixCommand): Promise<number> {
+  const cli = headless({ json: command.json, label: (run) => run.matrixSetting && `\n== ${run.matrixSetting} ==` });
+  if (typeof cli === 'string') throw new UsageError(cli);
+  const parsed = parseMatrixRequest(command.body, machine(), cli.defaults);
+  if (!parsed.ok) throw new UsageError(parsed.error);
+  const { id, skipped } = parsed.request;
+  for (const s of skipped) await err(`memtide: skipped ${s.setting}: ${s.reason}`);
+  const book = new MatrixBook(cli.registry, machine);
+  const submitted = book.submit(parsed.request);
+  if (!submitted.ok) {
+    await err(`memtide: ${submitted.error}`);
+    return EXIT.runFailed;
+  }
+  const records = await cli.ended(submitted.runs.map((r) => r.id));
+  const table = book.get(id)!;
+  await out(command.json ? JSON.stringify(table) : `\n${matrixText(table)}`);
+  await err(`memtide: matrix ${id}: ${records.length} runs stored in ${cli.dataDir}`);
+  const failed = records.filter((r) => r.status !== 'finished');
+  for (const r of failed) await err(`memtide: ${r.matrixSetting}: run ${r.status}: ${r.error}`);
+  return failed.length === 0 ? EXIT.ok : EXIT.runFailed;
+}
+
 async function list(args: readonly string[]): Promise<number> {
   const flags = parseFlags('list', args);
   if (flags.positionals.length > 0) throw new UsageError(`list takes no arguments, got ${quote(flags.positionals[0])}`);
@@ -58,6 +83,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT.ok;
     }
     if (command === 'run') return await run(parseRunCommand(rest));
+    if (command === 'matrix') return await matrix(parseMatrixCommand(rest));
     if (command === 'list') return await list(rest);
     if (command === 'serve') {
       parseFlags('serve', rest);

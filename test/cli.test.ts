@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { RunStore } from '../server/storage/run-store.js';
-import { ExperimentsAnswer } from '../shared/protocol/http.js';
+import { ExperimentsAnswer, MatrixAnswer } from '../shared/protocol/http.js';
 import { RunRecord } from '../shared/run-record.js';
 import { tempDataDir } from './helpers.js';
 import { isAlive } from './server-process.js';
@@ -123,6 +123,19 @@ describe('memtide CLI', () => {
     const record = RunRecord.parse(JSON.parse(r.stdout));
     expect(record.status).toBe('finished');
     expect(new RunStore(dataDir).load(record.id)).toEqual(record);
+  });
+
+  it('matrix runs every allocator setting, stores each run, and prints the table (--json: the API\'s answer)', () => {
+    const r = memtide('matrix', 'seed-strings', '--param', 'n=10000', '--settle', '200', '--hz', '200', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const matrix = MatrixAnswer.parse(JSON.parse(r.stdout));
+    expect(matrix.rows.map((row) => [row.setting, row.status])).toEqual([
+      ['glibc', 'finished'], ['glibc + trim', 'finished'], ['jemalloc', 'finished'], ['jemalloc decay 0', 'finished'],
+    ]);
+    expect(matrix.rows.filter((row) => row.best)).toHaveLength(1);
+    expect(r.stderr).toContain(`memtide: matrix ${matrix.id}: 4 runs stored in ${dataDir}\n`);
+    const store = new RunStore(dataDir);
+    for (const row of matrix.rows) expect(store.load(row.runId)).toMatchObject({ matrixId: matrix.id, matrixSetting: row.setting, settleMs: 200 });
   });
 
   it('--help prints the usage and exits 0', () => {

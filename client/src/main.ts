@@ -12,6 +12,7 @@ import { chartDataTableView } from './views/chart-data-table.js';
 import { compareView } from './views/compare-view.js';
 import { connectionBadge, themeToggle } from './views/header-view.js';
 import { historyView } from './views/history-view.js';
+import { matrixView } from './views/matrix-view.js';
 import { phaseListView } from './views/phase-list.js';
 import { queueView } from './views/queue-view.js';
 import { routeSync, runIdFromHash } from './views/route.js';
@@ -47,6 +48,7 @@ toolbarView({ bar: $('toolbar'), cancel: $('cancel'), message: $('toolbar-messag
 compareView($('compare'), $('compare-chart'), $('compare-legend'), $('compare-tables'), store);
 $('compare-close').addEventListener('click', () => store.dispatch({ type: 'compare-closed' }));
 historyView($('history'), $('compare-selected'), store, actions);
+matrixView({ section: $('matrix'), title: $('matrix-title'), overlay: $('matrix-overlay'), close: $('matrix-close'), body: $('matrix-body') }, store);
 routeSync(store);
 // ?probe hands the chart to the benchmarks (bench/chart-fps.ts, bench/frame-latency.ts).
 if (new URLSearchParams(location.search).has('probe')) Object.assign(window, { memtideChart: chart });

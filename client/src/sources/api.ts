@@ -1,6 +1,6 @@
 // Calls to the HTTP API; every answer is checked against the shared schemas.
 import { z } from 'zod';
-import { ApiError, CreateRunAnswer, type CreateRunBody } from '../../../shared/protocol/http.js';
+import { ApiError, CreateMatrixAnswer, CreateRunAnswer, MatrixAnswer, type CreateMatrixBody, type CreateRunBody } from '../../../shared/protocol/http.js';
 import { RunRecord } from '../../../shared/run-record.js';
 import { describeZodError } from '../../../shared/validation.js';
 import { tokenHeaders } from './token.js';
@@ -27,3 +27,8 @@ export const cancelRun = (id: string) => call(`${runPath(id)}/cancel`, z.object(
 export const fetchRun = (id: string) => call(runPath(id), RunRecord);
 
 export const deleteRun = (id: string) => call(runPath(id), z.object({ ok: z.boolean() }), { method: 'DELETE' });
+
+export const startMatrix = (body: CreateMatrixBody) =>
+  call('/api/matrices', CreateMatrixAnswer, { method: 'POST', body: JSON.stringify(body) });
+
+export const fetchMatrix = (id: string) => call(`/api/matrices/${encodeURIComponent(id)}`, MatrixAnswer);

@@ -5,7 +5,7 @@ import { el } from '../dom.js';
 import { formatPct } from '../format.js';
 import { watch, type Store } from '../state/store.js';
 
-export function runLabel(run: RunInfo): string {
+export function runLabel(run: Pick<RunInfo, 'experiment' | 'params'>): string {
   const params = Object.entries(run.params).map(([k, v]) => `${k}=${v.toLocaleString()}`).join(' ');
   return `${run.experiment} ${params}`;
 }
@@ -14,6 +14,13 @@ export function runLabel(run: RunInfo): string {
 export function knobsLabel(run: RunInfo): string {
   const entries = Object.entries(run.knobs ?? {}).filter(([, v]) => v !== undefined && v !== false);
   return entries.length === 0 ? 'defaults' : entries.map(([k, v]) => (v === true ? k : `${k}=${v}`)).join(', ');
+}
+
+/** A run of an allocator matrix opens its matrix's table too. */
+function matrixLink(store: Store, id: string): HTMLElement {
+  const link = el('button', { type: 'button', className: 'link', textContent: 'matrix', title: 'Show the allocator matrix this run belongs to', dataset: { matrixId: id } });
+  link.addEventListener('click', () => store.dispatch({ type: 'matrix-open', id }));
+  return link;
 }
 
 export function historyView(container: HTMLElement, compareButton: HTMLButtonElement, store: Store, actions: Actions): void {
@@ -46,7 +53,7 @@ export function historyView(container: HTMLElement, compareButton: HTMLButtonEle
         el('td', {}, tick),
         el('td', {}, open, origin === 'file' ? el('span', { className: 'tag' }, 'imported') : ''),
         el('td', {}, run.runtime),
-        el('td', { className: 'knobs' }, knobsLabel(run)),
+        el('td', { className: 'knobs' }, knobsLabel(run), run.matrixId ? matrixLink(store, run.matrixId) : ''),
         el('td', {}, new Date(run.createdAt).toLocaleString()),
         el('td', { className: 'num' }, s ? formatPct(s.overallPct) : '—'),
         el('td', { className: 'num' }, s ? formatPct(s.finalPct) : '—'),
