@@ -3,6 +3,7 @@
 import { sampleCount } from '../server/sampling/packed-samples.js';
 import { startRssSampler, type RssSampler } from '../server/sampling/rss-sampler.js';
 import { spawnWorker } from '../server/worker-process.js';
+import { workerSpec } from '../shared/protocol/worker.js';
 import { fmt, median, quantile, table, type BenchResult } from './lib.js';
 
 const PAIRS = 9;
@@ -18,7 +19,7 @@ function allocateMs(spec: { experiment: string; params: Record<string, number> }
     let end = 0;
     let sampler: RssSampler | undefined;
     let samples = 0;
-    const worker = spawnWorker('node', spec, {
+    const worker = spawnWorker('node', workerSpec(spec), {
       onMessage(m) {
         // A worker waits after each phase end for the server's memory breakdown: let it go on.
         if (m.type === 'phase' && m.edge === 'end') worker.ack();

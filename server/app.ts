@@ -67,6 +67,7 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
       if (update) hub.send(update);
     },
     samples: (runId, packed) => hub.samples(runId, packed),
+    watching: () => hub.watching(),
   };
   const registry = new RunRegistry({ events, store, log, maxQueue: options.maxQueue, spawn: options.spawn });
   const matrices = new MatrixBook(registry, machine);

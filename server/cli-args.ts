@@ -6,6 +6,7 @@ import { EXPECT_WORDS, isExpectWord, type Gates } from '../shared/gate.js';
 import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN, SETTLE_MS } from '../shared/limits.js';
 import type { Params } from '../shared/run-record.js';
 import { quote } from '../shared/validation.js';
+import { REPORT_USAGE } from './report.js';
 
 export const USAGE = `usage:
   memtide run <experiment> [--param k=v ...] [--runtime-knob k=v ...] [--hz N] [--settle MS] [--json]
@@ -13,6 +14,7 @@ export const USAGE = `usage:
   memtide matrix <experiment> [--param k=v ...] [--hz N] [--settle MS] [--json]
   memtide list [--json]
   memtide serve            (the same as npm start)
+  ${REPORT_USAGE}
   memtide --help
 
 exit codes: 0 ok, 1 the run failed, 2 bad usage, 3 a gate (--expect, --max-final-mib) failed`;

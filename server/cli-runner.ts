@@ -72,6 +72,7 @@ export function headless(options: HeadlessOptions, config: ConfigResult = config
       if (sampleCount(packed) > 0) latestRss = packed.at(-1)!;
       progress();
     },
+    watching: () => false, // a progress line needs no 10 ms batches
   };
   const registry = new RunRegistry({ events, store: new RunStore(dataDir!) });
   // Ctrl+C stores the runs as cancelled and exits 130; any other way out still kills the worker.

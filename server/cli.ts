@@ -1,14 +1,16 @@
 // `memtide`: run one experiment headless (same worker and sampler, no server) and gate CI on it,
-// run it under every allocator setting (matrix), list the catalog, or serve the dashboard.
+// run it under every allocator setting (matrix), list the catalog, write a report, or serve the dashboard.
 // Flags are checked in cli-args.ts, texts made in cli-output.ts, runs driven by cli-runner.ts.
 import { checkGates } from '../shared/gate.js';
 import { quote } from '../shared/validation.js';
 import { COMMAND_FLAGS, parseFlags, parseMatrixCommand, parseRunCommand, USAGE, UsageError, type MatrixCommand, type RunCommand } from './cli-args.js';
 import { catalogText, formatSummary, matrixText, paramsText, writeAll } from './cli-output.js';
 import { headless } from './cli-runner.js';
+import { configFromEnv } from './config.js';
 import { availableCatalog, machine } from './machine.js';
 import { MatrixBook } from './matrix-book.js';
 import { parseMatrixRequest } from './matrix-request.js';
+import { reportCommand } from './report.js';
 import { parseRunRequest } from './run-request.js';
 
 /** Exit codes: what CI reads. */
@@ -73,9 +75,19 @@ async function list(args: readonly string[]): Promise<number> {
   return EXIT.ok;
 }
 
-const isCommand = (word: string | undefined): word is keyof typeof COMMAND_FLAGS => word !== undefined && Object.hasOwn(COMMAND_FLAGS, word);
+async function report(args: string[]): Promise<number> {
+  const config = configFromEnv(process.env);
+  if (!config.ok) throw new UsageError(config.error);
+  const result = reportCommand(args, config.options.dataDir!);
+  if (!result.ok && result.usage) throw new UsageError(result.error);
+  if (!result.ok) return (await err(`memtide: ${result.error}`), EXIT.runFailed);
+  await err(`memtide: wrote ${result.out} (${(result.bytes / 1024).toFixed(0)} KiB)`);
+  return EXIT.ok;
+}
 
-export async function main(argv: readonly string[]): Promise<number> {
+const isCommand = (word: string | undefined): boolean => word !== undefined && (Object.hasOwn(COMMAND_FLAGS, word) || word === 'report');
+
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === '--help' || command === '-h' || command === 'help' || (isCommand(command) && rest.includes('--help'))) {
@@ -85,6 +97,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (command === 'run') return await run(parseRunCommand(rest));
     if (command === 'matrix') return await matrix(parseMatrixCommand(rest));
     if (command === 'list') return await list(rest);
+    if (command === 'report') return await report(rest);
     if (command === 'serve') {
       parseFlags('serve', rest);
       return (await import('./main.js'), -1);

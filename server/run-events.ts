@@ -10,6 +10,8 @@ export interface RunEvents {
   send(message: ServerMessage): void;
   /** A batch of a run's RSS readings, as the sampler handed it over; sent as a `samples` event. */
   samples(runId: string, packed: PackedSamples): void;
+  /** Someone takes samples as they come (a dashboard is open): batches then leave every ≤ 10 ms. */
+  watching(): boolean;
 }
 
 /** The event that tells clients an ended run's fate: run-finished with its summary, or run-failed. */

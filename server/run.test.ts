@@ -74,9 +74,10 @@ describe('Node worker, sampled from outside', () => {
 });
 
 describe('workerSpec', () => {
-  it('carries the experiment, params, the trim phase and settleMs from the record', () => {
+  it('carries the experiment, params, the phase script (trim only when asked for) and settleMs from the record', () => {
     const record = newRunRecord(testRequest({ experiment: { id: 'small-buffers', runtime: 'node' }, params: { n: 10 }, knobs: { trim: true }, settleMs: 2500 }));
-    expect(workerSpec(record)).toEqual({ experiment: 'small-buffers', params: { n: 10 }, trim: true, settleMs: 2500 });
-    expect(workerSpec({ ...record, knobs: {} })).toEqual({ experiment: 'small-buffers', params: { n: 10 }, settleMs: 2500 });
+    const timings = { baselineMs: 300, settleMs: 2500, reportEveryMs: 50 };
+    expect(workerSpec(record)).toEqual({ experiment: 'small-buffers', params: { n: 10 }, phases: ['baseline', 'allocate', 'unreference', 'collect', 'trim', 'settle'], ...timings });
+    expect(workerSpec({ ...record, knobs: {} })).toEqual({ experiment: 'small-buffers', params: { n: 10 }, phases: ['baseline', 'allocate', 'unreference', 'collect', 'settle'], ...timings });
   });
 });

@@ -4,7 +4,7 @@
 // by worker-protocol.ts; how the run ended is decided by run-outcome.ts. State and lifecycle
 // belong together here, so this is a class.
 import { phasesOf } from '../shared/phases.js';
-import type { WorkerMessage, WorkerSpec } from '../shared/protocol/worker.js';
+import { workerSpec as specForRun, type WorkerMessage, type WorkerSpec } from '../shared/protocol/worker.js';
 import { runInfo, type HeapSample, type RunInfo, type RunRecord } from '../shared/run-record.js';
 import { computeSummary } from '../shared/summary.js';
 import { MiB, now } from '../shared/units.js';
@@ -14,7 +14,7 @@ import { runOutcome } from './run-outcome.js';
 import { readMallocLibrary, readMemoryBreakdown } from './sampling/proc-smaps.js';
 import { hasProc } from './sampling/proc-statm.js';
 import { SampleLog, type PackedSamples } from './sampling/packed-samples.js';
-import { startRssSampler, type RssSampler } from './sampling/rss-sampler.js';
+import { BATCH_MS, IDLE_BATCH_MS, startRssSampler, type RssSampler } from './sampling/rss-sampler.js';
 import { samplingStats } from './sampling/sampling-stats.js';
 import { spawnWorker, type SpawnWorker, type WorkerHandle } from './worker-process.js';
 import {
@@ -36,13 +36,9 @@ export interface RunHooks {
   spawn?: SpawnWorker;
 }
 
-/** What the worker is started with (shared/protocol/worker.ts). */
-export const workerSpec = (record: RunRecord): WorkerSpec => ({
-  experiment: record.experiment,
-  params: record.params,
-  ...(record.knobs.trim && { trim: true }),
-  ...(record.settleMs !== undefined && { settleMs: record.settleMs }),
-});
+/** What the worker is started with (shared/protocol/worker.ts): the phase script and its timings. */
+export const workerSpec = (record: RunRecord): WorkerSpec =>
+  specForRun({ experiment: record.experiment, params: record.params, knobs: record.knobs, settleMs: record.settleMs });
 
 export class Run {
   /** Everything but the RSS samples, which stay packed in `samples` until the record is asked for. */
@@ -91,6 +87,7 @@ export class Run {
     Object.assign(record, { status: 'running', createdAt: now(), pid: this.worker.pid });
     const cap = record.memoryCapMiB;
     this.sampler = startRssSampler(this.worker.pid, record.sampleHz, (batch) => this.addSamples(batch), {
+      batchMs: this.batchMs(),
       ...(cap !== undefined && { capBytes: cap * MiB, onBreach: () => this.fail(memoryCapReason(cap, lastPhaseName(record.phases))) }),
       onWarning: (message) => console.warn(`memtide: run ${this.id}: ${message}`),
     });
@@ -99,7 +96,10 @@ export class Run {
     if (wallClockCapS !== undefined) {
       this.wallClockTimer = setTimeout(() => this.fail(wallClockReason(wallClockCapS, lastPhaseName(record.phases))), wallClockCapS * 1000);
     }
-    this.flushTimer = setInterval(() => this.flush(), FLUSH_MS);
+    this.flushTimer = setInterval(() => {
+      this.flush();
+      this.sampler?.setBatchMs(this.batchMs()); // a dashboard opened or closed meanwhile
+    }, FLUSH_MS);
     hooks.events.send({ type: 'run-started', run: this.info() });
   }
 
@@ -175,6 +175,11 @@ export class Run {
   private addSamples(batch: PackedSamples): void {
     this.samples.append(batch);
     this.hooks.events.samples(this.id, batch);
+  }
+
+  /** Short batches only while someone watches live: each batch wakes this thread. */
+  private batchMs(): number {
+    return this.hooks.events.watching() ? BATCH_MS : IDLE_BATCH_MS;
   }
 
   private flush(): void {

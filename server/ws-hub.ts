@@ -84,6 +84,7 @@ export function createWsHub(server: Server, hello: () => ServerMessage, options:
       for (const socket of wss.clients) sendTo(socket, text, { runId, packed });
     },
     clientCount: () => wss.clients.size,
+    watching: () => wss.clients.size > 0,
     close: () =>
       new Promise((resolve) => {
         clearInterval(heartbeat);

@@ -1,6 +1,7 @@
 // The HTTP + WebSocket contract, against a real server, real workers and a real socket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
+import { VERSION } from '../server/version.js';
 import { Experiment } from '../shared/catalog/experiment.js';
 import { type ServerMessage } from '../shared/protocol/ws.js';
 import { RunInfo, RunRecord } from '../shared/run-record.js';
@@ -18,7 +19,7 @@ afterAll(async () => {
 describe('HTTP API', () => {
   it('GET /api/health', async () => {
     const json = await (await fetch(`${app.url}/api/health`)).json();
-    expect(json).toEqual({ ok: true, version: expect.any(String) });
+    expect(json).toEqual({ ok: true, version: VERSION });
   });
 
   it('GET /api/experiments lists the catalog with bounded params', async () => {
@@ -85,7 +86,7 @@ describe('a run end to end', () => {
     expect(json.status).toBe('running');
     // A second run waits in the queue; cancelled there, it never starts.
     const queued = await postJson(`${app.url}/api/runs`, { experiment: 'seed-strings' });
-    expect(queued).toEqual({ status: 201, json: { id: expect.any(String), status: 'queued', position: 1 } });
+    expect(queued).toEqual({ status: 201, json: { id: expect.stringMatching(/^[a-z0-9]+-[0-9a-f]{6}$/), status: 'queued', position: 1 } });
     expect((await fetch(`${app.url}/api/runs/${queued.json.id}/cancel`, { method: 'POST' })).status).toBe(200);
     expect((await ws.waitFor(isRunEnd(queued.json.id))).run.status).toBe('cancelled');
 

@@ -75,6 +75,7 @@ export function runToEnd(request: Partial<RunRequest> & Pick<RunRequest, 'experi
       events: {
         send: (m) => sent.push(m),
         samples: (runId, packed) => sent.push({ type: 'samples', runId, samples: unpackSamples(packed) }),
+        watching: () => true,
       },
       onEnded: (record) => resolve({ record, sent }),
       python: full.python,

@@ -25,7 +25,7 @@ describe('GET /api/experiments', () => {
     const ids = list.map((e) => e.id);
     expect(ids).toEqual(expect.arrayContaining(['py-seed', 'py-unique-ints', 'py-small-objects', 'py-fragmentation', 'py-medium-bytes', 'py-large-bytes']));
     const py = list.find((e) => e.id === 'py-fragmentation')!;
-    expect(py.knobs.map((k) => k.name)).toEqual(['trim', 'allocator', 'pythonMalloc', 'mallocTrimThreshold', 'mallocMmapThreshold', 'mallocArenaMax', 'jemallocDirtyDecayMs', 'jemallocMuzzyDecayMs']);
+    expect(py.knobs.map((k) => k.name)).toEqual(['trim', 'allocator', 'pythonMalloc', 'mallocTrimThreshold', 'mallocMmapThreshold', 'mallocArenaMax', 'jemallocDirtyDecayMs', 'jemallocMuzzyDecayMs', 'jemallocBackgroundThread']);
     expect(list.find((e) => e.id === 'seed-strings')!.knobs.map((k) => k.name)).not.toContain('pythonMalloc');
     for (const e of list) for (const k of e.knobs) expect(k.available || (k.unavailableReason ?? '').length > 0).toBe(true);
   });

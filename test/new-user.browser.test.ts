@@ -185,17 +185,25 @@ describe.skipIf(!hasBrowser)('what a new user tripped over', () => {
     await page.close();
   });
 
-  it('a link to an unknown run says so; before the catalog arrives the cards say they are loading', async () => {
+  it('a link to an unknown run says so; the cards say they are loading until the catalog (fetched with the page) arrives', async () => {
     const page = await open('#/runs/nope-123');
     await expect.poll(() => page.locator('#run-title').textContent()).toMatch(/^Run nope-123 could not be shown.*no run "nope-123"/);
     expect(new URL(page.url()).hash).toBe('#/runs/nope-123');
     await page.close();
     const slow = await browser.newPage();
-    await slow.routeWebSocket(/\/ws/, () => undefined); // the server never answers
+    await slow.route('**/api/experiments', () => undefined); // neither the catalog…
+    await slow.routeWebSocket(/\/ws/, () => undefined); // …nor the stream ever answers
     await slow.goto(app.url);
     await expect(slow.locator('#experiments').textContent()).resolves.toBe('Loading experiments…');
     await expect(slow.locator('#connection').getAttribute('data-state')).resolves.not.toBe('open');
     await slow.close();
+    // The catalog comes with the page, not with the stream: cards without a WebSocket, Run held back.
+    const noStream = await browser.newPage();
+    await noStream.routeWebSocket(/\/ws/, () => undefined);
+    await noStream.goto(app.url);
+    await noStream.waitForSelector('article.card button[data-experiment="seed-strings"]');
+    await expect(noStream.locator('button[data-experiment="seed-strings"]').isDisabled()).resolves.toBe(true);
+    await noStream.close();
   });
 
   it('follows the system theme and has a toggle that sticks', async () => {

@@ -139,7 +139,7 @@ describe('the queue survives a worker that cannot be spawned', () => {
   it('never runs two at once when a queued run fails to start', async () => {
     let calls = 0;
     const registry = new RunRegistry({
-      events: { send: () => undefined, samples: () => undefined },
+      events: { send: () => undefined, samples: () => undefined, watching: () => false },
       store: new RunStore(tempDataDir()),
       // The second spawn fails as a missing executable would; the others are real workers.
       spawn: (_runtime, _spec, events) => {

@@ -1,55 +1,44 @@
-// The dashboard's entry: one state (state/), its sources (sources/), the controller that does the
-// I/O, and the views (views/), each bound to its element. Nothing here decides anything.
+// The dashboard's entry: one state (state/), the live server and imported files as its sources
+// (sources/), the controller that does the I/O, and the views (views/, bound in mount.ts). The
+// first screen — cards from the catalog the page preloads, history, status — is drawn from this
+// chunk; the charts, comparison and exports (mount-run.ts, Chart.js) load after that first paint.
 import './zod-jitless.js'; // first: zod must not try new Function() under the page's CSP
 import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN } from '../../shared/limits.js';
 import { startController } from './controller.js';
+import { $, mountFirstViews } from './mount.js';
+import { fetchCatalog } from './sources/api.js';
 import { fileSource } from './sources/file-source.js';
 import { liveSource } from './sources/live-source.js';
 import { initialState } from './state/dashboard-state.js';
-import { createStore } from './state/store.js';
+import { createStore, watch } from './state/store.js';
 import { cardsView } from './views/cards-view.js';
-import { chartDataTableView } from './views/chart-data-table.js';
-import { compareView } from './views/compare-view.js';
-import { connectionBadge, themeToggle } from './views/header-view.js';
-import { historyView } from './views/history-view.js';
 import { matrixView } from './views/matrix-view.js';
-import { phaseListView } from './views/phase-list.js';
-import { queueView } from './views/queue-view.js';
-import { routeSync, runIdFromHash } from './views/route.js';
-import { runChartsView } from './views/run-charts.js';
-import { runTitleView } from './views/run-title.js';
-import { latestTime, statusLineView } from './views/status-line.js';
-import { summaryView } from './views/summary-view.js';
-import { toolbarView } from './views/toolbar.js';
+import { runIdFromHash } from './views/route.js';
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const store = createStore(initialState(runIdFromHash()));
 const live = liveSource();
 const actions = startController(store, fileSource(), live);
+// The page preloads /api/experiments (index.html): the cards need not wait for the WebSocket.
+fetchCatalog().then((catalog) => store.dispatch({ type: 'catalog', catalog }), (e: Error) => console.warn(`memtide: catalog: ${e.message} (waiting for the stream)`));
 
 const sampleHz = $<HTMLInputElement>('sample-hz');
 Object.assign(sampleHz, { min: String(SAMPLE_HZ_MIN), max: String(SAMPLE_HZ_MAX) });
-const readSampleHz = () => {
+cardsView($('experiments'), store, actions, () => {
   if (!sampleHz.checkValidity()) throw new Error(`sampleHz: ${sampleHz.validationMessage}`);
   return Number(sampleHz.value);
-};
-
-themeToggle($('theme'));
-connectionBadge($('connection'), store);
-cardsView($('experiments'), store, actions, readSampleHz);
-runTitleView($('run-title'), store);
-statusLineView($('status'), store);
-queueView($('queue'), $('cancel-queued'), store, actions);
-const { chart } = runChartsView($('chart'), $('breakdown'), $('reset-zoom'), store);
-phaseListView($('phases'), store.select((s) => s.shown?.phases ?? []), store.select((s) => (s.shown ? Math.floor(latestTime(s.shown) / 100) * 100 : 0)));
-summaryView($('summary'), store);
-chartDataTableView($('chart-data'), store);
-toolbarView({ bar: $('toolbar'), cancel: $('cancel'), message: $('toolbar-message'), importInput: $('import-json') }, store, actions, { png: () => chart.toPng() });
-compareView($('compare'), $('compare-chart'), $('compare-legend'), $('compare-tables'), store);
-$('compare-close').addEventListener('click', () => store.dispatch({ type: 'compare-closed' }));
-historyView($('history'), $('compare-selected'), store, actions);
+});
+mountFirstViews(store, actions);
+// The allocator matrix needs the live server (it starts runs): the dashboard's, not a report's.
 matrixView({ section: $('matrix'), title: $('matrix-title'), overlay: $('matrix-overlay'), close: $('matrix-close'), body: $('matrix-body') }, store);
-routeSync(store);
-// ?probe hands the chart to the benchmarks (bench/chart-fps.ts, bench/frame-latency.ts).
-if (new URLSearchParams(location.search).has('probe')) Object.assign(window, { memtideChart: chart });
 live.connect(store.dispatch);
+
+// The rest after the frame that shows the cards (or after 1.5 s without a catalog): Chart.js takes
+// tens of ms to evaluate, and must not stand between the catalog's arrival and the cards.
+const firstScreen = new Promise<void>((resolve) => {
+  setTimeout(resolve, 1500);
+  const stop = watch(() => store.state.value.catalog && (resolve(), queueMicrotask(() => stop())));
+});
+void firstScreen.then(() => requestAnimationFrame(() => setTimeout(async () => {
+  const [{ mountRunViews }, { reportExporter }] = await Promise.all([import('./mount-run.js'), import('./report-export.js')]);
+  mountRunViews(store, actions, reportExporter(store, actions));
+})));

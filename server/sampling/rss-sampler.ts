@@ -14,7 +14,7 @@ import { distDir } from '../paths.js';
 import type { PackedSamples } from './packed-samples.js';
 import { hasProc, openStatm, pageSize } from './proc-statm.js';
 import {
-  BATCH_SLOT, CAP_SLOT, CONTROL_BYTES, HZ_SLOT, READY, readingsPerSample, STATE, STOPPED, type SamplerThreadData, type SamplerThreadMessage,
+  BATCH_SLOT, CAP_SLOT, CONTROL_BYTES, HZ_SLOT, MAX_BATCH_MS, READY, readingsPerSample, STATE, STOPPED, type SamplerThreadData, type SamplerThreadMessage,
 } from './sampler-thread.js';
 
 export type SamplerMethod = 'proc-statm-thread' | 'proc-statm' | 'pidusage';
@@ -22,11 +22,18 @@ export type SamplerMethod = 'proc-statm-thread' | 'proc-statm' | 'pidusage';
 /** The thread runs compiled, from source too (vitest): a worker_thread cannot load TypeScript. */
 export const samplerThreadScript = resolve(distDir, 'server/sampling/sampler-thread.js');
 
-/** Batches leave the sampler at least this often: the delay a reading waits before it is sent. */
+/**
+ * Batches leave the sampler at least this often while someone watches live: the delay a reading
+ * waits before it is sent. With no one watching, every IDLE_BATCH_MS: each batch wakes the main
+ * thread, and a hundred wake-ups a second cost ~1 % of a core for nobody (bench/sampler.ts).
+ */
 export const BATCH_MS = 10;
+export const IDLE_BATCH_MS = MAX_BATCH_MS;
 
 export interface RssSampler {
   readonly method: SamplerMethod;
+  /** Changes how long readings may wait to be handed over (BATCH_MS … IDLE_BATCH_MS). */
+  setBatchMs(ms: number): void;
   /** Resolves once every reading taken has been delivered and the sampler is idle. */
   stop(): Promise<void>;
 }
@@ -132,6 +139,10 @@ function startThreadSampler(pid: number, sampling: Settings, onWarning?: (m: str
   thread.on('exit', () => resolveEnded());
   return {
     method: 'proc-statm-thread',
+    setBatchMs(ms) {
+      settings[BATCH_SLOT] = Math.min(ms, MAX_BATCH_MS);
+      fallback?.setBatchMs(ms);
+    },
     async stop() {
       Atomics.store(state, STATE, STOPPED);
       Atomics.notify(state, STATE);
@@ -161,6 +172,7 @@ function readOnce(pid: number): PackedSamples | undefined {
  * ones on at most every batchMs (and whatever is left on flush).
  */
 function watcher({ hz, batchMs, capBytes, onSamples, onBreach }: Settings) {
+  let batchPeriod = batchMs;
   const every = readingsPerSample(hz);
   let pending: number[] = [];
   let last = now();
@@ -180,12 +192,13 @@ function watcher({ hz, batchMs, capBytes, onSamples, onBreach }: Settings) {
         breached = true;
         flush();
         onBreach(rss);
-      } else if (t - last >= batchMs) {
+      } else if (t - last >= batchPeriod) {
         last = t;
         flush();
       }
     },
     flush,
+    setBatchMs: (ms: number) => void (batchPeriod = ms),
   };
 }
 
@@ -201,6 +214,7 @@ function startTimerSampler(pid: number, settings: Settings): RssSampler {
   const timer = setInterval(tick, out.periodMs);
   return {
     method: 'proc-statm',
+    setBatchMs: out.setBatchMs,
     async stop() {
       clearInterval(timer);
       statm.close();
@@ -224,6 +238,7 @@ function startPidusageSampler(pid: number, settings: Settings): RssSampler {
   const timer = setInterval(tick, out.periodMs);
   return {
     method: 'pidusage',
+    setBatchMs: out.setBatchMs,
     async stop() {
       clearInterval(timer);
       await busy;

@@ -3,6 +3,7 @@
 // performs them and answers with `fetched`/`fetch-failed`, which fold the messages that raced the
 // fetch on top of the record (the fetch-merge).
 import type { ServerMessage } from '../../../shared/protocol/ws.js';
+import type { Experiment } from '../../../shared/catalog/experiment.js';
 import type { HeapSample, Phase, RunInfo, RunRecord } from '../../../shared/run-record.js';
 import {
   emptyShown, shownOf,
@@ -15,7 +16,7 @@ export function apply(state: DashboardState, event: DashboardEvent): DashboardSt
 }
 
 const LOCAL_TYPES = new Set<string>([
-  'connection', 'route', 'open', 'fetched', 'fetch-failed', 'file-runs', 'removed', 'select', 'asked',
+  'connection', 'catalog', 'route', 'open', 'fetched', 'fetch-failed', 'file-runs', 'removed', 'select', 'asked',
   'compare', 'compare-loaded', 'compare-closed', 'notice', 'matrix-open', 'matrix-loaded', 'matrix-failed', 'matrix-closed',
 ]);
 const isLocal = (e: DashboardEvent): e is LocalEvent => LOCAL_TYPES.has(e.type);
@@ -109,9 +110,13 @@ function applyServer(s: DashboardState, m: ServerMessage): DashboardState {
   }
 }
 
+/** The catalog kept by identity when unchanged, so the cards are not rebuilt. */
+const sameCatalog = (held: DashboardState['catalog'], given: readonly Experiment[]) =>
+  held && JSON.stringify(held) === JSON.stringify(given) ? held : given;
+
 function hello(s: DashboardState, m: Extract<ServerMessage, { type: 'hello' }>): DashboardState {
   // Also after a reconnect: the server's list is the truth; what changed meanwhile is re-read.
-  const catalog = s.catalog && JSON.stringify(s.catalog) === JSON.stringify(m.catalog) ? s.catalog : m.catalog;
+  const catalog = sameCatalog(s.catalog, m.catalog);
   const runs = new Map([...s.runs].filter(([, e]) => e.origin === 'file'));
   for (const r of m.runs) if (r.status !== 'queued') runs.set(r.id, { run: r, origin: 'server' });
   const queue = m.runs.filter((r) => r.status === 'queued').sort((a, b) => (a.queuePosition ?? 0) - (b.queuePosition ?? 0));
@@ -164,6 +169,10 @@ function applyLocal(s: DashboardState, e: LocalEvent): DashboardState {
   switch (e.type) {
     case 'connection':
       return { ...s, connection: { state: e.state, detail: e.detail } };
+    case 'catalog': {
+      const catalog = sameCatalog(s.catalog, e.catalog);
+      return catalog === s.catalog ? s : { ...s, catalog };
+    }
     case 'route':
       if (e.id === s.route) return s;
       return e.id && e.id !== s.shown?.info.id ? request({ ...s, route: e.id }, e.id) : { ...s, route: e.id };

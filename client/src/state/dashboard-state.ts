@@ -74,6 +74,8 @@ export interface DashboardState {
 
 export type LocalEvent =
   | { type: 'connection'; state: ConnectionState; detail: string }
+  /** The catalog fetched with the page (before the stream's hello brings it again). */
+  | { type: 'catalog'; catalog: readonly Experiment[] }
   | { type: 'route'; id: string | undefined }
   /** Show this run; `again` re-fetches the one on screen. */
   | { type: 'open'; id: string; again?: boolean }

@@ -13,6 +13,7 @@ import type { HeapFigures, HeapSample, Phase, Sample } from '../../../shared/run
 import { heapLevel } from '../../../shared/summary.js';
 import { MiB } from '../../../shared/units.js';
 import { appendSamples, emptyLog, type SampleLog } from '../state/sample-log.js';
+import { el } from '../dom.js';
 import { chartPng, onThemeChange, SERIES, themeChart } from './chart-theme.js';
 import { phaseBandsPlugin, type Band, type Mark } from './phase-bands.js';
 import { decimateMinMax, indexAtOrBefore, SeriesBuffer, type Point, type Series } from './series-buffer.js';
@@ -60,7 +61,7 @@ export class ChartView {
   /** Benchmarks only (bench/frame-latency.ts, bench/chart-fps.ts): each draw's new sample times and its duration (ms). */
   probe?: (sampleTimes: number[], drawMs: number) => void;
 
-  constructor(canvas: HTMLCanvasElement) {
+  constructor(canvas: HTMLCanvasElement, legend: HTMLElement = el('ul')) {
     const line = (label: string, color: string, yAxisID = 'y'): ChartDataset<'line', Point[]> => ({
       label, data: [], borderColor: color, backgroundColor: color, yAxisID,
       borderWidth: 1.5, pointRadius: 0, pointHitRadius: 4, parsing: false, normalized: true, spanGaps: true,
@@ -74,14 +75,18 @@ export class ChartView {
         maintainAspectRatio: false,
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
         scales: {
-          x: { type: 'linear', min: 0, title: { display: true, text: 'seconds since run start' }, grid: {}, ticks: {} },
-          y: { type: 'linear', min: 0, title: { display: true, text: 'MiB' }, grid: {}, ticks: {} },
-          y1: { type: 'linear', min: 0, position: 'right', display: false, title: { display: true, text: 'blocks' }, grid: { drawOnChartArea: false }, ticks: {} },
+          // Horizontal tick labels measured from a few samples: Chart.js otherwise sizes every label
+          // and tries rotations on each update, 60 times a second mid-run.
+          x: { type: 'linear', min: 0, title: { display: true, text: 'seconds since run start' }, grid: {}, ticks: { maxRotation: 0, sampleSize: 4 } },
+          y: { type: 'linear', min: 0, title: { display: true, text: 'MiB' }, grid: {}, ticks: { sampleSize: 4 } },
+          y1: { type: 'linear', min: 0, position: 'right', display: false, title: { display: true, text: 'blocks' }, grid: { drawOnChartArea: false }, ticks: { sampleSize: 4 } },
         },
         plugins: {
-          // Series this runtime does not report (V8's for CPython and back) stay out of the legend.
-          legend: { labels: { boxWidth: 14, filter: (item, data) => item.datasetIndex === 0 || (data.datasets[item.datasetIndex!]?.data.length ?? 0) > 0 } },
-          title: { display: true, text: '' },
+          // Title and legend are HTML beside the canvas while live (laying them out on every frame was
+          // most of a frame's cost); toPng() draws them into the image. Series this runtime does not
+          // report (V8's for CPython and back) stay out of the legend.
+          legend: { display: false, labels: { boxWidth: 14, filter: (item, data) => item.datasetIndex === 0 || (data.datasets[item.datasetIndex!]?.data.length ?? 0) > 0 } },
+          title: { display: false, text: '' },
           tooltip: {
             // One tooltip for the cursor's time: every series' latest value there, and the phase.
             filter: (_item, index) => index === 0,
@@ -108,6 +113,24 @@ export class ChartView {
     canvas.addEventListener('dblclick', () => this.resetZoom());
     this.tooltipBox = Object.assign(document.createElement('div'), { className: 'chart-tooltip', hidden: true, role: 'tooltip' });
     canvas.parentElement?.append(this.tooltipBox);
+    this.legend = legend;
+  }
+
+  private readonly legend: HTMLElement;
+  private legendKey = '';
+
+  /** The series that have data, as an HTML list under the chart (rebuilt only when that set changes). */
+  private renderLegend(): void {
+    const datasets = this.chart.data.datasets;
+    const shown = datasets.filter((d, i) => i === 0 || d.data.length > 0);
+    const key = shown.map((d) => d.label).join('|');
+    if (key === this.legendKey) return;
+    this.legendKey = key;
+    this.legend.replaceChildren(...shown.map((d) => {
+      const swatch = el('span', { className: 'swatch' });
+      swatch.style.background = String(d.borderColor);
+      return el('li', {}, swatch, d.label ?? '');
+    }));
   }
 
   /** Back to the whole run, following new samples again. */
@@ -208,9 +231,17 @@ export class ChartView {
     this.schedule();
   }
 
-  /** The chart as drawn, on the page's background, as a PNG data URL. */
+  /** The chart as drawn, with its title and legend, on the page's background, as a PNG data URL. */
   toPng(): string {
-    return chartPng(this.chart);
+    const { title, legend } = this.chart.options.plugins!;
+    title!.display = legend!.display = true;
+    this.chart.update('none');
+    try {
+      return chartPng(this.chart);
+    } finally {
+      title!.display = legend!.display = false;
+      this.chart.update('none');
+    }
   }
 
   private stretch(t: number): number {
@@ -244,6 +275,7 @@ export class ChartView {
     }
     this.chart.options.scales!.y1!.display = HEAP_SERIES.some((s, i) => s.axis === 'y1' && this.heap[i]!.length > 0);
     this.chart.update('none');
+    this.renderLegend();
     if (this.probe) {
       this.probe(this.undrawn, performance.now() - started);
       this.undrawn = [];

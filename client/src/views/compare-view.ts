@@ -5,7 +5,7 @@ import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, 
 import type { RunRecord } from '../../../shared/run-record.js';
 import { summaryRows } from '../../../shared/summary.js';
 import { MiB } from '../../../shared/units.js';
-import { el } from '../dom.js';
+import { download, el } from '../dom.js';
 import { formatPct, formatSignedMiB } from '../format.js';
 import type { Comparison } from '../state/dashboard-state.js';
 import { watch, type Store } from '../state/store.js';
@@ -35,7 +35,19 @@ function missing(r: RunRecord): string {
   return '';
 }
 
-export function compareView(section: HTMLElement, canvas: HTMLCanvasElement, legend: HTMLElement, tables: HTMLElement, store: Store): void {
+export function compareView(
+  section: HTMLElement, canvas: HTMLCanvasElement, legend: HTMLElement, tables: HTMLElement, store: Store,
+  report?: (ids: readonly string[]) => Promise<string>,
+): void {
+  if (report) {
+    const button = el('button', { type: 'button', className: 'secondary', id: 'compare-report', textContent: 'Export report', title: 'These runs compared, in one HTML file that opens from disk' });
+    button.addEventListener('click', () => {
+      const ids = store.state.value.compare?.ids ?? [];
+      report(ids).then((html) => download(`memtide-report-${ids.length}-runs.html`, html, 'text/html'),
+        (e: Error) => store.dispatch({ type: 'notice', text: `could not export the report: ${e.message}` }));
+    });
+    section.querySelector('#compare-close')?.before(button);
+  }
   let chart: Chart<'line', Point[]> | undefined;
   onThemeChange(() => chart && themeChart(chart));
   const compare = store.select((s) => s.compare);

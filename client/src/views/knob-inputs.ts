@@ -36,7 +36,22 @@ function blocked(knob: KnobAvailability, allocator: string): string | undefined 
   return undefined;
 }
 
+/**
+ * The knob editor, built the first time it is opened: twelve cards × eight fields are DOM the first
+ * screen does not need (the cards must be on screen fast). Unopened, it reads as "no knobs set".
+ */
 export function renderKnobInputs(knobs: readonly KnobAvailability[]): KnobInputs {
+  const element = el('details', { className: 'knobs' }, el('summary', {}, 'Allocator knobs'));
+  let editor: KnobInputs | undefined;
+  element.addEventListener('toggle', () => {
+    if (editor || !element.open) return;
+    editor = knobEditor(knobs);
+    element.append(...editor.element.childNodes);
+  });
+  return { element, read: () => editor?.read() ?? { ok: true, knobs: {} } };
+}
+
+function knobEditor(knobs: readonly KnobAvailability[]): KnobInputs {
   const fields = knobs.map(fieldFor);
   const allocatorField = fields.find((f) => f.knob.name === 'allocator');
   const refresh = () => {
@@ -51,9 +66,8 @@ export function renderKnobInputs(knobs: readonly KnobAvailability[]): KnobInputs
   allocatorField?.input.addEventListener('change', refresh);
   refresh();
   const element = el(
-    'details',
-    { className: 'knobs' },
-    el('summary', {}, 'Allocator knobs'),
+    'div',
+    {},
     ...fields.map(({ knob, input, note }) =>
       el(
         'label',

@@ -21,8 +21,8 @@ export interface RunCharts {
   breakdown: BreakdownView;
 }
 
-export function runChartsView(canvas: HTMLCanvasElement, breakdownCanvas: HTMLCanvasElement, resetZoom: HTMLButtonElement, store: Store): RunCharts {
-  const chart = new ChartView(canvas);
+export function runChartsView(canvas: HTMLCanvasElement, legend: HTMLElement, breakdownCanvas: HTMLCanvasElement, resetZoom: HTMLButtonElement, store: Store): RunCharts {
+  const chart = new ChartView(canvas, legend);
   const breakdown = new BreakdownView(breakdownCanvas);
   chart.onZoomChange = (zoomed) => (resetZoom.hidden = !zoomed);
   resetZoom.addEventListener('click', () => chart.resetZoom());
@@ -32,6 +32,11 @@ export function runChartsView(canvas: HTMLCanvasElement, breakdownCanvas: HTMLCa
   let drawnSeq = -1;
   let lastId: string | undefined;
   let heapDrawn = 0;
+  // What was last handed over, by identity: a 10 ms samples batch must cost a typed-array handover
+  // and nothing else (a bar chart update per batch was the frame-latency tail).
+  let phasesShown: unknown;
+  let exitShown: number | undefined;
+  let breakdownsShown: unknown;
   watch(() => {
     const run = shown.value;
     if (seq.value !== drawnSeq) {
@@ -39,17 +44,25 @@ export function runChartsView(canvas: HTMLCanvasElement, breakdownCanvas: HTMLCa
       heapDrawn = 0;
       chart.reset(run?.info.createdAt ?? 0, run ? runTitle(run.info, catalog.peek()) : '', run?.info.id === lastId);
       lastId = run?.info.id;
+      phasesShown = exitShown = breakdownsShown = undefined;
     }
-    if (!run) return breakdown.show([]);
+    if (!run) return breakdownsShown === null || (breakdown.show([]), (breakdownsShown = null));
     chart.setSamples(run.samples);
     if (run.heap.length > heapDrawn) chart.addHeap(run.heap.slice(heapDrawn));
     heapDrawn = run.heap.length;
-    chart.setPhases(run.phases, exitTime(run));
-    breakdown.show(run.breakdowns);
+    const exit = exitTime(run);
+    if (run.phases !== phasesShown || exit !== exitShown) chart.setPhases(run.phases, exit);
+    [phasesShown, exitShown] = [run.phases, exit];
+    if (run.breakdowns !== breakdownsShown) breakdown.show(run.breakdowns);
+    breakdownsShown = run.breakdowns;
   });
-  // The title follows the run's info (version, allocator) and the catalog's names.
-  const title = store.select((s) => s.shown && runTitle(s.shown.info, s.catalog).join('\n'));
-  watch(() => title.value !== undefined && chart.setTitle(title.value.split('\n')));
+  // The title (drawn into exported PNGs) follows the run's info (version, allocator) and the
+  // catalog's names; picked first, formatted only when they change.
+  const titleParts = store.select((s) => ({ info: s.shown?.info, catalog: s.catalog }));
+  watch(() => {
+    const { info, catalog: names } = titleParts.value;
+    if (info) chart.setTitle(runTitle(info, names));
+  });
   canvas.setAttribute('role', 'img');
   breakdownCanvas.setAttribute('role', 'img');
   return { chart, breakdown };

@@ -19,6 +19,7 @@ export function runTitle(run: RunInfo, catalog: readonly Experiment[] | undefine
 }
 
 export function runTitleView(container: HTMLElement, store: Store): void {
+  // Picks only (no formatting here): a select runs on every state change, 100 times a second mid-run.
   const view = store.select((s) => ({ info: s.shown?.info, catalog: s.catalog, problem: s.problem, fetching: s.fetching?.id, ready: s.ready, runs: s.runs.size }));
   watch(() => {
     const { info, catalog, problem, fetching, ready, runs } = view.value;

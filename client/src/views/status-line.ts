@@ -12,7 +12,7 @@ export function latestTime(shown: ShownRun): number {
 
 export function statusText(shown: ShownRun, clock = latestTime(shown)): string {
   const { info, phases } = shown;
-  const elapsed = formatSeconds((info.endedAt ?? clock) - info.createdAt);
+  const elapsed = formatSeconds(Math.max(0, (info.endedAt ?? clock) - info.createdAt));
   if (info.status === 'queued') return 'queued';
   if (info.status === 'running') {
     const phase = phases.at(-1);
