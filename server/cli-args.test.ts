@@ -30,6 +30,12 @@ describe('CLI flags', () => {
     expect(() => parseRunCommand(args)).toThrow(message);
   });
 
+  it('report takes -o or --out, said in memtide\'s words otherwise', () => {
+    expect(parseFlags('report', ['a-1', '-o', 'x.html'])).toEqual({ positionals: ['a-1'], strings: { out: 'x.html' }, lists: {}, booleans: {} });
+    expect(() => parseFlags('report', ['a-1', '--bogus'])).toThrow(/^report: unknown flag "--bogus" \(report takes --help, -o\/--out\)$/);
+    expect(() => parseFlags('report', ['a-1', '-o'])).toThrow(/^-o needs a value$/);
+  });
+
   it('list takes only --json and --help', () => {
     expect(parseFlags('list', ['--json']).booleans).toEqual({ json: true });
     expect(() => parseFlags('list', ['--param', 'n=1'])).toThrow(/^list: unknown flag "--param" \(list takes --help, --json\)$/);

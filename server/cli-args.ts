@@ -32,7 +32,10 @@ export const COMMAND_FLAGS = {
   matrix: RUN_LIKE,
   list: { ...COMMON, json: 'boolean' },
   serve: COMMON,
+  report: { ...COMMON, out: 'string' },
 } as const satisfies Record<string, FlagSpec>;
+/** One-letter forms: `report -o out.html`. */
+const SHORT: Partial<Record<Command, Record<string, string>>> = { report: { out: 'o' } };
 export type Command = keyof typeof COMMAND_FLAGS;
 
 export interface ParsedFlags {
@@ -48,8 +51,11 @@ export interface ParsedFlags {
  */
 export function parseFlags(command: Command, args: readonly string[]): ParsedFlags {
   const spec: FlagSpec = COMMAND_FLAGS[command];
-  const known = Object.keys(spec).map((f) => `--${f}`).join(', ');
-  const options = Object.fromEntries(Object.entries(spec).map(([name, kind]) => [name, { type: kind === 'boolean' ? 'boolean' as const : 'string' as const }]));
+  const known = Object.keys(spec).map((f) => (SHORT[command]?.[f] ? `-${SHORT[command][f]}/--${f}` : `--${f}`)).join(', ');
+  const options = Object.fromEntries(Object.entries(spec).map(([name, kind]) => {
+    const short = SHORT[command]?.[name];
+    return [name, { type: kind === 'boolean' ? 'boolean' as const : 'string' as const, ...(short && { short }) }];
+  }));
   const { tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
   const out: ParsedFlags = { positionals: [], strings: {}, lists: {}, booleans: {} };
   for (const token of tokens) {

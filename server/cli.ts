@@ -76,6 +76,7 @@ async function list(args: readonly string[]): Promise<number> {
 }
 
 async function report(args: string[]): Promise<number> {
+  parseFlags('report', args); // flags said in memtide's words; report.ts reads them
   const config = configFromEnv(process.env);
   if (!config.ok) throw new UsageError(config.error);
   const result = reportCommand(args, config.options.dataDir!);
@@ -85,7 +86,7 @@ async function report(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
-const isCommand = (word: string | undefined): boolean => word !== undefined && (Object.hasOwn(COMMAND_FLAGS, word) || word === 'report');
+const isCommand = (word: string | undefined): boolean => word !== undefined && Object.hasOwn(COMMAND_FLAGS, word);
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
