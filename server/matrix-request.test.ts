@@ -1,14 +1,10 @@
 // parseMatrixRequest: one run request per setting this machine can run, the rest skipped with why.
 import { describe, expect, it } from 'vitest';
+import { FULL_MACHINE } from '../test/fixtures/machine.js';
 import type { Machine } from './machine.js';
 import { parseMatrixRequest } from './matrix-request.js';
 
-const full: Machine = {
-  python: { command: '/usr/bin/python3', version: '3.11.7', mallocTrim: true },
-  jemalloc: { path: '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2' },
-  koffi: true,
-  glibc: { version: '2.36' },
-};
+const full = FULL_MACHINE;
 const defaults = { maxMemoryCapMiB: 4096 };
 
 describe('parseMatrixRequest', () => {

@@ -24,10 +24,11 @@ function matrixLink(store: Store, id: string): HTMLElement {
 }
 
 export function historyView(container: HTMLElement, compareButton: HTMLButtonElement, store: Store, actions: Actions): void {
-  const view = store.select((s) => ({ runs: s.runs, selected: s.selected, shownId: s.shown?.info.id }));
+  // Matrices the source knows (the live server's): a report's runs keep their matrixId but have no matrix to open.
+  const view = store.select((s) => ({ runs: s.runs, selected: s.selected, shownId: s.shown?.info.id, matrices: s.matrices }));
   compareButton.addEventListener('click', () => store.dispatch({ type: 'compare', ids: [...store.state.value.selected] }));
   watch(() => {
-    const { runs, selected, shownId } = view.value;
+    const { runs, selected, shownId, matrices } = view.value;
     compareButton.disabled = selected.size < 2;
     compareButton.textContent = `Compare selected (${selected.size})`;
     const entries = [...runs.values()].sort((a, b) => b.run.createdAt - a.run.createdAt);
@@ -53,7 +54,7 @@ export function historyView(container: HTMLElement, compareButton: HTMLButtonEle
         el('td', {}, tick),
         el('td', {}, open, origin === 'file' ? el('span', { className: 'tag' }, 'imported') : ''),
         el('td', {}, run.runtime),
-        el('td', { className: 'knobs' }, knobsLabel(run), run.matrixId ? matrixLink(store, run.matrixId) : ''),
+        el('td', { className: 'knobs' }, knobsLabel(run), run.matrixId && matrices.has(run.matrixId) ? matrixLink(store, run.matrixId) : ''),
         el('td', {}, new Date(run.createdAt).toLocaleString()),
         el('td', { className: 'num' }, s ? formatPct(s.overallPct) : '—'),
         el('td', { className: 'num' }, s ? formatPct(s.finalPct) : '—'),
