@@ -22,16 +22,24 @@ export interface HeadlessOptions {
 
 export interface Headless {
   registry: RunRegistry;
-  dataDir: string;
-  defaults: RunDefaults;
   /** Resolves with each run's final record as it ends, in the order asked for. */
   ended(ids: readonly string[]): Promise<RunRecord[]>;
 }
 
+export interface CliSettings {
+  dataDir: string;
+  defaults: RunDefaults;
+}
+
 /** The server's settings (MEMTIDE_DATA, MEMTIDE_MEMORY_CAP_MIB…): a CLI run is stored with the others, so `memtide serve` lists it. */
-export function headless(options: HeadlessOptions, config: ConfigResult = configFromEnv(process.env)): Headless | string {
+export function cliSettings(config: ConfigResult = configFromEnv(process.env)): CliSettings | string {
   if (!config.ok) return config.error;
   const { dataDir, memoryCapMiB, wallClockCapS, sampleHz } = config.options;
+  return { dataDir: dataDir!, defaults: { memoryCapMiB, wallClockCapS, sampleHz } };
+}
+
+/** A registry for runs already checked: made only then, since it loads the stored runs and starts the sampler thread. */
+export function headless(options: HeadlessOptions, dataDir: string): Headless {
   const tty = process.stderr.isTTY && !options.json;
   let latestRss = 0;
   let phase = 'starting';
@@ -74,13 +82,11 @@ export function headless(options: HeadlessOptions, config: ConfigResult = config
     },
     watching: () => false, // a progress line needs no 10 ms batches
   };
-  const registry = new RunRegistry({ events, store: new RunStore(dataDir!) });
+  const registry = new RunRegistry({ events, store: new RunStore(dataDir) });
   // Ctrl+C stores the runs as cancelled and exits 130; any other way out still kills the worker.
   exitOnSignals(registry, 130);
   return {
     registry,
-    dataDir: dataDir!,
-    defaults: { memoryCapMiB, wallClockCapS, sampleHz },
     ended: (ids) => Promise.all(ids.map((id) => (early.has(id)
       ? Promise.resolve(registry.get(id)!)
       : new Promise<RunRecord>((resolve) => waiting.set(id, resolve))))),

@@ -5,8 +5,7 @@ import { checkGates } from '../shared/gate.js';
 import { quote } from '../shared/validation.js';
 import { COMMAND_FLAGS, parseFlags, parseMatrixCommand, parseRunCommand, USAGE, UsageError, type MatrixCommand, type RunCommand } from './cli-args.js';
 import { catalogText, formatSummary, matrixText, paramsText, writeAll } from './cli-output.js';
-import { headless } from './cli-runner.js';
-import { configFromEnv } from './config.js';
+import { cliSettings, headless, type CliSettings } from './cli-runner.js';
 import { availableCatalog, machine } from './machine.js';
 import { MatrixBook } from './matrix-book.js';
 import { parseMatrixRequest } from './matrix-request.js';
@@ -19,11 +18,18 @@ export const EXIT = { ok: 0, runFailed: 1, usage: 2, gateFailed: 3 } as const;
 const out = (text: string) => writeAll(process.stdout, `${text}\n`);
 const err = (text: string) => writeAll(process.stderr, `${text}\n`);
 
+/** The settings, or a usage error naming the bad environment variable. */
+function settings(): CliSettings {
+  const found = cliSettings();
+  if (typeof found === 'string') throw new UsageError(found);
+  return found;
+}
+
 async function run(command: RunCommand): Promise<number> {
-  const cli = headless({ json: command.json });
-  if (typeof cli === 'string') throw new UsageError(cli);
-  const request = parseRunRequest(command.body, machine(), cli.defaults);
+  const { dataDir, defaults } = settings();
+  const request = parseRunRequest(command.body, machine(), defaults);
   if (!request.ok) throw new UsageError(request.error);
+  const cli = headless({ json: command.json }, dataDir);
   const submitted = cli.registry.submit(request.request);
   if (!submitted.ok) {
     await err(`memtide: ${submitted.error}`);
@@ -34,7 +40,7 @@ async function run(command: RunCommand): Promise<number> {
   else if (record!.status === 'finished') {
     await out(`\n${record!.experiment} (${paramsText(record!.params)}) on ${record!.runtime} ${record!.runtimeVersion ?? ''}\n${formatSummary(record!)}`);
   }
-  if (!command.json) await err(`memtide: stored as ${record!.id} in ${cli.dataDir}`);
+  if (!command.json) await err(`memtide: stored as ${record!.id} in ${dataDir}`);
   if (record!.status !== 'finished' || !record!.summary) {
     await err(`memtide: run ${record!.status}: ${record!.error}`);
     return EXIT.runFailed;
@@ -46,10 +52,10 @@ async function run(command: RunCommand): Promise<number> {
 
 /** Every allocator setting, one run after another, then the table; exit 1 when any run failed. */
 async function matrix(command: MatrixCommand): Promise<number> {
-  const cli = headless({ json: command.json, label: (run) => run.matrixSetting && `\n== ${run.matrixSetting} ==` });
-  if (typeof cli === 'string') throw new UsageError(cli);
-  const parsed = parseMatrixRequest(command.body, machine(), cli.defaults);
+  const { dataDir, defaults } = settings();
+  const parsed = parseMatrixRequest(command.body, machine(), defaults);
   if (!parsed.ok) throw new UsageError(parsed.error);
+  const cli = headless({ json: command.json, label: (run) => run.matrixSetting && `\n== ${run.matrixSetting} ==` }, dataDir);
   const { id, skipped } = parsed.request;
   for (const s of skipped) await err(`memtide: skipped ${s.setting}: ${s.reason}`);
   const book = new MatrixBook(cli.registry, machine);
@@ -61,7 +67,7 @@ async function matrix(command: MatrixCommand): Promise<number> {
   const records = await cli.ended(submitted.runs.map((r) => r.id));
   const table = book.get(id)!;
   await out(command.json ? JSON.stringify(table) : `\n${matrixText(table)}`);
-  await err(`memtide: matrix ${id}: ${records.length} runs stored in ${cli.dataDir}`);
+  await err(`memtide: matrix ${id}: ${records.length} runs stored in ${dataDir}`);
   const failed = records.filter((r) => r.status !== 'finished');
   for (const r of failed) await err(`memtide: ${r.matrixSetting}: run ${r.status}: ${r.error}`);
   return failed.length === 0 ? EXIT.ok : EXIT.runFailed;
@@ -77,9 +83,7 @@ async function list(args: readonly string[]): Promise<number> {
 
 async function report(args: string[]): Promise<number> {
   parseFlags('report', args); // flags said in memtide's words; report.ts reads them
-  const config = configFromEnv(process.env);
-  if (!config.ok) throw new UsageError(config.error);
-  const result = reportCommand(args, config.options.dataDir!);
+  const result = reportCommand(args, settings().dataDir);
   if (!result.ok && result.usage) throw new UsageError(result.error);
   if (!result.ok) return (await err(`memtide: ${result.error}`), EXIT.runFailed);
   await err(`memtide: wrote ${result.out} (${(result.bytes / 1024).toFixed(0)} KiB)`);
