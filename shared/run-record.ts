@@ -175,6 +175,9 @@ export const RunInfo = z.object({
   wallClockCapS: z.number().positive().optional(),
   /** 1-based place in the queue while status is `queued`. */
   queuePosition: z.number().int().positive().optional(),
+  /** The allocator matrix this run belongs to (shared/matrix.ts), and the setting it ran under. */
+  matrixId: RunId.optional(),
+  matrixSetting: z.string().max(64).optional(),
 });
 export type RunInfo = z.infer<typeof RunInfo>;
 
