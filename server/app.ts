@@ -4,7 +4,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { codePolicy } from './code-policy.js';
 import { createHttpApp } from './http-api.js';
-import { availableCatalog } from './machine.js';
+import { availableCatalog, machine } from './machine.js';
+import { matrixRoutes } from './matrix-api.js';
+import { MatrixBook } from './matrix-book.js';
+import type { RunEvents } from './run-events.js';
 import { checkMemoryCap } from './run-limits.js';
 import { RunRegistry } from './run-registry.js';
 import { bindProblem, checkAccess } from './security.js';
@@ -55,17 +58,29 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
   for (const { file, error } of customStore.problems) log(`memtide: skipped ${file} in ${customStore.dir}: ${error}`);
 
   const server = createServer();
-  // hello() runs only on a connection, after listen: registry exists by then.
-  const hub = createWsHub(server, () => ({ type: 'hello', version: VERSION, catalog: availableCatalog(), runs: registry.list() }), {
+  // hello() runs only on a connection, after listen: registry and matrices exist by then.
+  const hello = () => ({ type: 'hello', version: VERSION, catalog: availableCatalog(), runs: registry.list(), matrices: matrices.list() }) as const;
+  const hub = createWsHub(server, hello, {
     verify: (req) => checkAccess(req, security),
     maxSockets: options.maxSockets,
     heartbeatMs: options.heartbeatMs,
   });
-  const registry = new RunRegistry({ events: hub, store, log, maxQueue: options.maxQueue, spawn: options.spawn });
+  // Runs tell the hub; a run of a matrix also updates its matrix's table for every client.
+  const events: RunEvents = {
+    send(message) {
+      hub.send(message);
+      const update = matrices.eventFor(message);
+      if (update) hub.send(update);
+    },
+    samples: (runId, packed) => hub.samples(runId, packed),
+    watching: () => hub.watching(),
+  };
+  const registry = new RunRegistry({ events, store, log, maxQueue: options.maxQueue, spawn: options.spawn });
+  const matrices = new MatrixBook(registry, machine);
   for (const { file, error } of registry.storeProblems) log(`memtide: skipped ${file} in ${store.dir}: ${error}`);
   const defaults = { sampleHz: options.sampleHz, memoryCapMiB: options.memoryCapMiB, wallClockCapS: options.wallClockCapS };
   const custom = { store: customStore, policy: codePolicy({ allowCode: options.allowCode, host, token }) };
-  server.on('request', createHttpApp(registry, defaults, security, custom));
+  server.on('request', createHttpApp(registry, defaults, security, matrixRoutes(matrices, defaults, (m) => hub.send(m)), custom));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

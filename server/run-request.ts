@@ -44,6 +44,8 @@ export interface RunRequest {
   /** A custom run: the code exactly as it will run (defaults filled in), and the name it was given. */
   code?: RunCode;
   customName?: string;
+  /** Set when the run is one setting of an allocator matrix (matrix-request.ts). */
+  matrix?: { id: string; setting: string };
 }
 
 export type RunRequestResult = { ok: true; request: RunRequest } | { ok: false; error: string };
@@ -124,5 +126,6 @@ export function newRunRecord(request: Omit<RunRequest, 'python'>, id = newRunId(
     breakdowns: [],
     ...(request.code && { code: request.code, codeHash: codeHashOf(request.experiment.runtime, request.code) }),
     ...(request.customName !== undefined && { customName: request.customName }),
+    ...(request.matrix && { matrixId: request.matrix.id, matrixSetting: request.matrix.setting }),
   };
 }

@@ -176,6 +176,9 @@ export const RunInfo = z.object({
   wallClockCapS: z.number().positive().optional(),
   /** 1-based place in the queue while status is `queued`. */
   queuePosition: z.number().int().positive().optional(),
+  /** The allocator matrix this run belongs to (shared/matrix.ts), and the setting it ran under. */
+  matrixId: RunId.optional(),
+  matrixSetting: z.string().max(64).optional(),
   /** A run of the user's own code (experiment "custom"): sha256 of its code (codeHashOf), the name it was given, where it failed. */
   codeHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   customName: z.string().max(80).optional(),

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
 import { machine } from '../server/machine.js';
 import { OUTPUT_MAX_BYTES } from '../shared/custom/facts.js';
+import { PRESETS } from '../shared/custom/presets.js';
 import { RunRecord } from '../shared/run-record.js';
 import { MiB } from '../shared/units.js';
 import { connectRecorder, isRunEnd, postJson, startTestServer } from './helpers.js';
@@ -140,5 +141,15 @@ describe('custom Node code', () => {
     expect(loop.error).toBe('killed: exceeded wall-clock cap 2 s at phase allocate');
     const bomb = await run(node({ allocate: 'let foo = Buffer.alloc(128 * 2 ** 20, 1);' }, { memoryCapMiB: 64 }));
     expect(bomb.error).toBe('killed: exceeded memory cap 64 MiB at phase allocate');
+  });
+});
+
+describe('the card\'s presets', () => {
+  it.each(PRESETS.filter((p) => hasPython || p.runtime === 'node').map((p) => [p.id, p] as const))('%s runs as it stands and allocate raises RSS', async (_id, preset) => {
+    const record = await run({ experiment: 'custom', runtime: preset.runtime, code: preset.code });
+    expect(record.status, record.error).toBe('finished');
+    const s = record.summary!;
+    console.log(`preset ${preset.id}: baseline ${(s.mem0 / MiB).toFixed(1)} MiB, allocate +${((s.mem1 - s.mem0) / MiB).toFixed(1)} MiB, after settle ${s.finalPct.toFixed(1)} %, ${s.verdict}`);
+    expect(s.mem1 - s.mem0).toBeGreaterThan(8 * MiB);
   });
 });

@@ -14,6 +14,7 @@ import { initialState } from './state/dashboard-state.js';
 import { createStore, watch } from './state/store.js';
 import { cardsView } from './views/cards-view.js';
 import { savedExperimentsView } from './views/saved-experiments-view.js';
+import { matrixView } from './views/matrix-view.js';
 import { runIdFromHash } from './views/route.js';
 
 const store = createStore(initialState(runIdFromHash()));
@@ -50,6 +51,8 @@ watch(() => {
   openCodeCard();
   codeCard.scrollIntoView({ block: 'start' });
 });
+// The allocator matrix needs the live server (it starts runs): the dashboard's, not a report's.
+matrixView({ section: $('matrix'), title: $('matrix-title'), overlay: $('matrix-overlay'), close: $('matrix-close'), body: $('matrix-body') }, store);
 live.connect(store.dispatch);
 
 // The rest after the frame that shows the cards (or after 1.5 s without a catalog): Chart.js takes

@@ -5,8 +5,9 @@ import { Experiment } from '../catalog/experiment.js';
 import { CodePolicy, CustomCode, SavedExperiment } from '../custom/code.js';
 import { Knobs } from '../knobs.js';
 import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN, SETTLE_MS } from '../limits.js';
-import { Params, RunId, RunInfo, RunRecord } from '../run-record.js';
 import { Runtime } from '../runtimes.js';
+import { Matrix, MatrixInfo, MatrixSkip } from '../matrix.js';
+import { Params, RunId, RunInfo, RunRecord, RunStatus } from '../run-record.js';
 
 export { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN };
 
@@ -64,3 +65,24 @@ export type CustomExperimentsAnswer = z.infer<typeof CustomExperimentsAnswer>;
 
 /** POST /api/experiments/custom, GET and PUT /api/experiments/custom/:id: the saved experiment. */
 export const SavedExperimentAnswer = SavedExperiment;
+
+/** POST /api/matrices: an experiment to run under every allocator setting (shared/matrix.ts); the
+ * settings choose the knobs, so a body with `knobs` is refused; custom code is not (yet) run as a matrix. */
+export const CreateMatrixBody = CreateRunBody.omit({ knobs: true, runtime: true, code: true, name: true });
+export type CreateMatrixBody = z.infer<typeof CreateMatrixBody>;
+
+/** Answer to POST /api/matrices (201): the matrix id, each setting's run as queued or started, and
+ * the settings this machine cannot run. */
+export const CreateMatrixAnswer = z.object({
+  id: RunId,
+  /** `failed` when its worker could not be spawned (the next one starts, as for any queued run). */
+  runs: z.array(z.object({ setting: z.string(), id: RunId, status: RunStatus, position: z.number().int().positive().optional() })),
+  skipped: z.array(MatrixSkip),
+});
+export type CreateMatrixAnswer = z.infer<typeof CreateMatrixAnswer>;
+
+/** GET /api/matrices: every matrix, newest first, without its table. */
+export const MatrixListAnswer = z.array(MatrixInfo);
+
+/** GET /api/matrices/:id: the matrix and its table. */
+export const MatrixAnswer = Matrix;

@@ -2,11 +2,12 @@
 // calls the client makes.
 import { z } from 'zod';
 import { Experiment } from '../catalog/experiment.js';
+import { Matrix, MatrixInfo } from '../matrix.js';
 import { HeapSample, MemoryBreakdown, PhaseName, RunId, RunInfo, Sample, Summary, Time } from '../run-record.js';
 
 // ---- events the server pushes ----
 export const ServerMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('hello'), version: z.string(), catalog: z.array(Experiment), runs: z.array(RunInfo) }),
+  z.object({ type: z.literal('hello'), version: z.string(), catalog: z.array(Experiment), runs: z.array(RunInfo), matrices: z.array(MatrixInfo).optional() }),
   z.object({ type: z.literal('run-started'), run: RunInfo }),
   /** The worker said it is ready: its runtime version and allocator are known. */
   z.object({ type: z.literal('run-updated'), run: RunInfo }),
@@ -21,6 +22,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pong'), t: Time, serverT: Time }),
   /** The waiting runs, in order, sent whenever the queue changes. */
   z.object({ type: z.literal('queue'), runs: z.array(RunInfo) }),
+  /** An allocator matrix with its table, sent when it is created and whenever one of its runs starts or ends. */
+  z.object({ type: z.literal('matrix'), matrix: Matrix }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 

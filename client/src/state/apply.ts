@@ -18,7 +18,8 @@ export function apply(state: DashboardState, event: DashboardEvent): DashboardSt
 /** Every local event type, as a record so that a type added to LocalEvent and not here fails the typecheck. */
 const LOCAL_TYPES: Record<LocalEvent['type'], true> = {
   connection: true, catalog: true, route: true, open: true, fetched: true, 'fetch-failed': true, 'file-runs': true, removed: true, select: true, asked: true,
-  compare: true, 'compare-loaded': true, 'compare-closed': true, notice: true, custom: true, 'edit-code': true,
+  compare: true, 'compare-loaded': true, 'compare-closed': true, notice: true, 'matrix-open': true, 'matrix-loaded': true, 'matrix-failed': true, 'matrix-closed': true,
+  custom: true, 'edit-code': true,
 };
 const isLocal = (e: DashboardEvent): e is LocalEvent => Object.hasOwn(LOCAL_TYPES, e.type);
 
@@ -104,6 +105,8 @@ function applyServer(s: DashboardState, m: ServerMessage): DashboardState {
     }
     case 'queue':
       return { ...s, queue: m.runs };
+    case 'matrix':
+      return { ...s, matrices: new Map(s.matrices).set(m.matrix.id, m.matrix) };
     case 'pong':
       return s;
   }
@@ -125,7 +128,9 @@ function hello(s: DashboardState, m: Extract<ServerMessage, { type: 'hello' }>):
     shown = { ...shown, info: { ...shown.info, status: 'failed', error: 'lost: the server restarted while it ran' } };
   }
   const selected = new Set([...s.selected].filter((id) => runs.has(id)));
-  const next: DashboardState = { ...s, catalog, ready: true, runs, queue, shown, selected };
+  // Tables are fetched again when shown: the server's list says which matrices exist.
+  const matrices = new Map((m.matrices ?? []).map((x) => [x.id, x]));
+  const next: DashboardState = { ...s, catalog, ready: true, runs, queue, shown, selected, matrices };
   const running = m.runs.find((r) => r.status === 'running');
   const target = running?.id ?? s.route ?? shown?.info.id ?? m.runs.find((r) => r.status !== 'queued')?.id;
   return target ? request(next, target, true) : next;
@@ -206,6 +211,14 @@ function applyLocal(s: DashboardState, e: LocalEvent): DashboardState {
       return { ...s, compare: undefined };
     case 'notice':
       return { ...s, notice: e.text };
+    case 'matrix-open':
+      return { ...s, matrixShown: { id: e.id } };
+    case 'matrix-loaded':
+      return { ...s, matrices: new Map(s.matrices).set(e.matrix.id, e.matrix) };
+    case 'matrix-failed':
+      return s.matrixShown?.id === e.id ? { ...s, matrixShown: { id: e.id, error: e.error } } : s;
+    case 'matrix-closed':
+      return { ...s, matrixShown: undefined };
     case 'custom':
       return { ...s, custom: e.answer };
     case 'edit-code':

@@ -6,6 +6,7 @@ import type { CodeError, CustomCode } from '../../../shared/custom/code.js';
 import type { Knobs } from '../../../shared/knobs.js';
 import type { CustomExperimentsAnswer } from '../../../shared/protocol/http.js';
 import type { Runtime } from '../../../shared/runtimes.js';
+import type { Matrix, MatrixInfo } from '../../../shared/matrix.js';
 import type { ServerMessage } from '../../../shared/protocol/ws.js';
 import type { HeapSample, MemoryBreakdown, Phase, RunInfo, RunRecord } from '../../../shared/run-record.js';
 import { emptyLog, logOf, type SampleLog } from './sample-log.js';
@@ -86,6 +87,10 @@ export interface DashboardState {
   custom: CustomExperimentsAnswer | undefined;
   /** The last draft handed to the code card; seq tells a new one from the same one again. */
   codeDraft: { seq: number; draft: CodeDraft } | undefined;
+  /** Allocator matrices: from the hello without their tables, whole from `matrix` events and fetches. */
+  matrices: ReadonlyMap<string, MatrixInfo | Matrix>;
+  /** The matrix whose table is open, and why it could not be loaded. */
+  matrixShown: { id: string; error?: string } | undefined;
 }
 
 export type LocalEvent =
@@ -107,7 +112,11 @@ export type LocalEvent =
   | { type: 'compare-closed' }
   | { type: 'notice'; text: string }
   | { type: 'custom'; answer: CustomExperimentsAnswer }
-  | { type: 'edit-code'; draft: CodeDraft };
+  | { type: 'edit-code'; draft: CodeDraft }
+  | { type: 'matrix-open'; id: string }
+  | { type: 'matrix-loaded'; matrix: Matrix }
+  | { type: 'matrix-failed'; id: string; error: string }
+  | { type: 'matrix-closed' };
 
 export type DashboardEvent = ServerMessage | LocalEvent;
 
@@ -129,11 +138,16 @@ export const initialState = (route?: string): DashboardState => ({
   notice: '',
   custom: undefined,
   codeDraft: undefined,
+  matrices: new Map(),
+  matrixShown: undefined,
 });
 
 export const shownOf = (record: RunRecord, origin: Origin): ShownRun => {
   const { phases, samples, heap, breakdowns, ...info } = record;
   return { info, origin, phases, heap, breakdowns, samples: logOf(samples) };
 };
+
+/** A matrix with its table, or undefined while only its info is known. */
+export const matrixTable = (m: MatrixInfo | Matrix | undefined): Matrix | undefined => (m && 'rows' in m ? m : undefined);
 
 export const emptyShown = (info: RunInfo, origin: Origin): ShownRun => ({ info, origin, phases: [], heap: [], breakdowns: [], samples: emptyLog() });
