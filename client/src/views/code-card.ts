@@ -7,6 +7,7 @@ import type { KnobAvailability } from '../../../shared/catalog/experiment.js';
 import { CODE_FIELDS, CUSTOM_NAME, DEFAULT_UNREFERENCE, type CodeField } from '../../../shared/custom/facts.js';
 import { codeErrorReason, type CodeError, type CustomCode } from '../../../shared/custom/code.js';
 import { PRESETS } from '../../../shared/custom/presets.js';
+import type { Knobs } from '../../../shared/knobs.js';
 import { SETTLE_MS } from '../../../shared/limits.js';
 import type { Runtime } from '../../../shared/runtimes.js';
 import type { CustomActions } from '../custom-actions.js';
@@ -52,8 +53,10 @@ export function codeCard(body: HTMLElement, store: Store, custom: CustomActions,
   let knobInputs: KnobInputs | undefined;
   const catalog = store.select((s) => s.catalog);
   const knobsFor = (r: Runtime): readonly KnobAvailability[] => catalog.peek()?.find((e) => e.runtime === r)?.knobs ?? [];
+  /** The knobs of the draft last loaded (a saved experiment's), until the user changes them. */
+  let draftKnobs: Knobs = {};
   const renderKnobs = () => {
-    knobInputs = renderKnobInputs(knobsFor(runtime));
+    knobInputs = renderKnobInputs(knobsFor(runtime), draftKnobs);
     knobsBox.replaceChildren(knobInputs.element);
   };
   watch(() => {
@@ -68,6 +71,7 @@ export function codeCard(body: HTMLElement, store: Store, custom: CustomActions,
     renderKnobs();
   };
   const load = (draft: CodeDraft) => {
+    draftKnobs = draft.knobs ?? {};
     setRuntime(draft.runtime);
     for (const field of CODE_FIELDS) {
       editors[field].set(draft.code[field] ?? '');
@@ -83,7 +87,10 @@ export function codeCard(body: HTMLElement, store: Store, custom: CustomActions,
     editors[error.field].mark(error.line ?? 1, error.column, `${error.type}: ${error.message}`);
     say(codeErrorReason(error), true);
   };
-  runtimeSelect.addEventListener('change', () => setRuntime(runtimeSelect.value as Runtime));
+  runtimeSelect.addEventListener('change', () => {
+    draftKnobs = {}; // another runtime's knobs may not apply
+    setRuntime(runtimeSelect.value as Runtime);
+  });
   presetSelect.addEventListener('change', () => {
     const preset = PRESETS.find((p) => p.id === presetSelect.value);
     if (preset) load({ runtime: preset.runtime, code: preset.code, name: '' });
