@@ -4,11 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { createHttpApp } from './http-api.js';
 import { availableCatalog } from './experiments.js';
 import { checkMemoryCap } from './run-limits.js';
-import { RunRegistry } from './run-registry.js';
+import { DEFAULT_SAMPLE_HZ, RunRegistry } from './run-registry.js';
 import { bindProblem, checkAccess } from './security.js';
 import { DEFAULT_DATA_DIR, RunStore } from './storage/run-store.js';
 import { VERSION } from './version.js';
 import type { SpawnWorker } from './worker-process.js';
+import { watchApi } from './watch/watch-api.js';
+import { probePolicy, WatchRegistry } from './watch/watch-registry.js';
 import { createWsHub, type WsHub } from './ws-hub.js';
 
 export interface AppOptions {
@@ -27,12 +29,19 @@ export interface AppOptions {
   heartbeatMs?: number;
   spawn?: SpawnWorker;
   log?(line: string): void;
+  /** MEMTIDE_ALLOW_PROBES=1: probes into watched processes even when listening beyond loopback. */
+  allowProbes?: boolean;
+  /** A probe's time limit (ms), and gdb's grace after SIGINT; tests shorten them. */
+  probeTimeoutMs?: number;
+  probeInterruptGraceMs?: number;
+  gdbPath?: string;
 }
 
 export interface RunningApp {
   url: string;
   server: Server;
   registry: RunRegistry;
+  watches: WatchRegistry;
   hub: WsHub;
   close(): Promise<void>;
 }
@@ -48,14 +57,25 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
 
   const server = createServer();
   // hello() runs only on a connection, after listen: registry exists by then.
-  const hub = createWsHub(server, () => ({ type: 'hello', version: VERSION, catalog: availableCatalog(), runs: registry.list() }), {
+  const hub = createWsHub(server, () => ({ type: 'hello', version: VERSION, catalog: availableCatalog(), runs: registry.list(), watches: watches.list() }), {
     verify: (req) => checkAccess(req, security),
     maxSockets: options.maxSockets,
     heartbeatMs: options.heartbeatMs,
   });
   const registry = new RunRegistry({ ...options, store, log, send: hub.broadcast });
   for (const { file, error } of registry.storeProblems) log(`memtide: skipped ${file} in ${store.dir}: ${error}`);
-  server.on('request', createHttpApp(registry, security));
+  const watches = new WatchRegistry({
+    send: hub.broadcast,
+    storeEnded: (record) => registry.storeEnded(record),
+    findEnded: (id) => registry.get(id),
+    sampleHz: options.sampleHz ?? DEFAULT_SAMPLE_HZ,
+    probePolicy: probePolicy(host, options.allowProbes ?? false),
+    probeTimeoutMs: options.probeTimeoutMs,
+    interruptGraceMs: options.probeInterruptGraceMs,
+    gdbPath: options.gdbPath,
+    log,
+  });
+  server.on('request', createHttpApp(registry, security, [watchApi(watches)]));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -66,8 +86,10 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     url: `http://${shownHost}:${address.port}`,
     server,
     registry,
+    watches,
     hub,
     async close() {
+      await watches.shutdown();
       await registry.shutdown();
       await hub.close();
       server.closeAllConnections();

@@ -33,6 +33,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigResult {
       memoryCapMiB,
       wallClockS,
       sampleHz,
+      ...(env.MEMTIDE_ALLOW_PROBES === '1' && { allowProbes: true }),
     },
   };
 }

@@ -1,7 +1,7 @@
 // The HTTP surface: /api/* as JSON, and the built client as static files.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type Response, type Router } from 'express';
 import { ApiQuery, type CreateRunAnswer } from '../shared/protocol/http.js';
 import { RunId } from '../shared/run-record.js';
 import { describeZodError } from '../shared/validation.js';
@@ -23,7 +23,8 @@ function runIdParam(req: Request, res: Response): string | undefined {
 
 const noSuchRun = (res: Response, id: string) => res.status(404).json({ error: `id: no run "${id}"` });
 
-export function createHttpApp(registry: RunRegistry, security: SecurityOptions = {}): Express {
+/** `routers`: more /api routes (server/watch/watch-api.ts), behind the same checks. */
+export function createHttpApp(registry: RunRegistry, security: SecurityOptions = {}, routers: Router[] = []): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(securityMiddleware(security));
@@ -76,6 +77,7 @@ export function createHttpApp(registry: RunRegistry, security: SecurityOptions =
     else if (result === 'running') res.status(409).json({ error: `id: run ${id} is queued or running: cancel it first` });
     else res.json({ ok: true });
   });
+  for (const router of routers) app.use('/api', router);
   app.use('/api', (req, res) => {
     res.status(404).json({ error: `no API route ${req.method} ${req.path}` });
   });

@@ -169,6 +169,11 @@ export class RunRegistry {
     this.active?.cancel('cancelled: the server exited');
   }
 
+  /** Stores an ended record made elsewhere (a watch, server/watch/) and lists it with the runs. */
+  storeEnded(record: RunRecord): void {
+    this.store(record);
+  }
+
   /** Starts a run's worker (throws when it cannot be spawned). */
   private launch({ record, experiment, limits, python }: QueuedRun): void {
     const run: Run = new Run({

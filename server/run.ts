@@ -72,7 +72,7 @@ export function initialRecord(
 }
 
 export function runInfo(record: RunRecord): RunInfo {
-  const { phases: _p, samples: _s, heap: _h, breakdowns: _b, ...info } = record;
+  const { phases: _p, samples: _s, heap: _h, breakdowns: _b, watchTimeline: _w, ...info } = record;
   return info;
 }
 

@@ -3,8 +3,10 @@
 import { z } from 'zod';
 import { Knobs } from './knobs.js';
 import { ALL_PHASES, PHASES } from './phases.js';
-import { Runtime } from './runtimes.js';
+import { Count, HeapFigures, Time, Verdict, VERDICTS } from './record-parts.js';
+import { RECORD_RUNTIMES } from './runtimes.js';
 import { withoutProtoKey } from './validation.js';
+import { RecordKind, WatchInfo, WatchTimeline } from './watch-record.js';
 
 export { ALL_PHASES, PHASES };
 
@@ -17,29 +19,7 @@ export const RunId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a ru
 export const Params = withoutProtoKey(z.record(z.string(), z.number()));
 export type Params = z.infer<typeof Params>;
 
-const Count = z.number().int().nonnegative();
-
-/** A wall-clock time in ms shared by server and worker (performance.timeOrigin + performance.now()). */
-export const Time = z.number().finite().nonnegative();
-
-/** Figures a runtime reports about itself (bytes, or counts). Node fills the V8 ones, CPython the rest. */
-export const HeapFigures = z.object({
-  rss: z.number().nonnegative().optional(),
-  heapTotal: z.number().nonnegative().optional(),
-  heapUsed: z.number().nonnegative().optional(),
-  external: z.number().nonnegative().optional(),
-  arrayBuffers: z.number().nonnegative().optional(),
-  /** CPython sys.getallocatedblocks(): live PyObject_Malloc blocks (absent under PYTHONMALLOC=malloc). */
-  allocatedBlocks: Count.optional(),
-  /** CPython gc.get_count(): allocations minus deallocations per generation since its last collection. */
-  gcCount: z.tuple([z.number().int(), z.number().int(), z.number().int()]).optional(),
-  /** From sys._debugmallocstats() at phase ends: pymalloc arenas mapped now, and ever. */
-  arenasInUse: Count.optional(),
-  arenasAllocatedTotal: Count.optional(),
-  /** Allocation progress while allocate runs: items made so far, of how many. */
-  progress: z.tuple([Count, Count]).optional(),
-});
-export type HeapFigures = z.infer<typeof HeapFigures>;
+export { Count, HeapFigures, Time, Verdict, VERDICTS };
 
 export const HeapSample = HeapFigures.extend({ t: Time, phase: PhaseName.optional() });
 export type HeapSample = z.infer<typeof HeapSample>;
@@ -76,11 +56,6 @@ export type MemoryBreakdown = z.infer<typeof MemoryBreakdown>;
 export const Env = z.record(z.string(), z.string());
 
 // ---- the summary of a run: the seed's four lines and a verdict ----
-/** `inconclusive`: the signals were too small for the run's own noise, or disagreed. */
-export const VERDICTS = ['released', 'retained by allocator', 'still referenced', 'inconclusive'] as const;
-export const Verdict = z.enum(VERDICTS);
-export type Verdict = z.infer<typeof Verdict>;
-
 export const Summary = z.object({
   mem0: z.number(),
   mem1: z.number(),
@@ -113,8 +88,11 @@ export type RunStatus = z.infer<typeof RunStatus>;
 
 export const RunInfo = z.object({
   id: RunId,
+  /** 'watch': a watched process (shared/watch-record.ts), not an experiment. Absent in runs. */
+  kind: RecordKind.optional(),
   experiment: z.string(),
-  runtime: Runtime,
+  /** 'other' only for a watched process that is neither Node nor CPython. */
+  runtime: z.enum(RECORD_RUNTIMES),
   params: Params,
   status: RunStatus,
   createdAt: Time,
@@ -147,6 +125,8 @@ export const RunInfo = z.object({
   wallClockCapS: z.number().positive().optional(),
   /** 1-based place in the queue while status is `queued`. */
   queuePosition: z.number().int().positive().optional(),
+  /** A watch's target, probe settings and verdict (kind 'watch' only). */
+  watch: WatchInfo.optional(),
 });
 export type RunInfo = z.infer<typeof RunInfo>;
 
@@ -157,8 +137,13 @@ export const RunRecord = RunInfo.extend({
   heap: z.array(HeapSample),
   /** One per phase end. */
   breakdowns: z.array(MemoryBreakdown).default([]),
+  /** A watch's markers, probes, breakdowns, cgroup readings and smaps rates (kind 'watch' only). */
+  watchTimeline: WatchTimeline.optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
+
+/** A record's kind: runs, and records stored before watches existed, have none. */
+export const recordKind = (run: Pick<RunInfo, 'kind'>): RecordKind => run.kind ?? 'run';
 
 /** An ended run: nothing about it changes any more. */
 export const isEnded = (run: Pick<RunInfo, 'status'>): boolean => run.status !== 'queued' && run.status !== 'running';

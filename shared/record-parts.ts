@@ -1,0 +1,34 @@
+// The pieces both kinds of record are built from — a run's (run-record.ts) and a watch's
+// (watch-record.ts) — in a module of their own, so the two can share them without importing each other.
+import { z } from 'zod';
+
+/** A wall-clock time in ms shared by server and worker (performance.timeOrigin + performance.now()). */
+export const Time = z.number().finite().nonnegative();
+
+/** Bytes, or a count. */
+export const Count = z.number().int().nonnegative();
+
+/** Figures a runtime reports about itself (bytes, or counts). Node fills the V8 ones, CPython the rest. */
+export const HeapFigures = z.object({
+  rss: z.number().nonnegative().optional(),
+  heapTotal: z.number().nonnegative().optional(),
+  heapUsed: z.number().nonnegative().optional(),
+  external: z.number().nonnegative().optional(),
+  arrayBuffers: z.number().nonnegative().optional(),
+  /** CPython sys.getallocatedblocks(): live PyObject_Malloc blocks (absent under PYTHONMALLOC=malloc). */
+  allocatedBlocks: Count.optional(),
+  /** CPython gc.get_count(): allocations minus deallocations per generation since its last collection. */
+  gcCount: z.tuple([z.number().int(), z.number().int(), z.number().int()]).optional(),
+  /** From sys._debugmallocstats() at phase ends: pymalloc arenas mapped now, and ever. */
+  arenasInUse: Count.optional(),
+  arenasAllocatedTotal: Count.optional(),
+  /** Allocation progress while allocate runs: items made so far, of how many. */
+  progress: z.tuple([Count, Count]).optional(),
+});
+export type HeapFigures = z.infer<typeof HeapFigures>;
+
+/** Where freed memory went, in the same words for runs and watches. `inconclusive`: the signals
+ * were too small for the record's own noise, or disagreed. */
+export const VERDICTS = ['released', 'retained by allocator', 'still referenced', 'inconclusive'] as const;
+export const Verdict = z.enum(VERDICTS);
+export type Verdict = z.infer<typeof Verdict>;
