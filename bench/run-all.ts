@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = 
   'frame-latency': () => import('./frame-latency.js'),
   'chart-fps': () => import('./chart-fps.js'),
   backpressure: () => import('./backpressure.js'),
+  'watch-overhead': () => import('./watch-overhead.js'),
 };
 
 if (!global.gc) throw new Error('run with node --expose-gc (npm run bench does)');

@@ -10,10 +10,12 @@ import { now } from '../shared/units.js';
 import { configFromEnv } from './config.js';
 import { RunRegistry } from './run-registry.js';
 import { RunStore } from './storage/run-store.js';
+import { parseWatchCommand, ps, watch, WATCH_USAGE, WatchUsageError } from './cli-watch.js';
 
 const USAGE = `usage:
   memtide run <experiment> [--param k=v ...] [--runtime-knob k=v ...] [--hz N] [--json]
   memtide list
+${WATCH_USAGE}
   memtide serve            (the same as npm start)`;
 
 class UsageError extends Error {}
@@ -140,10 +142,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'run') return await run(parseRunCommand(rest));
     if (command === 'list') return (list(), 0);
+    if (command === 'ps') return await ps(rest);
+    if (command === 'watch') return await watch(parseWatchCommand(rest));
     if (command === 'serve') return (await import('./main.js'), -1);
     throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof UsageError || error instanceof WatchUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`memtide: ${(error as Error).message}\n${USAGE}`);
       return 2;
     }

@@ -14,17 +14,18 @@ export const SMAPS_INTERVAL = {
   costFactor: 100,
   minMs: 500,
   maxMs: 60_000,
-  /** Smoothing of the read time (exponential moving average weight of the newest read). */
-  alpha: 0.3,
+  /** The cost is the lower median of the last reads: one read slowed by a busy machine (or the
+   * first one, in a thread whose parser is not compiled yet: ~25 ms against ~2 ms) does not count. */
+  window: 5,
   /** A new interval is recorded when it differs from the last recorded one by more than this. */
   recordChange: 0.25,
 } as const;
 
-/** Pure: the interval after a read that cost `readMs`, given the smoothed cost so far. */
-export function nextInterval(smoothedMs: number | undefined, readMs: number): { smoothedMs: number; intervalMs: number } {
-  const smoothed = smoothedMs === undefined ? readMs : smoothedMs + SMAPS_INTERVAL.alpha * (readMs - smoothedMs);
-  const intervalMs = Math.min(SMAPS_INTERVAL.maxMs, Math.max(SMAPS_INTERVAL.minMs, Math.round(SMAPS_INTERVAL.costFactor * smoothed)));
-  return { smoothedMs: smoothed, intervalMs };
+/** Pure: the interval after the reads that took `recentMs` (oldest first, the last `window` of them). */
+export function nextInterval(recentMs: readonly number[]): number {
+  const sorted = recentMs.slice(-SMAPS_INTERVAL.window).sort((a, b) => a - b);
+  const cost = sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+  return Math.min(SMAPS_INTERVAL.maxMs, Math.max(SMAPS_INTERVAL.minMs, Math.round(SMAPS_INTERVAL.costFactor * cost)));
 }
 
 /** What the memory loop reports; `tag` answers a read asked for by a probe. */
@@ -47,18 +48,19 @@ export interface MemoryLoopOptions {
  * undefined once the process has gone.
  */
 export function createMemoryLoop({ pid, cgroup, post }: MemoryLoopOptions) {
-  let smoothed: number | undefined;
+  const recent: number[] = [];
   let recorded: number | undefined;
   let unreadable = false;
   const read = (tag?: number): boolean => {
     const reading = readWatchBreakdown(pid, clock);
     if (reading.ok) {
       post({ type: 'breakdown', breakdown: reading.breakdown, ...(tag !== undefined && { tag }) });
-      const next = nextInterval(smoothed, reading.breakdown.readMs);
-      smoothed = next.smoothedMs;
-      if (recorded === undefined || Math.abs(next.intervalMs - recorded) > SMAPS_INTERVAL.recordChange * recorded) {
-        recorded = next.intervalMs;
-        post({ type: 'rate', rate: { t: reading.breakdown.t, intervalMs: next.intervalMs, readMs: reading.breakdown.readMs } });
+      recent.push(reading.breakdown.readMs);
+      if (recent.length > SMAPS_INTERVAL.window) recent.shift();
+      const intervalMs = nextInterval(recent);
+      if (recorded === undefined || Math.abs(intervalMs - recorded) > SMAPS_INTERVAL.recordChange * recorded) {
+        recorded = intervalMs;
+        post({ type: 'rate', rate: { t: reading.breakdown.t, intervalMs, readMs: reading.breakdown.readMs } });
       }
       return true;
     }

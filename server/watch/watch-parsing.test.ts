@@ -121,13 +121,17 @@ describe('the smaps breakdown', () => {
     expect(parseSyscallStackPointer('running\n')).toBeUndefined();
   });
 
-  it('reads at most ~1 % of the time, between 0.5 s and 60 s', () => {
-    expect(nextInterval(undefined, 1.6).intervalMs).toBe(500);
-    expect(nextInterval(undefined, 10.5).intervalMs).toBe(1050);
-    expect(nextInterval(undefined, 34).intervalMs).toBe(3400);
-    expect(nextInterval(undefined, 2000).intervalMs).toBe(60_000);
-    // One slow read (a busy machine) moves the smoothed cost only part of the way.
-    expect(nextInterval(10, 40)).toEqual({ smoothedMs: 19, intervalMs: 1900 });
+  it('reads at most ~1 % of the time, between 0.5 s and 60 s, by the lower median of the last 5 reads', () => {
+    expect(nextInterval([1.6])).toBe(500);
+    expect(nextInterval([10.5])).toBe(1050);
+    expect(nextInterval([34])).toBe(3400);
+    expect(nextInterval([2000])).toBe(60_000);
+    // A cold first read, or one slowed by a busy machine, does not count.
+    expect(nextInterval([25, 2.3])).toBe(500);
+    expect(nextInterval([10, 11, 90, 10.5, 12])).toBe(1100);
+    // A process that grew: its reads cost more, and after three of them the interval follows.
+    expect(nextInterval([1, 1, 1, 1, 1, 40, 40])).toBe(500);
+    expect(nextInterval([1, 1, 1, 1, 1, 40, 40, 40])).toBe(4000);
   });
 });
 

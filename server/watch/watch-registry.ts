@@ -13,7 +13,7 @@ import { locateProcessCgroup } from './cgroup-memory.js';
 import { detectProcess } from './detect-runtime.js';
 import { gdbAvailability } from './gdb-probe.js';
 import { describeScope, listProcesses, userName } from './process-list.js';
-import { currentAsker, readProcStat, readProcStatus, watchRefusal } from './process-identity.js';
+import { currentAsker, readProcStat, readProcStatus, stillSameProcess, watchRefusal } from './process-identity.js';
 import { Watch, watchInfo, type ProbeAnswer } from './watch.js';
 
 export interface WatchRegistryOptions {
@@ -41,6 +41,18 @@ export function probePolicy(host: string, allowProbes: boolean): ProbePermission
   return { allowed: false, reason: `the server listens on ${host}, beyond loopback: probes are off unless MEMTIDE_ALLOW_PROBES=1` };
 }
 
+/** gdb probes as the server allows them: gdb installed, and probes allowed by the policy. */
+export function gdbProbesAllowed(policy: ProbePermission, gdbPath?: string): ProbePermission {
+  if (!policy.allowed) return policy;
+  const gdb = gdbAvailability(gdbPath);
+  return gdb.allowed ? { allowed: true } : { allowed: false, reason: gdb.reason };
+}
+
+/** GET /api/processes, and `memtide ps`. */
+export async function processListAnswer(policy: ProbePermission, gdbPath?: string): Promise<ProcessListAnswer> {
+  return { processes: await listProcesses(), uid: currentAsker().uid, scope: describeScope(), gdbProbes: gdbProbesAllowed(policy, gdbPath), inspectorProbes: policy };
+}
+
 const newWatchId = (): string => `watch-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 
 export class WatchRegistry {
@@ -49,15 +61,12 @@ export class WatchRegistry {
 
   constructor(private readonly options: WatchRegistryOptions) {}
 
-  /** gdb probes as the server allows them: installed, and allowed by the policy. */
   gdbProbes(): ProbePermission {
-    if (!this.options.probePolicy.allowed) return this.options.probePolicy;
-    const gdb = gdbAvailability(this.options.gdbPath);
-    return gdb.allowed ? { allowed: true } : { allowed: false, reason: gdb.reason };
+    return gdbProbesAllowed(this.options.probePolicy, this.options.gdbPath);
   }
 
-  async processes(): Promise<ProcessListAnswer> {
-    return { processes: await listProcesses(), uid: currentAsker().uid, scope: describeScope(), gdbProbes: this.gdbProbes(), inspectorProbes: this.options.probePolicy };
+  processes(): Promise<ProcessListAnswer> {
+    return processListAnswer(this.options.probePolicy, this.options.gdbPath);
   }
 
   async create(body: unknown): Promise<{ ok: true; id: string } | Failure> {
@@ -66,11 +75,19 @@ export class WatchRegistry {
     if (!parsed.success) return { ok: false, status: 400, error: typeof body === 'object' && body !== null && !Array.isArray(body) ? describeZodError(parsed.error) : 'body: must be a JSON object like {"pid": 1234}' };
     const { pid, sampleHz = this.options.sampleHz, probes = false, durationS = WATCH_LIMITS.maxSamples / sampleHz } = parsed.data;
     const refusal = watchRefusal(pid);
-    if (refusal) return { ok: false, ...refusal, error: refusal.reason };
-    if ([...this.live.values()].some((w) => w.record.pid === pid)) return { ok: false, status: 409, error: `pid: ${pid} is being watched already` };
-    if (this.live.size >= WATCH_LIMITS.maxWatches) return { ok: false, status: 429, error: `${WATCH_LIMITS.maxWatches} watches are going on: stop one first` };
+    if (refusal) return { ok: false, status: refusal.status, error: refusal.reason };
+    const busy = (): Failure | undefined =>
+      [...this.live.values()].some((w) => w.record.pid === pid) ? { ok: false, status: 409, error: `pid: ${pid} is being watched already` }
+      : this.live.size >= WATCH_LIMITS.maxWatches ? { ok: false, status: 429, error: `${WATCH_LIMITS.maxWatches} watches are going on: stop one first` }
+      : undefined;
+    if (busy()) return busy()!;
     const target = await this.describe(pid);
-    if (!target) return { ok: false, status: 404, error: `pid: no process ${pid}` };
+    // Checked again after the (async) description: the process described is the one allowed, and
+    // no other request took the pid or the last place meanwhile.
+    const again = watchRefusal(pid);
+    if (again) return { ok: false, status: again.status, error: again.reason };
+    if (!target || !stillSameProcess(target)) return { ok: false, status: 404, error: `pid: no process ${pid}` };
+    if (busy() || this.closing) return busy() ?? { ok: false, status: 503, error: 'the server is shutting down' };
     const gdbProbes: ProbePermission = probes ? this.gdbProbes() : { allowed: false, reason: 'this watch was started without probes: true (gdb stops the process while it is attached)' };
     const cgroup = locateProcessCgroup(pid);
     const watch: Watch = new Watch({
