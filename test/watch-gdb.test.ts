@@ -30,13 +30,14 @@ const runsFreely = (pid: number) => ({ state: readProcStat(pid)?.state, tracer: 
 
 describe('the probe time limit', () => {
   it('a call that hangs is interrupted at the limit, and the target is alive and unharmed', async () => {
-    const { victim, trim } = await watchVictim({ probeTimeoutMs: 1500, probeInterruptGraceMs: 3000, gdbPath: fixture('gdb-call-hangs.sh') });
+    // The limit leaves gdb time to attach (0.1-0.2 s here, seconds on a loaded machine): the hang is in the call.
+    const { victim, trim } = await watchVictim({ probeTimeoutMs: 4000, probeInterruptGraceMs: 3000, gdbPath: fixture('gdb-call-hangs.sh') });
     const started = performance.now();
     const answer = await trim();
     expect(answer.status).toBe(200);
     const probe = ProbeAnswer.parse(answer.json);
-    expect(probe).toMatchObject({ status: 'aborted', targetAtRisk: true, error: expect.stringMatching(/^trim: the call did not return within 1500 ms: gdb was interrupted, unwound the call and detached/) });
-    expect(performance.now() - started).toBeLessThan(1500 + 3000 + 2000); // limit + grace + the 1 s re-read
+    expect(probe).toMatchObject({ status: 'aborted', targetAtRisk: true, error: expect.stringMatching(/^trim: the call did not return within 4000 ms: gdb was interrupted, unwound the call and detached/) });
+    expect(performance.now() - started).toBeLessThan(4000 + 3000 + 4000); // limit + grace + the 1 s re-read, on a busy machine
     expect(runsFreely(victim.pid)).toEqual({ state: 'S', tracer: 0 });
     // Unharmed: no lock left held, so a real trim in it still works.
     const rss = rssOf(victim.pid);

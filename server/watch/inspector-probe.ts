@@ -113,7 +113,9 @@ export async function inspectorGc(target: Identity, timeoutMs: number): Promise<
     if (opened) closeProblem = await closeInspector(call, target.pid, inspectorPort);
     return { before: beforeFigures, after: afterFigures, pausedMs, opened, ...(closeProblem && { closeProblem }) };
   } catch (error) {
-    if (opened && socket.readyState === WebSocket.OPEN) await closeInspector(rpc(socket, () => 1000), target.pid, inspectorPort).catch(() => undefined);
+    let problem: string | undefined = `the inspector of pid ${target.pid} on port ${inspectorPort} may still be open`;
+    if (opened && socket.readyState === WebSocket.OPEN) problem = await closeInspector(rpc(socket, () => 1000), target.pid, inspectorPort).catch(() => problem);
+    if (opened && problem) (error as Error).message += ` (${problem})`;
     throw error;
   } finally {
     socket.terminate();

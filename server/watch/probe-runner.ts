@@ -35,18 +35,21 @@ function gdbRefusal(kind: ProbeKind, gdb: ProbePermission): ProbePlan | undefine
 /** Checks everything that can be checked without touching the target. */
 export async function planProbe(kind: ProbeKind, target: WatchTarget, settings: ProbeSettings): Promise<ProbePlan> {
   const identity = { pid: target.pid, starttime: target.starttime };
+  // Detected again now: an exec keeps the pid and start time but not the runtime, and SIGUSR1
+  // kills a process that is not Node; a dlopen can bring another allocator.
+  const detected = await detectProcess(target.pid);
+  const runtime = detected?.runtime ?? 'other';
   let plan: ProbePlan;
-  if (kind === 'gc' && target.runtime === 'node') {
+  if (kind === 'gc' && runtime === 'node') {
     plan = settings.inspectorProbes.allowed ? { ok: true, kind, method: 'inspector' } : refuse(403, `gc: ${settings.inspectorProbes.reason}`);
-  } else if (kind === 'gc' && target.runtime === 'python') {
+  } else if (kind === 'gc' && runtime === 'python') {
     plan = gdbRefusal(kind, settings.gdbProbes) ?? { ok: true, kind, method: 'gdb', commands: pythonGcCommands() };
   } else if (kind === 'gc') {
     return refuse(409, `gc: pid ${target.pid} (${target.comm}) is neither Node nor CPython: memtide knows no garbage collector to ask`);
   } else {
     const refusal = gdbRefusal(kind, settings.gdbProbes);
     if (refusal) return refusal;
-    // Asked again now: LD_PRELOAD is fixed at start, but a watch can outlive a dlopen.
-    const why = trimRefusal(target.pid, await detectProcess(target.pid));
+    const why = trimRefusal(target.pid, detected);
     plan = why ? refuse(409, why) : { ok: true, kind, method: 'gdb', commands: TRIM_COMMANDS };
   }
   if (!plan.ok) return plan;

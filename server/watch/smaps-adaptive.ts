@@ -14,8 +14,9 @@ export const SMAPS_INTERVAL = {
   costFactor: 100,
   minMs: 500,
   maxMs: 60_000,
-  /** The cost is the lower median of the last reads: one read slowed by a busy machine (or the
-   * first one, in a thread whose parser is not compiled yet: ~25 ms against ~2 ms) does not count. */
+  /** The cost is the lower median of the last reads: one read slowed by a busy machine does not
+   * count. The first read of a watch never does: measured ~25 ms against ~2 ms for the next ones
+   * (a cold parser and page cache), it would hold the interval 10× too long until the next. */
   window: 5,
   /** A new interval is recorded when it differs from the last recorded one by more than this. */
   recordChange: 0.25,
@@ -49,12 +50,17 @@ export interface MemoryLoopOptions {
  */
 export function createMemoryLoop({ pid, cgroup, post }: MemoryLoopOptions) {
   const recent: number[] = [];
+  let warm = false;
   let recorded: number | undefined;
   let unreadable = false;
   const read = (tag?: number): boolean => {
     const reading = readWatchBreakdown(pid, clock);
     if (reading.ok) {
       post({ type: 'breakdown', breakdown: reading.breakdown, ...(tag !== undefined && { tag }) });
+      if (!warm) {
+        warm = true;
+        return true;
+      }
       recent.push(reading.breakdown.readMs);
       if (recent.length > SMAPS_INTERVAL.window) recent.shift();
       const intervalMs = nextInterval(recent);

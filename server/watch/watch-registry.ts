@@ -102,7 +102,13 @@ export class WatchRegistry {
       onEnd: (ended) => this.ended(ended),
     });
     this.live.set(watch.id, watch);
-    watch.start();
+    try {
+      watch.start();
+    } catch (error) {
+      // Only the main-thread fallback sampler opens statm here: the process went meanwhile.
+      this.live.delete(watch.id);
+      return { ok: false, status: 404, error: `pid: ${pid} could not be read: ${(error as Error).message}` };
+    }
     return { ok: true, id: watch.id };
   }
 
