@@ -27,6 +27,26 @@ export const HeapFigures = z.object({
 });
 export type HeapFigures = z.infer<typeof HeapFigures>;
 
+/**
+ * Where a process's memory is (bytes): totals from /proc/PID/smaps_rollup, and the Rss of
+ * /proc/PID/smaps summed per kind of mapping. brkHeap is glibc's main heap ([heap], shrunk only
+ * from its top or by malloc_trim); anonMappings are mmap'd regions: pymalloc arenas, V8 pages, big
+ * malloc blocks, other malloc arenas, jemalloc extents; otherMappings stacks, vdso and the rest.
+ * A run reads it at phase ends (MemoryBreakdown), a watch at its own rate with more kinds (WatchBreakdown).
+ */
+export const SmapsFigures = z.object({
+  rss: Count,
+  pss: Count,
+  anonymous: Count,
+  privateDirty: Count,
+  swap: Count,
+  brkHeap: Count,
+  anonMappings: Count,
+  fileMappings: Count,
+  otherMappings: Count,
+});
+export type SmapsFigures = z.infer<typeof SmapsFigures>;
+
 /** Where freed memory went, in the same words for runs and watches. `inconclusive`: the signals
  * were too small for the record's own noise, or disagreed. */
 export const VERDICTS = ['released', 'retained by allocator', 'still referenced', 'inconclusive'] as const;

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { Knobs } from './knobs.js';
 import { ALL_PHASES, PHASES } from './phases.js';
-import { Count, HeapFigures, Time, Verdict, VERDICTS } from './record-parts.js';
+import { Count, HeapFigures, SmapsFigures, Time, Verdict, VERDICTS } from './record-parts.js';
 import { RECORD_RUNTIMES } from './runtimes.js';
 import { withoutProtoKey } from './validation.js';
 import { RecordKind, WatchInfo, WatchTimeline } from './watch-record.js';
@@ -31,26 +31,8 @@ export type Sample = z.infer<typeof Sample>;
 export const Phase = z.object({ name: PhaseName, start: Time, end: Time.optional() });
 export type Phase = z.infer<typeof Phase>;
 
-/**
- * Where a worker's memory is, read by the server from /proc/PID/smaps_rollup and /proc/PID/smaps at
- * a phase end (bytes). brkHeap is glibc's main heap ([heap], shrunk only from its top or by
- * malloc_trim); anonMappings are mmap'd regions: pymalloc arenas, V8 pages, big malloc blocks,
- * other malloc arenas, jemalloc extents.
- */
-export const MemoryBreakdown = z.object({
-  t: Time,
-  phase: PhaseName,
-  rss: Count,
-  pss: Count,
-  anonymous: Count,
-  privateDirty: Count,
-  swap: Count,
-  brkHeap: Count,
-  anonMappings: Count,
-  fileMappings: Count,
-  /** Stacks, vdso and the rest. */
-  otherMappings: Count,
-});
+/** Where a worker's memory is (record-parts.ts SmapsFigures), read by the server at a phase end. */
+export const MemoryBreakdown = SmapsFigures.extend({ t: Time, phase: PhaseName });
 export type MemoryBreakdown = z.infer<typeof MemoryBreakdown>;
 
 export const Env = z.record(z.string(), z.string());

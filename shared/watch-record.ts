@@ -3,7 +3,7 @@
 // what only a watch has is here: the target, the memory breakdowns read at an adaptive rate, the
 // cgroup's figures, the user's markers and the probes (GC, malloc_trim) with what they returned.
 import { z } from 'zod';
-import { Count, HeapFigures, Time, Verdict } from './record-parts.js';
+import { Count, HeapFigures, SmapsFigures, Time, Verdict } from './record-parts.js';
 import { RECORD_RUNTIMES } from './runtimes.js';
 
 export const RECORD_KINDS = ['run', 'watch'] as const;
@@ -48,25 +48,15 @@ export const WatchTarget = ProcessEntry.omit({ rss: true, refusal: true }).exten
 export type WatchTarget = z.infer<typeof WatchTarget>;
 
 /**
- * Where a watched process's memory is (bytes): totals from /proc/PID/smaps_rollup, and the Rss of
- * /proc/PID/smaps summed per kind of mapping. brkHeap is glibc's main arena ([heap]); arenaHeaps
- * are glibc's other arenas (64 MiB-aligned mmaps, one per thread group that contended); stacks
- * are [stack] and the mappings a thread's stack pointer is in; anonMappings the other anonymous
- * mmaps (pymalloc arenas, V8 pages, big malloc blocks, jemalloc extents).
+ * Where a watched process's memory is (record-parts.ts SmapsFigures), with two more kinds taken
+ * out of the others: arenaHeaps, glibc's non-main arenas (64 MiB-aligned mmaps, out of
+ * anonMappings), and stacks ([stack] and the mappings a thread's stack pointer is in, out of
+ * otherMappings and anonMappings).
  */
-export const WatchBreakdown = z.object({
+export const WatchBreakdown = SmapsFigures.extend({
   t: Time,
-  rss: Count,
-  pss: Count,
-  anonymous: Count,
-  privateDirty: Count,
-  swap: Count,
-  brkHeap: Count,
   arenaHeaps: Count,
-  anonMappings: Count,
-  fileMappings: Count,
   stacks: Count,
-  otherMappings: Count,
   /** How many mappings smaps listed, and how long reading both files took (ms). */
   mappings: Count,
   readMs: z.number().nonnegative(),
