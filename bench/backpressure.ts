@@ -3,6 +3,7 @@
 import WebSocket from 'ws';
 import { startApp } from '../server/app.js';
 import type { ServerMessage } from '../shared/protocol/ws.js';
+import { packSamples } from '../server/sampling/packed-samples.js';
 import type { Sample } from '../shared/run-record.js';
 import { fmt, now, quantile, sleep, table, type BenchResult } from './lib.js';
 
@@ -46,7 +47,7 @@ export async function measureBackpressure() {
     const t = now();
     const samples: Sample[] = Array.from({ length: SAMPLES_PER_FRAME }, (_, i) => ({ t: t + i / 1000, rss: rss + i * 4096 }));
     rss += 4096;
-    app.hub.broadcast({ type: 'samples', runId: 'bench-backpressure', samples });
+    app.hub.samples('bench-backpressure', packSamples(samples));
     frames++;
     if (frames % FRAMES_PER_S === 0) peak = Math.max(peak, queuedBytes() - before);
     await sleep(Math.max(0, started + (frames * 1000) / FRAMES_PER_S - now()));
@@ -54,7 +55,7 @@ export async function measureBackpressure() {
   const grownMiB = Math.max(peak, queuedBytes() - before) / MiB;
   stalled.resume();
   await sleep(1000); // it drains what was queued; the next frame carries the notice
-  app.hub.broadcast({ type: 'samples', runId: 'bench-backpressure', samples: [{ t: now(), rss }] });
+  app.hub.samples('bench-backpressure', Float64Array.of(now(), rss));
   await sleep(300);
   healthy.close();
   stalled.terminate();

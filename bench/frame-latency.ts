@@ -5,13 +5,22 @@ import { fmt, median, postRun, quantile, sleep, startServerProcess, table, waitR
 
 const EXPERIMENT = { experiment: 'seed-strings', params: { n: 10_000_000 } };
 
-export async function measureFrameLatency(runs = 2): Promise<{ p50: number; p99: number; max: number; samples: number; offset: number }> {
+export async function measureFrameLatency(runs = 2): Promise<{ p50: number; p99: number; max: number; samples: number; offset: number; longTasks: number; longestTask: number }> {
   const server = await startServerProcess({ MEMTIDE_SAMPLE_HZ: '1000' });
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    // Long tasks on the page's main thread (≥ 50 ms): where a tail would come from.
+    await page.addInitScript(() => {
+      const w = window as unknown as { longTasks: { start: number; ms: number }[] };
+      w.longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.longTasks.push({ start: e.startTime, ms: e.duration });
+      }).observe({ type: 'longtask' });
+    });
     await page.goto(`${server.url}/?probe`);
     await page.waitForSelector('#connection[data-state="open"]');
+    await page.waitForFunction(() => 'memtideChart' in window); // the chart loads after the first screen
     // Server clock minus the page's, from the ping with the shortest round trip.
     const offset = await page.evaluate(async () => {
       const clock = () => performance.timeOrigin + performance.now();
@@ -34,6 +43,7 @@ export async function measureFrameLatency(runs = 2): Promise<{ p50: number; p99:
       return best.offset;
     });
     await sleep(300); // let the page show the stored run first
+    const measuredFrom = await page.evaluate(() => performance.now());
     await page.evaluate((offset) => {
       const w = window as unknown as { memtideChart: ChartProbe; latencies: number[] };
       const from = performance.timeOrigin + performance.now() + offset;
@@ -49,29 +59,38 @@ export async function measureFrameLatency(runs = 2): Promise<{ p50: number; p99:
       await sleep(100);
     }
     const latencies = await page.evaluate(() => (window as unknown as { latencies: number[] }).latencies);
+    const longTasks = (await page.evaluate(() => (window as unknown as { longTasks: { start: number; ms: number }[] }).longTasks)).filter((t) => t.start >= measuredFrom);
     await page.close();
-    return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: quantile(latencies, 1), samples: latencies.length, offset };
+    return {
+      p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: quantile(latencies, 1), samples: latencies.length, offset,
+      longTasks: longTasks.length, longestTask: Math.max(0, ...longTasks.map((t) => t.ms)),
+    };
   } finally {
     await browser.close();
     await server.stop();
   }
 }
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 export async function run(): Promise<BenchResult> {
   const rounds: Awaited<ReturnType<typeof measureFrameLatency>>[] = [];
   for (let i = 0; i < ROUNDS; i++) rounds.push(await measureFrameLatency());
   const p50 = median(rounds.map((r) => r.p50));
   const p99 = median(rounds.map((r) => r.p99));
+  const worst = Math.max(...rounds.map((r) => r.p99));
   return {
     title: `Sample → drawn frame latency in Chromium (dashboard, 1 kHz, seed-strings n=10⁷; ${ROUNDS} rounds of 2 runs, each with a fresh server and browser)`,
     lines: [
-      ...table(['round', 'p50 ms', 'p99 ms', 'max ms', 'samples', 'clock offset ms'], rounds.map((r, i) => [i + 1, fmt(r.p50), fmt(r.p99), fmt(r.max), r.samples, fmt(r.offset, 3)])),
+      ...table(['round', 'p50 ms', 'p99 ms', 'max ms', 'samples', 'clock offset ms', 'long tasks (≥ 50 ms)', 'longest task ms'],
+        rounds.map((r, i) => [i + 1, fmt(r.p50), fmt(r.p99), fmt(r.max), r.samples, fmt(r.offset, 3), r.longTasks, fmt(r.longestTask, 0)])),
       '',
-      `Median of the rounds: p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms. Latency is taken at the end of the requestAnimationFrame callback that drew the sample; the clock offset (server − page, from the fastest of 20 pings) is already applied.`,
+      `Median of the rounds: p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms; worst round p99 ${fmt(worst)} ms. Latency is taken at the end of the requestAnimationFrame callback that drew the sample; the clock offset (server − page, from the fastest of 20 pings) is already applied. Long tasks: the page's main-thread tasks of 50 ms or more while the runs streamed (PerformanceObserver 'longtask').`,
     ],
-    targets: [{ name: 'sample → frame latency p99 (Chromium)', target: '≤ 50 ms', measured: `${fmt(p99)} ms (median of ${ROUNDS} rounds)`, met: p99 <= 50 }],
+    targets: [
+      { name: 'sample → frame latency p99 (Chromium), median of rounds', target: '≤ 50 ms', measured: `${fmt(p99)} ms (median of ${ROUNDS} rounds)`, met: p99 <= 50 },
+      { name: 'sample → frame latency p99 (Chromium), every round', target: '≤ 50 ms in each of 5 rounds', measured: `worst round ${fmt(worst)} ms`, met: worst <= 50 },
+    ],
   };
 }
 

@@ -83,11 +83,11 @@ export interface ChartProbe {
 }
 
 /** Polls GET /api/runs/:id until the run has ended; returns its record. */
-export async function waitRunEnd(url: string, id: string, timeoutMs = 120_000): Promise<{ status: string; sampleHz: number; achievedHz?: number; gapP99Ms?: number; samples: { t: number }[] }> {
+export async function waitRunEnd(url: string, id: string, timeoutMs = 120_000): Promise<{ status: string; sampleHz: number; achievedHz?: number; sampleGapP99Ms?: number; samples: { t: number }[] }> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const record = (await (await fetch(`${url}/api/runs/${id}`)).json()) as Awaited<ReturnType<typeof waitRunEnd>>;
-    if (record.status !== 'running') return record;
+    if (record.status !== 'running' && record.status !== 'queued') return record;
     await sleep(200);
   }
   throw new Error(`run ${id} still running after ${timeoutMs} ms`);

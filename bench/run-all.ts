@@ -10,11 +10,13 @@ import { machine, type BenchResult } from './lib.js';
 
 const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = {
   sampler: () => import('./sampler.js'),
+  'real-runs': () => import('./real-runs.js'),
   slowdown: () => import('./slowdown.js'),
   framing: () => import('./framing.js'),
   'ws-latency': () => import('./ws-latency.js'),
   'frame-latency': () => import('./frame-latency.js'),
   'chart-fps': () => import('./chart-fps.js'),
+  'first-paint': () => import('./first-paint.js'),
   backpressure: () => import('./backpressure.js'),
   'watch-overhead': () => import('./watch-overhead.js'),
 };

@@ -1,8 +1,9 @@
 // Does sampling at 1 kHz slow the experiment it watches? The allocate phase's duration with the
 // sampler on and off, alternating runs of the same worker, median of each side.
-import type { Sample } from '../shared/run-record.js';
+import { sampleCount } from '../server/sampling/packed-samples.js';
 import { startRssSampler, type RssSampler } from '../server/sampling/rss-sampler.js';
 import { spawnWorker } from '../server/worker-process.js';
+import { workerSpec } from '../shared/protocol/worker.js';
 import { fmt, median, quantile, table, type BenchResult } from './lib.js';
 
 const PAIRS = 9;
@@ -18,7 +19,7 @@ function allocateMs(spec: { experiment: string; params: Record<string, number> }
     let end = 0;
     let sampler: RssSampler | undefined;
     let samples = 0;
-    const worker = spawnWorker('node', spec, {
+    const worker = spawnWorker('node', workerSpec(spec), {
       onMessage(m) {
         // A worker waits after each phase end for the server's memory breakdown: let it go on.
         if (m.type === 'phase' && m.edge === 'end') worker.ack();
@@ -31,7 +32,7 @@ function allocateMs(spec: { experiment: string; params: Record<string, number> }
         void (sampler?.stop() ?? Promise.resolve()).then(() => (code === 0 && end > start ? resolve({ ms: end - start, samples }) : reject(new Error(`worker exited with ${code}`))));
       },
     });
-    if (sampled) sampler = startRssSampler(worker.pid, 1000, (batch: Sample[]) => (samples += batch.length));
+    if (sampled) sampler = startRssSampler(worker.pid, 1000, (batch) => (samples += sampleCount(batch)));
   });
 }
 

@@ -33,7 +33,7 @@ function rate(victim: Victim, from: number, to: number): number {
 }
 
 function newRegistry(records: RunRecord[]): WatchRegistry {
-  return new WatchRegistry({ send: () => undefined, storeEnded: (r) => records.push(r), sampleHz: 1000, probePolicy: { allowed: false, reason: 'bench' } });
+  return new WatchRegistry({ events: { send: () => undefined, samples: () => undefined, watching: () => false }, storeEnded: (r) => records.push(r), sampleHz: 1000, probePolicy: { allowed: false, reason: 'bench' } });
 }
 
 async function watched(registry: WatchRegistry, pid: number, ms: number): Promise<void> {

@@ -1,35 +1,51 @@
-// Builds what is missing or older than its sources: the server and workers (tsc → dist/) and the
-// client (vite build → dist/client). `--force` rebuilds both; `--clean` empties dist/ first (for
-// `npm pack`, so no stale file ships); `--server` skips the client.
+// Builds what changed since the last build: the server and workers (tsc → dist/) and the client
+// (vite build → dist/client). "Changed" is by content: a hash of every input file (sources,
+// configs, package.json and package-lock.json, not tests) is kept beside the build, so a checkout,
+// a `touch` or an `npm install` that rewrites package-lock.json unchanged rebuilds nothing.
+// `--force` rebuilds both; `--clean` empties dist/ first (for `npm pack`, so no stale file ships);
+// `--server` skips the client. Run as a script, or imported (scripts/start.mjs, scripts/memtide.mjs).
 // An installed package (`npm install memtide`) ships dist/ built and none of the sources: there is
 // nothing to rebuild, and nothing to rebuild it with (the @types are devDependencies), so it is used
 // as it is.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const args = new Set(process.argv.slice(2));
-const force = args.has('--force');
 const has = (path) => existsSync(join(root, path));
 
-function newest(paths) {
-  let latest = 0;
-  for (const p of paths.map((x) => join(root, x))) {
-    if (!existsSync(p)) continue;
-    const st = statSync(p);
-    if (st.isDirectory()) {
-      for (const entry of readdirSync(p, { recursive: true, withFileTypes: true })) {
-        if (entry.isFile()) latest = Math.max(latest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+/** Files that do not go into a build: tests, and the Python worker (it runs from source). */
+const notAnInput = (path) => /\.test\.ts$|\.py$/.test(path);
+
+/** One hash over the names and contents of every input file under `paths`, in a stable order. */
+export function inputsHash(base, paths) {
+  const files = [];
+  for (const p of paths) {
+    const full = join(base, p);
+    if (!existsSync(full)) continue;
+    if (statSync(full).isDirectory()) {
+      for (const entry of readdirSync(full, { recursive: true, withFileTypes: true })) {
+        if (entry.isFile()) files.push(relative(base, join(entry.parentPath, entry.name)));
       }
-    } else latest = Math.max(latest, st.mtimeMs);
+    } else files.push(p);
   }
-  return latest;
+  const hash = createHash('sha256');
+  for (const file of files.filter((f) => !notAnInput(f)).sort()) hash.update(`${file}\0`).update(readFileSync(join(base, file))).update('\0');
+  return hash.digest('hex');
 }
 
-const built = (stamp) => (has(stamp) ? statSync(join(root, stamp)).mtimeMs : 0);
+const SERVER = { stamp: 'dist/.server-build-hash', output: 'dist/server/main.js', inputs: ['server', 'shared', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'] };
+const CLIENT = { stamp: 'dist/.client-build-hash', output: 'dist/client/index.html', inputs: ['client', 'shared', 'vite.config.ts', 'package.json', 'package-lock.json'] };
+
+/** The hash to build for, or undefined when the build there is of exactly these inputs. */
+function staleHash({ stamp, output, inputs }, force) {
+  const hash = inputsHash(root, inputs);
+  const built = has(stamp) && has(output) ? readFileSync(join(root, stamp), 'utf8').trim() : '';
+  return force || built !== hash ? hash : undefined;
+}
 
 /** A package's bin script, found the way Node finds the package (so hoisted installs work too). */
 function binOf(pkg, name) {
@@ -38,9 +54,10 @@ function binOf(pkg, name) {
   return join(dirname(manifestPath), typeof bin === 'string' ? bin : bin[name]);
 }
 
-function run(label, pkg, bin, scriptArgs) {
-  console.log(`memtide: building ${label}…`);
-  const result = spawnSync(process.execPath, [binOf(pkg, bin), ...scriptArgs], { cwd: root, stdio: 'inherit' });
+function run(label, pkg, bin, scriptArgs, out) {
+  const write = (line) => (out === 2 ? console.error(line) : console.log(line));
+  write(`memtide: building ${label}…`);
+  const result = spawnSync(process.execPath, [binOf(pkg, bin), ...scriptArgs], { cwd: root, stdio: ['ignore', out, 'inherit'] });
   if (result.status !== 0) {
     console.error(`memtide: building ${label} failed`);
     process.exit(result.status ?? 1);
@@ -54,19 +71,32 @@ function requireShipped(label, output) {
   process.exit(1);
 }
 
-if (args.has('--clean')) rmSync(join(root, 'dist'), { recursive: true, force: true });
-
-const serverStamp = 'dist/.server-built';
-if (!has('tsconfig.build.json')) requireShipped('server', 'dist/server/cli.js');
-else if (force || newest(['server', 'shared', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json']) > built(serverStamp)) {
-  run('server', 'typescript', 'tsc', ['-p', 'tsconfig.build.json']);
-  writeFileSync(join(root, serverStamp), new Date().toISOString());
+/**
+ * Builds what is stale. `out` is where build progress goes (1: stdout, 2: stderr, so that
+ * `memtide run --json` prints nothing but the record). Exits the process if a build fails.
+ */
+export function ensureBuild({ force = false, clean = false, serverOnly = false, out = 1 } = {}) {
+  if (clean) rmSync(join(root, 'dist'), { recursive: true, force: true });
+  if (!has('tsconfig.build.json')) requireShipped('server', 'dist/server/cli.js');
+  else {
+    const hash = staleHash(SERVER, force);
+    if (hash) {
+      run('server', 'typescript', 'tsc', ['-p', 'tsconfig.build.json'], out);
+      writeFileSync(join(root, SERVER.stamp), hash);
+    }
+  }
+  if (serverOnly) return; // the API server only (npm run dev serves the client from Vite)
+  if (!has('vite.config.ts')) requireShipped('client', CLIENT.output);
+  else {
+    const hash = staleHash(CLIENT, force);
+    if (hash) {
+      run('client', 'vite', 'vite', ['build', '--logLevel', 'warn'], out);
+      writeFileSync(join(root, CLIENT.stamp), hash); // beside dist/client: vite empties that
+    }
+  }
 }
 
-const clientStamp = 'dist/client/index.html';
-if (args.has('--server')) {
-  // the API server only (npm run dev serves the client from Vite)
-} else if (!has('vite.config.ts')) requireShipped('client', clientStamp);
-else if (force || newest(['client', 'shared', 'vite.config.ts', 'package.json', 'package-lock.json']) > built(clientStamp)) {
-  run('client', 'vite', 'vite', ['build', '--logLevel', 'warn']);
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const args = new Set(process.argv.slice(2));
+  ensureBuild({ force: args.has('--force'), clean: args.has('--clean'), serverOnly: args.has('--server') });
 }

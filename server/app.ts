@@ -1,10 +1,12 @@
-// Wires the run registry, the HTTP API and the WebSocket hub into one server.
+// Wires the run registry, the HTTP API and the WebSocket hub into one server: the hub is where
+// runs send their events (run-events.ts), the HTTP API where they are asked for.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpApp } from './http-api.js';
-import { availableCatalog } from './experiments.js';
+import { availableCatalog } from './machine.js';
 import { checkMemoryCap } from './run-limits.js';
-import { DEFAULT_SAMPLE_HZ, RunRegistry } from './run-registry.js';
+import { RunRegistry } from './run-registry.js';
+import { DEFAULT_SAMPLE_HZ } from './run-request.js';
 import { bindProblem, checkAccess } from './security.js';
 import { DEFAULT_DATA_DIR, RunStore } from './storage/run-store.js';
 import { VERSION } from './version.js';
@@ -23,7 +25,8 @@ export interface AppOptions {
   /** Where ended runs are stored (default ./.memtide/runs). */
   dataDir?: string;
   memoryCapMiB?: number;
-  wallClockS?: number;
+  /** The wall-clock cap (s) of every run; default DEFAULT_WALL_CLOCK_S (shared/limits.ts). */
+  wallClockCapS?: number;
   maxQueue?: number;
   maxSockets?: number;
   heartbeatMs?: number;
@@ -62,10 +65,10 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     maxSockets: options.maxSockets,
     heartbeatMs: options.heartbeatMs,
   });
-  const registry = new RunRegistry({ ...options, store, log, send: hub.broadcast });
+  const registry = new RunRegistry({ events: hub, store, log, maxQueue: options.maxQueue, spawn: options.spawn });
   for (const { file, error } of registry.storeProblems) log(`memtide: skipped ${file} in ${store.dir}: ${error}`);
   const watches = new WatchRegistry({
-    send: hub.broadcast,
+    events: hub,
     storeEnded: (record) => registry.storeEnded(record),
     findEnded: (id) => registry.get(id),
     sampleHz: options.sampleHz ?? DEFAULT_SAMPLE_HZ,
@@ -75,7 +78,8 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     gdbPath: options.gdbPath,
     log,
   });
-  server.on('request', createHttpApp(registry, security, [watchApi(watches)]));
+  const defaults = { sampleHz: options.sampleHz, memoryCapMiB: options.memoryCapMiB, wallClockCapS: options.wallClockCapS };
+  server.on('request', createHttpApp(registry, defaults, security, [watchApi(watches)]));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -10,7 +10,8 @@ import { formatMiB } from '../shared/format.js';
 import { now } from '../shared/units.js';
 import type { ProbeKind } from '../shared/watch-record.js';
 import { configFromEnv } from './config.js';
-import { DEFAULT_SAMPLE_HZ } from './run-registry.js';
+import { DEFAULT_SAMPLE_HZ } from './run-request.js';
+import type { PackedSamples } from './sampling/packed-samples.js';
 import { RunStore } from './storage/run-store.js';
 import { describeTarget, formatProcessTable, formatWatchReport, probeNotice } from './watch/watch-report.js';
 import { processListAnswer, WatchRegistry } from './watch/watch-registry.js';
@@ -78,19 +79,21 @@ export async function watch(command: WatchCommand): Promise<number> {
   let resolveEnd!: () => void;
   const ended = new Promise<void>((r) => (resolveEnd = r));
   const breakdown: Record<string, number> = {};
+  /** The status line: the latest RSS reading (the last pair of a packed batch) and breakdown. */
+  const samples = (_id: string, packed: PackedSamples) => {
+    if (!tty || packed.length === 0) return;
+    const parts = Object.entries(breakdown).map(([k, v]) => `${k} ${formatMiB(v)}`).join('  ');
+    status = `RSS ${formatMiB(packed[packed.length - 1]!)}${parts ? `  (${parts})` : ''}   type a label + Enter for a marker, Ctrl+C to stop`;
+    process.stderr.write(`\r\x1b[K${status}`);
+  };
   const send = (m: ServerMessage) => {
     if (m.type === 'watch-breakdown') Object.assign(breakdown, { brk: m.breakdown.brkHeap, anon: m.breakdown.anonMappings + m.breakdown.arenaHeaps, files: m.breakdown.fileMappings });
-    if (m.type === 'samples' && tty && m.samples.length) {
-      const parts = Object.entries(breakdown).map(([k, v]) => `${k} ${formatMiB(v)}`).join('  ');
-      status = `RSS ${formatMiB(m.samples.at(-1)!.rss)}${parts ? `  (${parts})` : ''}   type a label + Enter for a marker, Ctrl+C to stop`;
-      process.stderr.write(`\r\x1b[K${status}`);
-    }
     if (m.type === 'watch-marker' && !command.json) say(`marker: ${m.marker.label}`);
     if (m.type === 'watch-probe' && m.probe.status !== 'running' && !command.json) say(`${m.probe.kind}: ${m.probe.status}${m.probe.returned !== undefined ? `, returned ${formatMiB(m.probe.returned)}` : ''}${m.probe.result ? ` — ${m.probe.result}` : ''}${m.probe.error ? ` (${m.probe.error})` : ''}`);
     if (m.type === 'watch-ended') resolveEnd();
   };
   const registry = new WatchRegistry({
-    send,
+    events: { send, samples, watching: () => tty },
     storeEnded: (record) => store.save(record),
     findEnded: (id) => store.load(id),
     sampleHz: command.sampleHz ?? config.options.sampleHz ?? DEFAULT_SAMPLE_HZ,

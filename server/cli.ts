@@ -6,17 +6,26 @@ import type { ServerMessage } from '../shared/protocol/ws.js';
 import type { Params, RunRecord } from '../shared/run-record.js';
 import { summaryRows } from '../shared/summary.js';
 import { formatAsciiSignedMiB, formatMiB, formatSeconds, formatSeedPct } from '../shared/format.js';
+import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN, SETTLE_MS } from '../shared/limits.js';
 import { now } from '../shared/units.js';
+import { quote } from '../shared/validation.js';
 import { configFromEnv } from './config.js';
+import { exitOnSignals } from './exit-signals.js';
+import { machine } from './machine.js';
+import type { RunEvents } from './run-events.js';
 import { RunRegistry } from './run-registry.js';
+import { parseRunRequest } from './run-request.js';
+import { sampleCount } from './sampling/packed-samples.js';
 import { RunStore } from './storage/run-store.js';
+import { REPORT_USAGE, reportCommand } from './report.js';
 import { parseWatchCommand, ps, watch, WATCH_USAGE, WatchUsageError } from './cli-watch.js';
 
 const USAGE = `usage:
-  memtide run <experiment> [--param k=v ...] [--runtime-knob k=v ...] [--hz N] [--json]
+  memtide run <experiment> [--param k=v ...] [--runtime-knob k=v ...] [--hz N] [--settle MS] [--json]
   memtide list
 ${WATCH_USAGE}
-  memtide serve            (the same as npm start)`;
+  memtide serve            (the same as npm start)
+  ${REPORT_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -25,21 +34,21 @@ export function parsePairs(flag: string, pairs: readonly string[], allowText = f
   const out: Record<string, number | string | boolean> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`${flag} ${pair}: expected key=value`);
+    if (eq <= 0) throw new UsageError(`${flag} ${quote(pair)}: expected key=value`);
     const key = pair.slice(0, eq);
     const text = pair.slice(eq + 1);
     const number = text.trim() === '' ? Number.NaN : Number(text);
     if (Number.isFinite(number)) out[key] = number;
     else if (allowText && (text === 'true' || text === 'false')) out[key] = text === 'true';
     else if (allowText && text !== '') out[key] = text;
-    else throw new UsageError(`${flag} ${pair}: value must be a number`);
+    else throw new UsageError(`${flag} ${quote(pair)}: value must be a number`);
   }
   return out;
 }
 
 export interface RunCommand {
-  body: { experiment: string; params: Params; knobs?: Record<string, unknown> };
-  sampleHz?: number;
+  /** What POST /api/runs would get: checked the same way (run-request.ts). */
+  body: { experiment: string; params: Params; knobs?: Record<string, unknown>; sampleHz?: number; settleMs?: number };
   json: boolean;
 }
 
@@ -52,6 +61,7 @@ export function parseRunCommand(args: string[]): RunCommand {
       param: { type: 'string', multiple: true, default: [] },
       'runtime-knob': { type: 'string', multiple: true, default: [] },
       hz: { type: 'string' },
+      settle: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -60,11 +70,22 @@ export function parseRunCommand(args: string[]): RunCommand {
   let sampleHz: number | undefined;
   if (values.hz !== undefined) {
     sampleHz = Number(values.hz);
-    if (!Number.isInteger(sampleHz) || sampleHz < 1 || sampleHz > 1000) throw new UsageError(`--hz ${values.hz}: must be an integer from 1 to 1000`);
+    if (!Number.isInteger(sampleHz) || sampleHz < SAMPLE_HZ_MIN || sampleHz > SAMPLE_HZ_MAX) {
+      throw new UsageError(`--hz ${quote(values.hz)}: must be an integer from ${SAMPLE_HZ_MIN} to ${SAMPLE_HZ_MAX}`);
+    }
+  }
+  const settleMs = values.settle === undefined ? undefined : Number(values.settle);
+  if (settleMs !== undefined && (!Number.isInteger(settleMs) || settleMs < SETTLE_MS.min || settleMs > SETTLE_MS.max)) {
+    throw new UsageError(`--settle ${quote(values.settle)}: must be an integer from ${SETTLE_MS.min} to ${SETTLE_MS.max} (ms)`);
   }
   return {
-    body: { experiment: positionals[0]!, params: parsePairs('--param', values.param) as Params, ...(Object.keys(knobs).length ? { knobs } : {}) },
-    sampleHz,
+    body: {
+      experiment: positionals[0]!,
+      params: parsePairs('--param', values.param) as Params,
+      ...(Object.keys(knobs).length ? { knobs } : {}),
+      ...(sampleHz !== undefined && { sampleHz }),
+      ...(settleMs !== undefined && { settleMs }),
+    },
     json: values.json,
   };
 }
@@ -90,33 +111,39 @@ async function run(command: RunCommand): Promise<number> {
   };
   let resolveEnd: (id: string) => void = () => undefined;
   const ended = new Promise<string>((resolve) => (resolveEnd = resolve));
-  const send = (m: ServerMessage) => {
-    if (m.type === 'run-started') started = m.run.createdAt;
-    if (m.type === 'samples' && m.samples.length) latestRss = m.samples.at(-1)!.rss;
-    if (m.type === 'phase') {
-      phase = m.edge === 'start' ? m.phase : `${m.phase} done`;
-      if (!tty && !command.json) console.log(`${m.phase.padEnd(12)} ${m.edge.padEnd(6)} +${((m.t - started) / 1000).toFixed(3)} s`);
-    }
-    if (m.type === 'run-finished' || m.type === 'run-failed') resolveEnd(m.runId);
-    progress();
+  // The terminal's side of run-events.ts: phases as they happen, a progress line on a TTY.
+  const events: RunEvents = {
+    send(m: ServerMessage) {
+      if (m.type === 'run-started') started = m.run.createdAt;
+      if (m.type === 'phase') {
+        phase = m.edge === 'start' ? m.phase : `${m.phase} done`;
+        if (!tty && !command.json) console.log(`${m.phase.padEnd(12)} ${m.edge.padEnd(6)} +${((m.t - started) / 1000).toFixed(3)} s`);
+      }
+      if (m.type === 'run-finished' || m.type === 'run-failed') resolveEnd(m.runId);
+      progress();
+    },
+    samples(_runId, packed) {
+      if (sampleCount(packed) > 0) latestRss = packed.at(-1)!;
+      progress();
+    },
+    watching: () => false, // a progress line needs no 10 ms batches
+
   };
   // The same settings as the server (MEMTIDE_DATA, MEMTIDE_MEMORY_CAP_MIB…): a CLI run is stored
   // with the others, so `memtide serve` shows it in the history.
   const config = configFromEnv(process.env);
   if (!config.ok) throw new UsageError(config.error);
-  const { dataDir, memoryCapMiB, wallClockS } = config.options;
-  const registry = new RunRegistry({ send, sampleHz: command.sampleHz, store: new RunStore(dataDir!), memoryCapMiB, wallClockS });
-  const created = registry.create(command.body);
-  if (!created.ok) throw new UsageError(created.error);
-  // The worker runs in its own process group, so a terminal's Ctrl+C does not reach it: kill it
-  // here, on any way out, or it would run on without its caps.
-  process.on('exit', () => registry.killNow());
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      registry.killNow();
-      process.exit(130);
-    });
+  const { dataDir, memoryCapMiB, wallClockCapS, sampleHz } = config.options;
+  const request = parseRunRequest(command.body, machine(), { memoryCapMiB, wallClockCapS, sampleHz });
+  if (!request.ok) throw new UsageError(request.error);
+  const registry = new RunRegistry({ events, store: new RunStore(dataDir!) });
+  const submitted = registry.submit(request.request);
+  if (!submitted.ok) {
+    console.error(`memtide: ${submitted.error}`);
+    return 1;
   }
+  // Ctrl+C stores the run as cancelled and exits 130; any other way out still kills the worker.
+  exitOnSignals(registry, 130);
   const record = registry.get(await ended)!;
   if (tty) process.stderr.write('\r\x1b[K');
   if (command.json) console.log(JSON.stringify(record));
@@ -137,6 +164,16 @@ function list(): void {
   }
 }
 
+function report(args: string[]): number {
+  const config = configFromEnv(process.env);
+  if (!config.ok) throw new UsageError(config.error);
+  const result = reportCommand(args, config.options.dataDir!);
+  if (!result.ok && result.usage) throw new UsageError(result.error);
+  if (!result.ok) return (console.error(`memtide: ${result.error}`), 1);
+  console.error(`memtide: wrote ${result.out} (${(result.bytes / 1024).toFixed(0)} KiB)`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -145,7 +182,8 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'ps') return await ps(rest);
     if (command === 'watch') return await watch(parseWatchCommand(rest));
     if (command === 'serve') return (await import('./main.js'), -1);
-    throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+    if (command === 'report') return report(rest);
+    throw new UsageError(command ? `unknown command ${quote(command)}` : 'no command given');
   } catch (error) {
     if (error instanceof UsageError || error instanceof WatchUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`memtide: ${(error as Error).message}\n${USAGE}`);

@@ -1,6 +1,7 @@
 // `npm start`'s settings, from the environment. Pure, so every refusal is tested without a process.
 import type { AppOptions } from './app.js';
 import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN } from '../shared/limits.js';
+import { quote } from '../shared/validation.js';
 import { DEFAULT_DATA_DIR } from './storage/run-store.js';
 
 export type ConfigResult = { ok: true; options: AppOptions } | { ok: false; error: string };
@@ -9,7 +10,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, min: number, max: number)
   const value = env[name];
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
-  return Number.isInteger(n) && n >= min && n <= max ? n : `${name} must be an integer from ${min} to ${max}, got "${value}"`;
+  return Number.isInteger(n) && n >= min && n <= max ? n : `${name} must be an integer from ${min} to ${max}, got ${quote(value)}`;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv): ConfigResult {
@@ -17,11 +18,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigResult {
     port: integer(env, 'PORT', 0, 65535),
     // Bounded by the machine's memory in startApp, which knows that bound.
     memoryCapMiB: integer(env, 'MEMTIDE_MEMORY_CAP_MIB', 1, Number.MAX_SAFE_INTEGER),
-    wallClockS: integer(env, 'MEMTIDE_WALL_CLOCK_S', 1, 24 * 3600),
+    wallClockCapS: integer(env, 'MEMTIDE_WALL_CLOCK_S', 1, 24 * 3600),
     sampleHz: integer(env, 'MEMTIDE_SAMPLE_HZ', SAMPLE_HZ_MIN, SAMPLE_HZ_MAX),
   };
   for (const value of Object.values(numbers)) if (typeof value === 'string') return { ok: false, error: value };
-  const { port, memoryCapMiB, wallClockS, sampleHz } = numbers as Record<keyof typeof numbers, number | undefined>;
+  const { port, memoryCapMiB, wallClockCapS, sampleHz } = numbers as Record<keyof typeof numbers, number | undefined>;
   return {
     ok: true,
     options: {
@@ -31,7 +32,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigResult {
       allowedHosts: (env.MEMTIDE_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
       dataDir: env.MEMTIDE_DATA || DEFAULT_DATA_DIR,
       memoryCapMiB,
-      wallClockS,
+      wallClockCapS,
       sampleHz,
       ...(env.MEMTIDE_ALLOW_PROBES === '1' && { allowProbes: true }),
     },

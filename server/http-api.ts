@@ -4,10 +4,11 @@ import { resolve } from 'node:path';
 import express, { type ErrorRequestHandler, type Express, type Request, type Response, type Router } from 'express';
 import { ApiQuery, type CreateRunAnswer } from '../shared/protocol/http.js';
 import { RunId } from '../shared/run-record.js';
-import { describeZodError } from '../shared/validation.js';
-import { availableCatalog } from './experiments.js';
+import { describeZodError, quote } from '../shared/validation.js';
+import { availableCatalog, machine } from './machine.js';
 import { clientDistDir } from './paths.js';
-import type { RunRegistry } from './run-registry.js';
+import type { RunRegistry, SubmitRefusal } from './run-registry.js';
+import { parseRunRequest, type RunDefaults } from './run-request.js';
 import { securityMiddleware, type SecurityOptions } from './security.js';
 import { VERSION } from './version.js';
 
@@ -17,14 +18,16 @@ export const BODY_LIMIT = '64kb';
 function runIdParam(req: Request, res: Response): string | undefined {
   const id = RunId.safeParse(req.params.id);
   if (id.success) return id.data;
-  res.status(400).json({ error: `id: "${String(req.params.id).slice(0, 80)}" is not a run id (a-z, 0-9, -)` });
+  res.status(400).json({ error: `id: ${quote(String(req.params.id))} is not a run id (a-z, 0-9, -)` });
   return undefined;
 }
 
 const noSuchRun = (res: Response, id: string) => res.status(404).json({ error: `id: no run "${id}"` });
 
+const REFUSAL_STATUS: Record<SubmitRefusal, number> = { 'shutting-down': 503, 'queue-full': 429, 'spawn-failed': 500 };
+
 /** `routers`: more /api routes (server/watch/watch-api.ts), behind the same checks. */
-export function createHttpApp(registry: RunRegistry, security: SecurityOptions = {}, routers: Router[] = []): Express {
+export function createHttpApp(registry: RunRegistry, defaults: RunDefaults = {}, security: SecurityOptions = {}, routers: Router[] = []): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(securityMiddleware(security));
@@ -45,8 +48,10 @@ export function createHttpApp(registry: RunRegistry, security: SecurityOptions =
     res.json(registry.list());
   });
   app.post('/api/runs', (req, res) => {
-    const result = registry.create(req.body);
-    if (!result.ok) res.status(result.status).json({ error: result.error });
+    const request = parseRunRequest(req.body, machine(), defaults);
+    if (!request.ok) return void res.status(400).json({ error: request.error });
+    const result = registry.submit(request.request);
+    if (!result.ok) res.status(REFUSAL_STATUS[result.reason]).json({ error: result.error });
     else res.status(201).json({ id: result.id, status: result.status, position: result.position } satisfies CreateRunAnswer);
   });
   app.get('/api/runs/:id', (req, res) => {

@@ -1,15 +1,15 @@
-// The caps every worker runs under: RSS (watchdog on the sampled RSS, plus V8's own heap limit)
-// and wall-clock time. Pure functions; run.ts applies them.
+// The caps every worker runs under: RSS (a watchdog in the sampler, plus V8's own heap limit) and
+// wall-clock time. Pure functions and constants; the sampler and run.ts apply them.
 import { totalmem } from 'node:os';
 import { MEMORY_CAP_MIB } from '../shared/limits.js';
 import { MiB } from '../shared/units.js';
 
-export const DEFAULT_WALL_CLOCK_S = 120;
-
-export interface RunLimits {
-  memoryCapMiB: number;
-  wallClockS: number;
-}
+/**
+ * How often the sampler checks RSS against the cap, whatever rate the run records at. Checked only
+ * at each recorded sample, big-buffers (512 × 16 MiB, ~1.75 MiB/ms here) at sampleHz 1 reached
+ * 549 MiB under a 256 MiB cap; every 4 ms it overshoots by ≤ ~7 MiB plus the kill's latency.
+ */
+export const MEMORY_WATCH_HZ = 250;
 
 /**
  * The most a worker may be allowed: 90 % of the machine's memory, or of the cgroup limit when the

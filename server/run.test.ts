@@ -1,24 +1,12 @@
 // A real worker really allocates: RSS sampled from outside rises, phases arrive in order.
 import { describe, expect, it } from 'vitest';
-import { type ServerMessage } from '../shared/protocol/ws.js';
 import { PHASES, type RunRecord } from '../shared/run-record.js';
 import { MiB } from '../shared/units.js';
-import { Run } from './run.js';
+import { runToEnd as runRequest, testRequest } from '../test/helpers.js';
+import { workerSpec } from './run.js';
+import { newRunRecord } from './run-request.js';
 
-function runToEnd(experiment: string, params: Record<string, number>, sampleHz = 200) {
-  const sent: ServerMessage[] = [];
-  return new Promise<{ record: RunRecord; sent: ServerMessage[] }>((resolve) => {
-    const run: Run = new Run({
-      id: `test-${experiment}`,
-      experiment: { id: experiment, runtime: 'node' },
-      params,
-      sampleHz,
-      send: (m) => sent.push(m),
-      onEnd: () => resolve({ record: run.record, sent }),
-    });
-    run.start();
-  });
-}
+const runToEnd = (experiment: string, params: Record<string, number>) => runRequest({ experiment: { id: experiment, runtime: 'node' }, params });
 
 const phase = (record: RunRecord, name: string) => record.phases.find((p) => p.name === name)!;
 const rssBetween = (record: RunRecord, from: number, to: number) =>
@@ -51,7 +39,9 @@ describe('Node worker, sampled from outside', () => {
     }
     const edges = sent.filter((m) => m.type === 'phase').map((m) => m.type === 'phase' && `${m.phase}:${m.edge}`);
     expect(edges).toEqual(PHASES.flatMap((p) => [`${p}:start`, `${p}:end`]));
-    expect(sent.at(-1)?.type).toBe('run-finished');
+    expect(sent[0]!.type).toBe('run-started');
+    // Streamed as they came, the samples are exactly the record's.
+    expect(sent.flatMap((m) => (m.type === 'samples' ? m.samples : []))).toEqual(record.samples);
     // Sampled from outside the whole time, spawn to exit, at roughly the asked rate.
     expect(record.samples.length).toBeGreaterThan(100);
     expect(record.samples[0]!.t).toBeLessThan(phase(record, 'baseline').start);
@@ -77,9 +67,17 @@ describe('Node worker, sampled from outside', () => {
   });
 
   it('a worker that fails ends the run as failed with the reason', async () => {
-    const { record, sent } = await runToEnd('no-such-experiment', {});
+    const { record } = await runToEnd('no-such-experiment', {});
     expect(record.status).toBe('failed');
     expect(record.error).toContain('unknown experiment no-such-experiment');
-    expect(sent.at(-1)?.type).toBe('run-failed');
+  });
+});
+
+describe('workerSpec', () => {
+  it('carries the experiment, params, the phase script (trim only when asked for) and settleMs from the record', () => {
+    const record = newRunRecord(testRequest({ experiment: { id: 'small-buffers', runtime: 'node' }, params: { n: 10 }, knobs: { trim: true }, settleMs: 2500 }));
+    const timings = { baselineMs: 300, settleMs: 2500, reportEveryMs: 50 };
+    expect(workerSpec(record)).toEqual({ experiment: 'small-buffers', params: { n: 10 }, phases: ['baseline', 'allocate', 'unreference', 'collect', 'trim', 'settle'], ...timings });
+    expect(workerSpec({ ...record, knobs: {} })).toEqual({ experiment: 'small-buffers', params: { n: 10 }, phases: ['baseline', 'allocate', 'unreference', 'collect', 'settle'], ...timings });
   });
 });

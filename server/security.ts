@@ -5,6 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { RequestHandler } from 'express';
+import { quote } from '../shared/validation.js';
 
 export const TOKEN_HEADER = 'x-memtide-token';
 export const TOKEN_COOKIE = 'memtide_token';
@@ -87,11 +88,11 @@ export function checkAccess(req: IncomingMessage, { token, allowedHosts = [] }: 
   const hostHeader = req.headers.host;
   const hostname = hostHeader ? hostnameOf(hostHeader) : undefined;
   if (!hostname || !hostAllowed(hostname, allowedHosts)) {
-    return { ok: false, status: 403, error: `host: "${hostHeader ?? ''}" is not a name this server answers to (add it to MEMTIDE_ALLOWED_HOSTS)` };
+    return { ok: false, status: 403, error: `host: ${quote(hostHeader ?? '')} is not a name this server answers to (add it to MEMTIDE_ALLOWED_HOSTS)` };
   }
   const origin = req.headers.origin;
   if (origin !== undefined && originHost(origin) !== hostHeader!.toLowerCase()) {
-    return { ok: false, status: 403, error: `origin: ${origin} is not this server` };
+    return { ok: false, status: 403, error: `origin: ${quote(origin)} is not this server` };
   }
   if (!token) return { ok: true, tokenFromQuery: false };
   const query = queryToken(req.url ?? '/');

@@ -1,16 +1,16 @@
-// Spawns one worker process and turns its fd-3 report pipe into validated messages.
+// Spawns one worker process and turns its fd-3 report pipe into messages checked against the
+// worker protocol (worker-protocol.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { KNOB_ENV_NAMES } from '../shared/knob-env.js';
-import { WorkerMessage, type WorkerSpec } from '../shared/protocol/worker.js';
+import type { WorkerMessage, WorkerSpec } from '../shared/protocol/worker.js';
 import { type Runtime } from '../shared/runtimes.js';
-import { describeZodError } from '../shared/validation.js';
 import { createLineSplitter } from './line-splitter.js';
 import { nodeWorkerScript, pythonWorkerScript } from './paths.js';
+import { MAX_LINE_BYTES, parseWorkerLine } from './worker-protocol.js';
 
 const STDERR_TAIL_BYTES = 4096;
-const MAX_LINE_BYTES = 64 * 1024;
 
 export interface WorkerEvents {
   onMessage(message: WorkerMessage): void;
@@ -83,15 +83,9 @@ export function spawnProcess({ file, args, env }: WorkerCommand, events: WorkerE
   const reports = child.stdio[3] as Readable;
   reports.setEncoding('utf8');
   const lines = createLineSplitter(MAX_LINE_BYTES, (line) => {
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      return events.onProtocolError(`worker sent a line that is not JSON: ${line.slice(0, 120)}`);
-    }
-    const parsed = WorkerMessage.safeParse(json);
-    if (!parsed.success) return events.onProtocolError(`worker sent an invalid message: ${describeZodError(parsed.error)}`);
-    events.onMessage(parsed.data);
+    const parsed = parseWorkerLine(line);
+    if (parsed.ok) events.onMessage(parsed.message);
+    else events.onProtocolError(parsed.error);
   }, (bytes) => events.onProtocolError(`worker sent a line longer than ${MAX_LINE_BYTES} bytes (${bytes} so far)`));
   // After an overflow push() drops everything: the run is being failed and the worker killed.
   reports.on('data', (chunk: string) => lines.push(chunk));

@@ -1,9 +1,12 @@
-// The WebSocket surface at /ws: pushes server events to every client, answers pings, and closes
-// a socket that sends anything not in the shared contract.
+// The WebSocket surface at /ws: pushes run events (run-events.ts) to every client, answers pings,
+// and closes a socket that sends anything not in the shared contract. A samples frame is written
+// once, straight from the packed readings, and sent to every socket within its caps (ws-send.ts).
 import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
 import { ClientMessage, type ServerMessage } from '../shared/protocol/ws.js';
 import { now } from '../shared/units.js';
+import type { RunEvents } from './run-events.js';
+import { samplesJson, type PackedSamples } from './sampling/packed-samples.js';
 import { sendTo } from './ws-send.js';
 
 export const WS_MAX_PAYLOAD = 16 * 1024;
@@ -18,8 +21,7 @@ export interface WsHubOptions {
   heartbeatMs?: number;
 }
 
-export interface WsHub {
-  broadcast(message: ServerMessage): void;
+export interface WsHub extends RunEvents {
   clientCount(): number;
   close(): Promise<void>;
 }
@@ -70,11 +72,19 @@ export function createWsHub(server: Server, hello: () => ServerMessage, options:
     });
   });
   return {
-    broadcast(message) {
+    send(message) {
+      if (wss.clients.size === 0) return;
       const text = JSON.stringify(message);
-      for (const socket of wss.clients) sendTo(socket, message, text);
+      for (const socket of wss.clients) sendTo(socket, text);
+    },
+    samples(runId: string, packed: PackedSamples) {
+      if (wss.clients.size === 0) return;
+      // The `samples` event of shared/protocol/ws.ts, byte for byte what JSON.stringify would write.
+      const text = `{"type":"samples","runId":${JSON.stringify(runId)},"samples":${samplesJson(packed)}}`;
+      for (const socket of wss.clients) sendTo(socket, text, { runId, packed });
     },
     clientCount: () => wss.clients.size,
+    watching: () => wss.clients.size > 0,
     close: () =>
       new Promise((resolve) => {
         clearInterval(heartbeat);

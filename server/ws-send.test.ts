@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ServerMessage } from '../shared/protocol/ws.js';
+import { packSamples } from './sampling/packed-samples.js';
 import { HARD_LIMIT_BYTES, SOFT_LIMIT_BYTES, sendTo, type SendableSocket } from './ws-send.js';
 
 function fakeSocket(bufferedAmount = 0) {
@@ -19,7 +20,8 @@ function fakeSocket(bufferedAmount = 0) {
 const samples = (t: number, n = 10): ServerMessage => ({
   type: 'samples', runId: 'run-1', samples: Array.from({ length: n }, (_, i) => ({ t: t + i, rss: 1 })),
 });
-const send = (socket: SendableSocket, m: ServerMessage) => sendTo(socket, m, JSON.stringify(m));
+const send = (socket: SendableSocket, m: ServerMessage) =>
+  sendTo(socket, JSON.stringify(m), m.type === 'samples' ? { runId: m.runId, packed: packSamples(m.samples) } : undefined);
 
 describe('sendTo', () => {
   it('sends everything to a socket that keeps up', () => {

@@ -6,6 +6,7 @@
 // `hello`. Other messages (phases, run ends) are small and rare, and always go.
 import { WebSocket } from 'ws';
 import type { ServerMessage } from '../shared/protocol/ws.js';
+import { sampleCount, type PackedSamples } from './sampling/packed-samples.js';
 
 /** ~6 s of 1 kHz samples as JSON: a client this far behind shows stale data anyway. */
 export const SOFT_LIMIT_BYTES = 256 * 1024;
@@ -21,12 +22,18 @@ interface Dropped {
 }
 const dropped = new WeakMap<SendableSocket, Dropped>();
 
-/** Sends message (already serialised as text) to socket within its caps. */
-export function sendTo(socket: SendableSocket, message: ServerMessage, text: string): void {
+/** A `samples` frame's run and readings: what a client that misses it is told it missed. */
+export interface SamplesOf {
+  runId: string;
+  packed: PackedSamples;
+}
+
+/** Sends one event, already JSON, to socket within its caps; `samples` when it is a samples frame. */
+export function sendTo(socket: SendableSocket, text: string, samples?: SamplesOf): void {
   if (socket.readyState !== WebSocket.OPEN) return;
   const buffered = socket.bufferedAmount;
   if (buffered > HARD_LIMIT_BYTES) return socket.terminate();
-  if (message.type === 'samples' && buffered > SOFT_LIMIT_BYTES) return noteDropped(socket, message);
+  if (samples && buffered > SOFT_LIMIT_BYTES) return noteDropped(socket, samples);
   const missed = dropped.get(socket);
   // Only once it has caught up (below the soft cap): told earlier, a client still behind would
   // re-fetch the record again and again and fall further behind.
@@ -37,14 +44,16 @@ export function sendTo(socket: SendableSocket, message: ServerMessage, text: str
   socket.send(text);
 }
 
-function noteDropped(socket: SendableSocket, { runId, samples }: Extract<ServerMessage, { type: 'samples' }>): void {
-  if (samples.length === 0) return;
+function noteDropped(socket: SendableSocket, { runId, packed }: SamplesOf): void {
+  const count = sampleCount(packed);
+  if (count === 0) return;
+  const [from, to] = [packed[0]!, packed[2 * (count - 1)]!];
   const missed = dropped.get(socket);
   if (missed && missed.runId === runId) {
-    missed.count += samples.length;
-    missed.to = samples.at(-1)!.t;
+    missed.count += count;
+    missed.to = to;
   } else {
     // A new run while behind: the old run's gap is forgotten (the client shows the new run).
-    dropped.set(socket, { runId, count: samples.length, from: samples[0]!.t, to: samples.at(-1)!.t });
+    dropped.set(socket, { runId, count, from, to });
   }
 }

@@ -1,6 +1,6 @@
 // The environment variables allocator knobs become. Kept free of imports so a worker can use it
 // without loading zod (~14 MiB of baseline RSS); server/workers/python-worker.py repeats the list
-// and shared/knobs.test.ts checks the two agree.
+// and shared/worker-agreement.test.ts checks the two agree.
 
 export const KNOB_ENV = {
   /** glibc: shrink the brk heap when this much is free at its top (malloc/malloc.c, M_TRIM_THRESHOLD). */

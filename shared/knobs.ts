@@ -37,7 +37,7 @@ interface KnobDefBase {
   help: string;
 }
 type KnobDef =
-  | (KnobDefBase & { kind: 'boolean' })
+  | (KnobDefBase & { kind: 'boolean'; jemallocOption?: string })
   | (KnobDefBase & { kind: 'choice'; choices: readonly string[]; env?: KnobEnvName })
   | (KnobDefBase & { kind: 'integer'; min: number; max: number; unit: string; env?: KnobEnvName; jemallocOption?: string });
 
@@ -46,7 +46,7 @@ const BOTH: readonly Runtime[] = ['node', 'python'];
 export const KNOB_DEFS = {
   trim: {
     kind: 'boolean', label: 'trim phase', runtimes: BOTH, effect: 'malloc_trim(0) after collect',
-    help: "glibc returns free memory only from the top of its brk heap; malloc_trim(0) also hands back free pages inside it (ctypes in CPython, koffi in Node).",
+    help: "glibc returns free memory only from the top of its brk heap; malloc_trim(0) also hands back free pages inside it and in every thread arena (ctypes in CPython, koffi in Node). Under jemalloc the phase purges every arena instead (mallctl arena.4096.purge).",
   },
   allocator: {
     kind: 'choice', choices: ALLOCATORS, label: 'allocator', runtimes: BOTH, effect: 'LD_PRELOAD=libjemalloc.so.2',
@@ -75,6 +75,10 @@ export const KNOB_DEFS = {
   jemallocMuzzyDecayMs: {
     kind: 'integer', min: -1, max: DECAY_MAX, unit: 'ms', jemallocOption: 'muzzy_decay_ms', label: 'muzzy_decay_ms', runtimes: BOTH, onlyWith: 'jemalloc', effect: 'MALLOC_CONF',
     help: 'jemalloc: how long lazily purged (muzzy) pages wait before being really returned (default 0 ms in jemalloc 5.3 on Linux; -1 = never).',
+  },
+  jemallocBackgroundThread: {
+    kind: 'boolean', jemallocOption: 'background_thread', label: 'background_thread', runtimes: BOTH, onlyWith: 'jemalloc', effect: 'MALLOC_CONF',
+    help: 'jemalloc: a background thread purges dirty pages as their decay runs out, even while the process is idle (otherwise decay advances only on malloc and free calls).',
   },
 } as const satisfies Record<string, KnobDef>;
 
@@ -145,9 +149,9 @@ export function knobEnvironment(knobs: Knobs, jemallocPath: string | undefined):
   for (const name of KNOB_NAMES) {
     const value = knobs[name];
     const def = defOf(name);
-    if (value === undefined || def.kind === 'boolean') continue;
-    if (def.env) env[def.env] = String(value);
-    if (def.kind === 'integer' && def.jemallocOption && knobs.allocator === 'jemalloc') jemallocOptions.push(`${def.jemallocOption}:${value}`);
+    if (value === undefined) continue;
+    if (def.kind !== 'boolean' && def.env) env[def.env] = String(value);
+    if ((def.kind === 'integer' || def.kind === 'boolean') && def.jemallocOption && knobs.allocator === 'jemalloc') jemallocOptions.push(`${def.jemallocOption}:${value}`);
   }
   if (knobs.allocator === 'jemalloc') {
     if (!jemallocPath) throw new Error('knobs.allocator: jemalloc was asked for but no libjemalloc.so.2 was found');

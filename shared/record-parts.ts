@@ -8,24 +8,16 @@ export const Time = z.number().finite().nonnegative();
 /** Bytes, or a count. */
 export const Count = z.number().int().nonnegative();
 
-/** Figures a runtime reports about itself (bytes, or counts). Node fills the V8 ones, CPython the rest. */
-export const HeapFigures = z.object({
+/** Node's process.memoryUsage() (bytes): what a worker reports and what the inspector probe of a
+ * watch asks for; run-record.ts HeapFigures extends it with everything else a runtime reports. */
+export const ProcessMemoryUsage = z.object({
   rss: z.number().nonnegative().optional(),
   heapTotal: z.number().nonnegative().optional(),
   heapUsed: z.number().nonnegative().optional(),
   external: z.number().nonnegative().optional(),
   arrayBuffers: z.number().nonnegative().optional(),
-  /** CPython sys.getallocatedblocks(): live PyObject_Malloc blocks (absent under PYTHONMALLOC=malloc). */
-  allocatedBlocks: Count.optional(),
-  /** CPython gc.get_count(): allocations minus deallocations per generation since its last collection. */
-  gcCount: z.tuple([z.number().int(), z.number().int(), z.number().int()]).optional(),
-  /** From sys._debugmallocstats() at phase ends: pymalloc arenas mapped now, and ever. */
-  arenasInUse: Count.optional(),
-  arenasAllocatedTotal: Count.optional(),
-  /** Allocation progress while allocate runs: items made so far, of how many. */
-  progress: z.tuple([Count, Count]).optional(),
 });
-export type HeapFigures = z.infer<typeof HeapFigures>;
+export type ProcessMemoryUsage = z.infer<typeof ProcessMemoryUsage>;
 
 /**
  * Where a process's memory is (bytes): totals from /proc/PID/smaps_rollup, and the Rss of

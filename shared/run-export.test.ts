@@ -11,14 +11,22 @@ const record: RunRecord = {
 };
 
 describe('runToCsv', () => {
-  it('has a header and one row per sample, with heap figures and phase at that time', () => {
+  it('has a header and a row per reading in time order: heap figures only where the runtime reported them', () => {
     const lines = runToCsv(record).trimEnd().split('\n');
-    expect(lines[0]).toBe(CSV_COLUMNS.join(','));
-    expect(lines).toHaveLength(1 + record.samples.length);
-    expect(lines[1]).toBe('5.000,10,,,,,');
-    expect(lines[2]).toBe('50.000,11,1,2,3,4,baseline');
-    expect(lines[3]).toBe('150.000,20,5,6,,,allocate');
-    expect(lines[4]).toBe('300.000,12,5,6,,,');
+    expect(lines).toEqual([
+      CSV_COLUMNS.join(','),
+      '5.000,10,,,,,',
+      '10.000,,1,2,3,4,baseline', // a heap report: its own row, no RSS
+      '50.000,11,,,,,baseline', // an RSS sample: no heap figures carried forward
+      '120.000,,5,6,,,allocate',
+      '150.000,20,,,,,allocate',
+      '300.000,12,,,,,',
+    ]);
+  });
+
+  it('merges an RSS sample and a heap report taken at the same time into one row', () => {
+    const lines = runToCsv({ ...record, samples: [{ t: 1010, rss: 9 }], heap: [{ t: 1010, heapUsed: 1 }] }).trimEnd().split('\n');
+    expect(lines.slice(1)).toEqual(['10.000,9,1,,,,baseline']);
   });
 });
 

@@ -1,7 +1,6 @@
 // A run as files: the full JSON record (which doubles as a replay fixture) and a CSV of samples.
 import { RunRecord, type HeapSample, type Phase } from './run-record.js';
 import { describeZodError } from './validation.js';
-import { nearestAtOrBefore } from './summary.js';
 
 export const CSV_COLUMNS = ['t_ms', 'rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers', 'phase'] as const;
 
@@ -9,15 +8,24 @@ const phaseAt = (phases: readonly Phase[], t: number): string =>
   phases.find((p) => t >= p.start && (p.end === undefined || t <= p.end))?.name ?? '';
 
 /**
- * One row per RSS sample: time since the run started (ms), RSS (bytes), the runtime's latest heap
- * figures at that time (empty before the first), and the phase it falls in (empty between phases).
+ * One row per reading, in time order: each RSS sample (heap columns empty) and each of the
+ * runtime's own heap reports (rss empty), merged into one row where both share a time. Time is ms
+ * since the run started; the phase is the one the reading falls in (empty between phases). Heap
+ * reports come every ≤ 50 ms: a cell is filled only where there was a reading, never carried forward.
  */
 export function runToCsv(record: RunRecord): string {
   const rows = [CSV_COLUMNS.join(',')];
-  for (const s of record.samples) {
-    const h: HeapSample | undefined = record.heap.length && record.heap[0]!.t <= s.t ? nearestAtOrBefore(record.heap, s.t) : undefined;
-    const cell = (v: number | undefined) => (v === undefined ? '' : String(v));
-    rows.push([(s.t - record.createdAt).toFixed(3), s.rss, cell(h?.heapUsed), cell(h?.heapTotal), cell(h?.external), cell(h?.arrayBuffers), phaseAt(record.phases, s.t)].join(','));
+  const cell = (v: number | undefined) => (v === undefined ? '' : String(v));
+  const { samples, heap } = record;
+  let i = 0;
+  let j = 0;
+  while (i < samples.length || j < heap.length) {
+    const s = samples[i];
+    const h: HeapSample | undefined = heap[j];
+    const t = Math.min(s?.t ?? Infinity, h?.t ?? Infinity);
+    const rss = s && s.t === t ? (i++, s.rss) : undefined;
+    const figures = h && h.t === t ? (j++, h) : undefined;
+    rows.push([(t - record.createdAt).toFixed(3), cell(rss), cell(figures?.heapUsed), cell(figures?.heapTotal), cell(figures?.external), cell(figures?.arrayBuffers), phaseAt(record.phases, t)].join(','));
   }
   return rows.join('\n') + '\n';
 }

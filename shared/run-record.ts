@@ -3,8 +3,8 @@
 import { z } from 'zod';
 import { Knobs } from './knobs.js';
 import { ALL_PHASES, PHASES } from './phases.js';
-import { Count, HeapFigures, SmapsFigures, Time, Verdict, VERDICTS } from './record-parts.js';
-import { RECORD_RUNTIMES } from './runtimes.js';
+import { Count, ProcessMemoryUsage, SmapsFigures, Time, Verdict, VERDICTS } from './record-parts.js';
+import { RECORD_RUNTIMES, type Runtime } from './runtimes.js';
 import { withoutProtoKey } from './validation.js';
 import { RecordKind, WatchInfo, WatchTimeline } from './watch-record.js';
 
@@ -19,7 +19,92 @@ export const RunId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a ru
 export const Params = withoutProtoKey(z.record(z.string(), z.number()));
 export type Params = z.infer<typeof Params>;
 
-export { Count, HeapFigures, Time, Verdict, VERDICTS };
+export { Count, Time, Verdict, VERDICTS };
+
+const Bytes = z.number().nonnegative();
+
+/** V8's heap spaces summed (v8.getHeapSpaceStatistics()). */
+export const V8Figures = z.strictObject({
+  /** space_used_size: bytes in objects not yet freed. */
+  used: Bytes,
+  /** physical_space_size: pages V8 has committed and touched; physical − used is free inside V8. */
+  physical: Bytes,
+  /** The young generation's pages (new_space physical_space_size): it grows during allocation bursts. */
+  newSpacePhysical: Bytes.optional(),
+});
+export type V8Figures = z.infer<typeof V8Figures>;
+
+/** pymalloc's byte lines of sys._debugmallocstats() (CPython Objects/obmalloc.c, _PyObject_DebugMallocStats). */
+export const PymallocFigures = z.strictObject({
+  /** "# bytes in allocated blocks": live objects ≤ 512 bytes. */
+  allocated: Bytes,
+  /** Available blocks + unused pools + pool headers + quantization: touched pages pymalloc keeps free. */
+  free: Bytes,
+  /** Arenas mapped × bytes per arena. */
+  arenas: Bytes,
+});
+export type PymallocFigures = z.infer<typeof PymallocFigures>;
+
+/** glibc malloc's own counts: mallinfo2() over every arena; malloc_info() for the main (brk) arena. */
+export const GlibcFigures = z.strictObject({
+  /** uordblks: bytes in chunks handed out, not counting mmapped ones. */
+  inUse: Bytes,
+  /** hblkhd: bytes in chunks that got their own mmap (≥ M_MMAP_THRESHOLD). */
+  mmapped: Bytes,
+  /** fordblks: free bytes kept in every arena (resident or not). */
+  free: Bytes,
+  /** The main arena, which lives in the brk heap ([heap]); the rest are per-thread arenas. */
+  mainArenaInUse: Bytes.optional(),
+  mainArenaFree: Bytes.optional(),
+});
+export type GlibcFigures = z.infer<typeof GlibcFigures>;
+
+/** jemalloc's mallctl stats after an "epoch" refresh, and the decay settings in force. */
+export const JemallocFigures = z.strictObject({
+  /** stats.allocated: bytes in live allocations. */
+  allocated: Bytes,
+  /** stats.active: bytes in pages holding live allocations (≥ allocated). */
+  active: Bytes,
+  /** stats.metadata: jemalloc's own bookkeeping. */
+  metadata: Bytes,
+  /** stats.resident: pages jemalloc has touched and not purged (an upper bound). */
+  resident: Bytes,
+  /** stats.retained: address space kept but purged (not in RSS). */
+  retained: Bytes,
+  /** stats.arenas.<all>.pdirty / pmuzzy × page size: freed pages waiting for their decay. */
+  dirty: Bytes,
+  muzzy: Bytes,
+  /** opt.dirty_decay_ms / opt.muzzy_decay_ms (-1 = never) and whether the background thread runs. */
+  dirtyDecayMs: z.number().int(),
+  muzzyDecayMs: z.number().int(),
+  backgroundThread: z.boolean(),
+});
+export type JemallocFigures = z.infer<typeof JemallocFigures>;
+
+/** Figures a runtime reports about itself (bytes, or counts). Node fills the V8 ones (process.memoryUsage(): record-parts.ts), CPython the rest. */
+export const HeapFigures = ProcessMemoryUsage.extend({
+  /** CPython sys.getallocatedblocks(): live PyObject_Malloc blocks (absent under PYTHONMALLOC=malloc). */
+  allocatedBlocks: Count.optional(),
+  /** CPython gc.get_count(): allocations minus deallocations per generation since its last collection. */
+  gcCount: z.tuple([z.number().int(), z.number().int(), z.number().int()]).optional(),
+  /** From sys._debugmallocstats() at phase ends: pymalloc arenas mapped now, and ever. */
+  arenasInUse: Count.optional(),
+  arenasAllocatedTotal: Count.optional(),
+  /** Allocation progress while allocate runs: items made so far, of how many. */
+  progress: z.tuple([Count, Count]).optional(),
+  // ---- at phase ends: the runtime's and the C allocator's own byte counts (see shared/accounting.ts) ----
+  v8: V8Figures.optional(),
+  pymalloc: PymallocFigures.optional(),
+  glibc: GlibcFigures.optional(),
+  jemalloc: JemallocFigures.optional(),
+  /**
+   * At the end of collect: how long the worker waited after the collection for the runtime to hand
+   * what it freed to the allocator (Node: V8 frees ArrayBuffer backing stores on a background
+   * thread after gc() returns; a second gc() waits for that sweep).
+   */
+  releaseWaitMs: z.number().nonnegative().optional(),
+});
+export type HeapFigures = z.infer<typeof HeapFigures>;
 
 export const HeapSample = HeapFigures.extend({ t: Time, phase: PhaseName.optional() });
 export type HeapSample = z.infer<typeof HeapSample>;
@@ -37,7 +122,67 @@ export type MemoryBreakdown = z.infer<typeof MemoryBreakdown>;
 
 export const Env = z.record(z.string(), z.string());
 
-// ---- the summary of a run: the seed's four lines and a verdict ----
+/**
+ * Where RSS above baseline is at one phase end, in bytes (each a change since the end of baseline;
+ * shared/accounting.ts computes it). live + freeInRuntime + freeInAllocator + rest + unexplained = rss.
+ */
+export const PhaseAccounting = z.object({
+  phase: PhaseName,
+  /** Change in RSS (smaps_rollup, read while the worker stood still). */
+  rss: z.number(),
+  /** Objects the program can still reach: V8's used bytes or pymalloc's allocated blocks, plus the C allocator's in-use bytes. */
+  live: z.number(),
+  /** Allocated but never written, so not in RSS (a list's spare capacity, a size class's tail): left out of live. */
+  liveUntouched: z.number().optional(),
+  /** Freed, but kept by the runtime: V8 pages it keeps (physical − used), pymalloc's free blocks and pools. */
+  freeInRuntime: z.number(),
+  /** Freed, but kept by the C allocator: free chunks in glibc's brk heap and thread arenas, jemalloc's dirty and muzzy pages. */
+  freeInAllocator: z.number(),
+  /** The part of freeInAllocator in glibc's brk heap ([heap] Rss minus the main arena's in-use bytes). */
+  brkHeapFree: z.number().optional(),
+  /** The part of freeInAllocator in glibc's per-thread arenas. */
+  threadArenasFree: z.number().optional(),
+  /** jemalloc: dirty and muzzy pages (freed, not yet purged) and its metadata and page slack. */
+  jemallocDirty: z.number().optional(),
+  jemallocMuzzy: z.number().optional(),
+  jemallocOverhead: z.number().optional(),
+  /** Code and file pages, stacks: not the experiment's data. */
+  rest: z.number(),
+  /** What no figure explains. */
+  unexplained: z.number(),
+  /** Figures the worker could not give (e.g. "allocator" without koffi): their share lands in unexplained. */
+  missing: z.array(z.string()).default([]),
+});
+export type PhaseAccounting = z.infer<typeof PhaseAccounting>;
+
+// ---- the summary of a run: the seed's four lines and a verdict (VERDICTS: record-parts.ts) ----
+
+/** Something to try that should return kept memory, as the changes to a run request that would. */
+export const Remedy = z.object({
+  text: z.string(),
+  knobs: Knobs.optional(),
+  settleMs: z.number().int().positive().optional(),
+  params: Params.optional(),
+  /** Roughly how many bytes it should give back, when that can be said. */
+  returns: z.number().nonnegative().optional(),
+});
+export type Remedy = z.infer<typeof Remedy>;
+
+/** The run's own noise and the thresholds the verdict used (bytes). */
+export const VerdictNoise = z.object({
+  /** max − min of RSS over baseline's idle samples, and how many samples. */
+  jitter: z.number().nonnegative(),
+  jitterSamples: Count,
+  /** RSS change over the last half of settle (negative: still falling). */
+  settleDrift: z.number(),
+  settleDriftMs: z.number().nonnegative(),
+  /** The noise band: a share smaller than this decides nothing. */
+  noiseBand: z.number().nonnegative(),
+  /** Data above baseline up to this counts as released. */
+  threshold: z.number().nonnegative(),
+});
+export type VerdictNoise = z.infer<typeof VerdictNoise>;
+
 export const Summary = z.object({
   mem0: z.number(),
   mem1: z.number(),
@@ -60,6 +205,19 @@ export const Summary = z.object({
   finalPct: z.number(),
   verdict: Verdict,
   verdictText: z.string(),
+  /** What keeps the memory (shared/verdict.ts MECHANISMS), or why there is no firmer verdict. */
+  mechanism: z.string().optional(),
+  /** Bytes above baseline at the end that are the run's data: RSS minus code and file pages. */
+  dataKept: z.number().optional(),
+  noise: VerdictNoise.optional(),
+  /** Where RSS above baseline is at each phase end (shared/accounting.ts). */
+  accounting: z.array(PhaseAccounting).optional(),
+  /** The largest |unexplained| over those phase ends, as a percent of what allocate added. */
+  unexplainedPct: z.number().nonnegative().optional(),
+  /** What would return the kept memory, and roughly how much. */
+  remedies: z.array(Remedy).optional(),
+  /** Node: how long collect waited after gc() for V8 to free ArrayBuffer backing stores (ms). */
+  releaseWaitMs: z.number().nonnegative().optional(),
 });
 export type Summary = z.infer<typeof Summary>;
 
@@ -124,8 +282,20 @@ export const RunRecord = RunInfo.extend({
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
+/** A run without its timeline: what run lists and events carry. */
+export function runInfo(record: RunRecord): RunInfo {
+  const { phases: _p, samples: _s, heap: _h, breakdowns: _b, watchTimeline: _w, ...info } = record;
+  return info;
+}
+
 /** A record's kind: runs, and records stored before watches existed, have none. */
 export const recordKind = (run: Pick<RunInfo, 'kind'>): RecordKind => run.kind ?? 'run';
+
+/** The runtime an experiment's worker runs in: only a watched process can be 'other'. */
+export function experimentRuntime(record: Pick<RunInfo, 'id' | 'runtime'>): Runtime {
+  if (record.runtime === 'other') throw new Error(`${record.id} is a watch of another process: it has no worker to start`);
+  return record.runtime;
+}
 
 /** An ended run: nothing about it changes any more. */
 export const isEnded = (run: Pick<RunInfo, 'status'>): boolean => run.status !== 'queued' && run.status !== 'running';

@@ -1,21 +1,15 @@
 // The seed's measurement, computed from a run's recorded timeline: RSS at the end of each phase,
-// each step as a percent of the baseline RSS, and a verdict on where the memory went.
-import type { HeapFigures, HeapSample, MemoryBreakdown, Phase, PhaseName, Sample, Summary, Verdict } from './run-record.js';
-import { formatMiB } from './format.js';
+// each step as a percent of the baseline RSS; then the verdict on where the memory went, from the
+// accounting at each phase end (accounting.ts), the run's noise (noise.ts) and verdict.ts.
+import { accountPhaseEnds, phaseEndFigures, worstUnexplainedFraction } from './accounting.js';
+import { SETTLE_MS } from './limits.js';
+import { measureNoise } from './noise.js';
 import { PHASES } from './phases.js';
-import { MiB } from './units.js';
+import type { HeapFigures, HeapSample, MemoryBreakdown, Phase, PhaseAccounting, PhaseName, RunRecord, Sample, Summary } from './run-record.js';
+import { decideVerdict, type VerdictInput } from './verdict.js';
+import { describeVerdict } from './verdict-text.js';
 
-/** Thresholds behind the verdict; shown in the UI so a verdict can be checked by hand. */
-export const VERDICT_RULES = {
-  /** "released" when RSS after settle is within this fraction of what allocate added… */
-  releasedFraction: 0.1,
-  /** …or within this many bytes of baseline, whichever is larger. */
-  releasedFloorBytes: 4 * MiB,
-  /** "still referenced" when the runtime's own heap still holds this fraction of its growth. */
-  referencedFraction: 0.5,
-  /** The breakdown names where retained RSS sits when one kind of mapping holds this much of it. */
-  whereFraction: 0.5,
-} as const;
+export { VERDICT_RULES } from './verdict.js';
 
 /** The seed's `pd`: a change as a percent of the baseline RSS. */
 export const percentOfBaseline = (after: number, before: number, mem0: number): number =>
@@ -39,19 +33,19 @@ export function nearestAtOrBefore<T extends { t: number }>(items: readonly T[], 
 export type HeapUnit = 'bytes' | 'blocks';
 
 /**
- * The runtime's own view of live memory: V8 heap plus ArrayBuffer/Buffer memory (bytes), or CPython's
- * allocated blocks (a count: compared only as a ratio of its own growth).
+ * The runtime's own view of live memory as the chart draws it: V8 heapUsed + arrayBuffers (bytes),
+ * or CPython's allocated blocks (a count). The verdict no longer reads it: it decides from the
+ * accounting in bytes at phase ends (accounting.ts), where live is V8's or pymalloc's used bytes
+ * plus the C allocator's in-use bytes.
  */
 export function heapLevel(h: HeapFigures): { level: number; unit: HeapUnit } | undefined {
-  // arrayBuffers, not external: after a GC V8 sweeps ArrayBuffers concurrently and arrayBuffers
-  // drops within the settle phase, while external keeps the old figure until the next GC (seen
-  // here: 100k × 4 KiB allocUnsafeSlow, 1 s after gc(): arrayBuffers 0, external still 392 MiB).
+  // arrayBuffers, not external: V8 updates external only at the next GC.
   if (h.heapUsed !== undefined) return { level: h.heapUsed + (h.arrayBuffers ?? h.external ?? 0), unit: 'bytes' };
   if (h.allocatedBlocks !== undefined) return { level: h.allocatedBlocks, unit: 'blocks' };
   return undefined;
 }
 
-export interface SummaryInput {
+export interface SummaryInput extends Partial<Pick<RunRecord, 'runtime' | 'mallocLibrary' | 'objectAllocator' | 'knobs' | 'settleMs' | 'params'>> {
   phases: readonly Phase[];
   samples: readonly Sample[];
   heap: readonly HeapSample[];
@@ -59,9 +53,9 @@ export interface SummaryInput {
   breakdowns?: readonly MemoryBreakdown[];
 }
 
-
 /** Returns null until every phase (trim too, when the run has it) has ended and there are RSS samples. */
-export function computeSummary({ phases, samples, heap, breakdowns = [] }: SummaryInput): Summary | null {
+export function computeSummary(input: SummaryInput): Summary | null {
+  const { phases, samples, heap } = input;
   const ends = PHASES.map((name) => phases.find((p) => p.name === name)?.end);
   const trim = phases.find((p) => p.name === 'trim');
   if (samples.length === 0 || ends.some((e) => e === undefined) || (trim && trim.end === undefined)) return null;
@@ -76,21 +70,8 @@ export function computeSummary({ phases, samples, heap, breakdowns = [] }: Summa
   const allocStart = phases.find((p) => p.name === 'allocate')!.start;
   const peak = samples.filter((s) => s.t >= allocStart).reduce((m, s) => Math.max(m, s.rss), mem1);
   const memTrim = trim ? rssAt(trim.end!) : undefined;
-  const heapAt = (end: number) => {
-    const h = nearestAtOrBefore(heap, end);
-    return h ? heapLevel(h) : undefined;
-  };
-  const levels = [heapAt(ends[0]!), heapAt(ends[1]!), heapAt(ends[4]!)];
-  const unit = levels[0]?.unit;
-  const sameUnit = levels.every((l) => l !== undefined && l.unit === unit);
-  const where = (name: PhaseName) => breakdowns.find((b) => b.phase === name);
-  const { verdict, verdictText } = judge(
-    mem0, mem1, mem4,
-    ...(sameUnit ? levels.map((l) => l!.level) : []) as [number?, number?, number?],
-    { heapUnit: unit, before: where('baseline'), after: where('settle'), trimmed: trim !== undefined },
-  );
   const pd = (a: number, b: number) => percentOfBaseline(a, b, mem0);
-  return {
+  const seed = {
     mem0, mem1, mem2, mem3, mem4, peak,
     ...(memTrim === undefined ? {} : { memTrim, trimPct: pd(memTrim, mem3) }),
     allocationPct: pd(mem1, mem0),
@@ -99,8 +80,56 @@ export function computeSummary({ phases, samples, heap, breakdowns = [] }: Summa
     settlePct: pd(mem4, memTrim ?? mem3),
     overallPct: pd(mem3, mem0),
     finalPct: pd(mem4, mem0),
-    verdict,
+  };
+  return { ...seed, ...judgeRun(input, { grew: mem1 - mem0, kept: mem4 - mem0, trimReturned: memTrim === undefined ? undefined : mem3 - memTrim }) };
+}
+
+const trimReturned = (collect?: PhaseAccounting, trim?: PhaseAccounting) => (collect && trim ? collect.rss - trim.rss : undefined);
+
+type Judgement = Pick<Summary, 'verdict' | 'verdictText' | 'mechanism' | 'dataKept' | 'noise' | 'accounting' | 'unexplainedPct' | 'remedies' | 'releaseWaitMs'>;
+
+/** The verdict and the evidence behind it: the accounting at each phase end, the run's noise, what to try. */
+export function judgeRun(input: SummaryInput, rss: { grew: number; kept: number; trimReturned?: number }): Judgement {
+  const { phases, samples, heap, breakdowns = [] } = input;
+  const accounting = accountPhaseEnds(phaseEndFigures(phases, heap, breakdowns));
+  const at = (name: PhaseName) => accounting.find((a) => a.phase === name);
+  const endHeap = (name: PhaseName) => {
+    const end = phases.find((p) => p.name === name)?.end;
+    return end === undefined ? undefined : heap.find((h) => h.phase === name && h.t === end);
+  };
+  const last = endHeap('settle');
+  const noise = measureNoise(phases, samples);
+  const arenasAfterAllocate = endHeap('allocate')?.arenasInUse;
+  const verdictInput: VerdictInput = {
+    // ('other' is only a watched process's, which has no summary.)
+    runtime: (input.runtime === 'other' ? undefined : input.runtime) ?? (last?.v8 || last?.heapUsed !== undefined ? 'node' : 'python'),
+    end: at('settle'),
+    trim: at('trim'),
+    grew: at('allocate')?.rss ?? rss.grew,
+    kept: at('settle')?.rss ?? rss.kept,
+    noise,
+    mallocLibrary: input.mallocLibrary ?? (last?.jemalloc ? 'jemalloc' : 'glibc'),
+    ...(last?.jemalloc && { jemalloc: last.jemalloc }),
+    pymalloc: last?.pymalloc !== undefined,
+    trimmed: at('trim') !== undefined || phases.some((p) => p.name === 'trim'),
+    settleMs: input.settleMs ?? SETTLE_MS.default,
+    ...(arenasAfterAllocate !== undefined && last?.arenasInUse !== undefined && { arenas: { atAllocate: arenasAfterAllocate, atEnd: last.arenasInUse } }),
+    ...(last?.v8?.newSpacePhysical !== undefined && { newSpace: last.v8.newSpacePhysical }),
+    missing: at('settle')?.missing ?? [],
+    ...(rss.trimReturned !== undefined && { trimReturned: trimReturned(at('collect'), at('trim')) ?? rss.trimReturned }),
+  };
+  const decision = decideVerdict(verdictInput);
+  const { verdictText, remedies } = describeVerdict(decision, verdictInput, input.params ?? {});
+  const releaseWaitMs = endHeap('collect')?.releaseWaitMs;
+  return {
+    verdict: decision.verdict,
     verdictText,
+    ...(decision.mechanism && { mechanism: decision.mechanism }),
+    dataKept: decision.data,
+    noise: { ...noise, noiseBand: decision.noiseBand, threshold: decision.threshold },
+    ...(accounting.length > 0 && { accounting, unexplainedPct: 100 * worstUnexplainedFraction(accounting) }),
+    ...(remedies.length > 0 && { remedies }),
+    ...(releaseWaitMs !== undefined && { releaseWaitMs }),
   };
 }
 
@@ -127,64 +156,3 @@ export function summaryRows(s: Summary): SummaryRow[] {
   ];
 }
 
-const mib = (bytes: number) => formatMiB(bytes);
-
-export interface JudgeContext {
-  /** What the heap levels count: V8 bytes, or CPython blocks. */
-  heapUnit?: HeapUnit;
-  /** Where the memory was at the end of baseline and of settle. */
-  before?: MemoryBreakdown;
-  after?: MemoryBreakdown;
-  /** The run had a malloc_trim(0) phase. */
-  trimmed?: boolean;
-}
-
-export function judge(
-  mem0: number, mem1: number, mem4: number,
-  heap0?: number, heap1?: number, heap4?: number,
-  context: JudgeContext = {},
-): { verdict: Verdict; verdictText: string } {
-  const grew = Math.max(0, mem1 - mem0);
-  const kept = mem4 - mem0;
-  const allowance = Math.max(VERDICT_RULES.releasedFloorBytes, VERDICT_RULES.releasedFraction * grew);
-  if (kept <= allowance) {
-    return { verdict: 'released', verdictText: `released: RSS ended ${mib(kept)} from baseline after allocate added ${mib(grew)}.` };
-  }
-  const heapAmount = (n: number) => (context.heapUnit === 'blocks' ? `${Math.round(n).toLocaleString('en-US')} blocks` : mib(n));
-  const where = whereRetained(kept, context);
-  if (heap0 !== undefined && heap1 !== undefined && heap4 !== undefined) {
-    const heapGrew = heap1 - heap0;
-    const heapKept = heap4 - heap0;
-    if (heapGrew > 0 && heapKept >= VERDICT_RULES.referencedFraction * heapGrew) {
-      return {
-        verdict: 'still referenced',
-        verdictText: `still referenced: the runtime's heap still holds ${heapAmount(heapKept)} of the ${heapAmount(heapGrew)} it grew; RSS kept ${mib(kept)}.`,
-      };
-    }
-    const heapNow = context.heapUnit === 'blocks' && heapGrew > 0
-      ? `only ${((100 * Math.max(0, heapKept)) / heapGrew).toFixed(1)}% of the blocks it allocated still live`
-      : `the runtime's heap back to ${heapAmount(heapKept)} above baseline`;
-    return {
-      verdict: 'retained by allocator',
-      verdictText: `retained by allocator: RSS kept ${mib(kept)} of ${mib(grew)}, with ${heapNow}: freed, but not given back to the OS.${where}`,
-    };
-  }
-  return { verdict: 'retained by allocator', verdictText: `retained by allocator: RSS kept ${mib(kept)} of ${mib(grew)} after collect and settle.${where}` };
-}
-
-/** " 180.0 MiB still in the brk heap — …" from the growth of each kind of mapping, or "". */
-export function whereRetained(kept: number, { before, after, trimmed }: JudgeContext): string {
-  if (!before || !after || kept <= 0) return '';
-  const inHeap = after.brkHeap - before.brkHeap;
-  const inAnon = after.anonMappings - before.anonMappings;
-  if (inHeap >= VERDICT_RULES.whereFraction * kept) {
-    return trimmed
-      ? ` ${mib(inHeap)} is still in the brk heap even after malloc_trim(0): live chunks hold it.`
-      : ` ${mib(inHeap)} is still in the brk heap — malloc_trim would return it.`;
-  }
-  if (inAnon >= VERDICT_RULES.whereFraction * kept) {
-    return ` ${mib(inAnon)} is in anonymous mappings (pymalloc arenas, V8 pages or other malloc arenas) — ` +
-      'held while any block in them lives; malloc_trim cannot return them.';
-  }
-  return '';
-}

@@ -3,7 +3,7 @@
 // what only a watch has is here: the target, the memory breakdowns read at an adaptive rate, the
 // cgroup's figures, the user's markers and the probes (GC, malloc_trim) with what they returned.
 import { z } from 'zod';
-import { Count, HeapFigures, SmapsFigures, Time, Verdict } from './record-parts.js';
+import { Count, ProcessMemoryUsage, SmapsFigures, Time, Verdict } from './record-parts.js';
 import { RECORD_RUNTIMES } from './runtimes.js';
 
 export const RECORD_KINDS = ['run', 'watch'] as const;
@@ -97,7 +97,7 @@ export const ProbeSnapshot = z.object({
   rss: Count,
   breakdown: WatchBreakdown.optional(),
   /** The runtime's own figures, when the probe could ask (the inspector's). */
-  heap: HeapFigures.optional(),
+  heap: ProcessMemoryUsage.optional(),
 });
 export type ProbeSnapshot = z.infer<typeof ProbeSnapshot>;
 

@@ -1,11 +1,17 @@
 // server/workers/python-worker.py cannot import shared/: it repeats the experiment ids, the knob
-// environment names and the phase timings. These tests read it and check it agrees.
+// environment names, the phase names, the spec's fields and the names of the figures it reports.
+// These tests read it and check it agrees. (Its timings come in the spec: it repeats none.)
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ALL_ARENAS } from '../server/workers/node-allocator.js';
 import { PYTHON_EXPERIMENTS } from './catalog/index.js';
 import { KNOB_ENV_NAMES } from './knob-env.js';
+import { ALL_PHASES } from './phases.js';
+import { WorkerSpec } from './protocol/worker.js';
+import { GlibcFigures, JemallocFigures, PymallocFigures } from './run-record.js';
 
 const python = readFileSync(new URL('../server/workers/python-worker.py', import.meta.url), 'utf8');
+const quoted = (text: string) => [...text.matchAll(/'([A-Za-z_][\w-]*)'/g)].map((m) => m[1]!);
 
 describe('python-worker.py agrees with shared/', () => {
   it('runs exactly the catalog\'s Python experiments', () => {
@@ -15,7 +21,27 @@ describe('python-worker.py agrees with shared/', () => {
   });
   it('reports the same knob environment variables the server sets and strips', () => {
     const tuple = /^KNOB_ENV = \(([^)]*)\)/m.exec(python)?.[1] ?? '';
-    const names = [...tuple.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]);
-    expect(names.sort()).toEqual([...KNOB_ENV_NAMES].sort());
+    expect(quoted(tuple).sort()).toEqual([...KNOB_ENV_NAMES].sort());
+  });
+  it('knows every phase name, and a method for each', () => {
+    const tuple = /^PHASES = \(([^)]*)\)/m.exec(python)?.[1] ?? '';
+    expect(quoted(tuple)).toEqual([...ALL_PHASES]);
+    for (const phase of ALL_PHASES) expect(python).toMatch(new RegExp(`^    def ${phase}\\(self\\):`, 'm'));
+  });
+  it('reads every field of the spec, and hard-codes no timing', () => {
+    for (const field of Object.keys(WorkerSpec.shape)) expect(python, field).toMatch(new RegExp(`spec(\\.get\\()?\\['?${field}'`));
+    expect(python).not.toMatch(/^(BASELINE_MS|SETTLE_MS|REPORT_EVERY_MS)\s*=/m);
+  });
+  it('names its figures as the schema does', () => {
+    const block = (key: string) => quoted(new RegExp(`\\{'${key}': \\{([\\s\\S]*?)\\}\\}`).exec(python)?.[1] ?? '').filter((k) => !/^(stats|opt|arenas|epoch)\b/.test(k));
+    expect(block('glibc').sort()).toEqual(Object.keys(GlibcFigures.shape).sort());
+    const jemalloc = block('jemalloc').filter((k) => k in JemallocFigures.shape);
+    expect([...jemalloc, ...quoted(/self\._settings = \{([^}]*)\}/.exec(python)?.[1] ?? '').filter((k) => k in JemallocFigures.shape)].sort())
+      .toEqual(Object.keys(JemallocFigures.shape).sort());
+    const pymalloc = /return \{('allocated'[^}]*)\}/.exec(python)?.[1] ?? '';
+    expect(quoted(pymalloc).filter((k) => k in PymallocFigures.shape).sort()).toEqual(Object.keys(PymallocFigures.shape).sort());
+  });
+  it('uses the same "all arenas" index for jemalloc\'s mallctl as the Node worker', () => {
+    expect(Number(/^ALL_ARENAS = (\d+)/m.exec(python)?.[1])).toBe(ALL_ARENAS);
   });
 });

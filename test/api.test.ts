@@ -1,6 +1,7 @@
 // The HTTP + WebSocket contract, against a real server, real workers and a real socket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
+import { VERSION } from '../server/version.js';
 import { Experiment } from '../shared/catalog/experiment.js';
 import { type ServerMessage } from '../shared/protocol/ws.js';
 import { RunInfo, RunRecord } from '../shared/run-record.js';
@@ -14,12 +15,11 @@ afterAll(async () => {
   await app?.close();
 });
 
-const isFinished = isRunEnd;
 
 describe('HTTP API', () => {
   it('GET /api/health', async () => {
     const json = await (await fetch(`${app.url}/api/health`)).json();
-    expect(json).toEqual({ ok: true, version: expect.any(String) });
+    expect(json).toEqual({ ok: true, version: VERSION });
   });
 
   it('GET /api/experiments lists the catalog with bounded params', async () => {
@@ -40,6 +40,16 @@ describe('HTTP API', () => {
     expect(status).toBe(400);
     expect(json.error).toMatch(message);
     expect(await (await fetch(`${app.url}/api/runs`)).json()).toEqual(before);
+  });
+
+  it('quotes at most ~80 characters of a bad value, once', async () => {
+    const nuls = await postJson(`${app.url}/api/runs`, { experiment: '\u0000'.repeat(10_000) }); // a 60 KB body
+    expect(nuls.status).toBe(400);
+    expect(nuls.json.error).toBe(`experiment: unknown experiment "${'\\u0000'.repeat(13)}…`);
+    const knob = await postJson(`${app.url}/api/runs`, { experiment: 'py-seed', knobs: { ['k'.repeat(50_000)]: 1 } });
+    expect([knob.status, knob.json.error]).toEqual([400, `knobs.${'k'.repeat(39)}…: unknown field`]);
+    const huge = await postJson(`${app.url}/api/runs`, { experiment: 'py-seed', knobs: { mallocTrimThreshold: 1e308 } });
+    expect([huge.status, huge.json.error]).toEqual([400, 'knobs.mallocTrimThreshold: must be an integer from 0 to 1099511627776']);
   });
 
   it('rejects a body that is not JSON, or too large, with a JSON error', async () => {
@@ -76,12 +86,12 @@ describe('a run end to end', () => {
     expect(json.status).toBe('running');
     // A second run waits in the queue; cancelled there, it never starts.
     const queued = await postJson(`${app.url}/api/runs`, { experiment: 'seed-strings' });
-    expect(queued).toEqual({ status: 201, json: { id: expect.any(String), status: 'queued', position: 1 } });
+    expect(queued).toEqual({ status: 201, json: { id: expect.stringMatching(/^[a-z0-9]+-[0-9a-f]{6}$/), status: 'queued', position: 1 } });
     expect((await fetch(`${app.url}/api/runs/${queued.json.id}/cancel`, { method: 'POST' })).status).toBe(200);
-    expect((await ws.waitFor(isFinished(queued.json.id))).run.status).toBe('cancelled');
+    expect((await ws.waitFor(isRunEnd(queued.json.id))).run.status).toBe('cancelled');
 
-    const end = await ws.waitFor(isFinished(id));
-    expect(end.type).toBe('run-finished');
+    const end = await ws.waitFor(isRunEnd(id));
+    expect([end.type, end.run.status]).toEqual(['run-finished', 'finished']);
     const samples = ws.messages.filter((m) => m.type === 'samples' && m.runId === id);
     expect(samples.length).toBeGreaterThan(5);
     expect(ws.messages.some((m) => m.type === 'heap' && m.runId === id)).toBe(true);
@@ -105,9 +115,8 @@ describe('a run end to end', () => {
     await ws.waitFor((m): m is ServerMessage => m.type === 'phase' && m.runId === json.id && m.phase === 'allocate');
     const cancel = await fetch(`${app.url}/api/runs/${json.id}/cancel`, { method: 'POST' });
     expect(cancel.status).toBe(200);
-    const end = await ws.waitFor(isFinished(json.id));
-    expect(end.type).toBe('run-failed');
-    expect(end.run.status).toBe('cancelled');
+    const end = await ws.waitFor(isRunEnd(json.id));
+    expect([end.type, end.run.status, end.type === 'run-failed' && end.error]).toEqual(['run-failed', 'cancelled', 'cancelled by the user']);
     const pid = end.run.pid!;
     expect(() => process.kill(pid, 0)).toThrow();
     ws.close();

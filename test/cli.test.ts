@@ -1,9 +1,10 @@
 // The headless CLI runs a real worker and prints the seed's lines; bad flags fail with a message.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { RunStore } from '../server/storage/run-store.js';
 import { RunRecord } from '../shared/run-record.js';
 import { tempDataDir } from './helpers.js';
+import { isAlive } from './server-process.js';
 
 const dataDir = tempDataDir();
 const memtide = (...args: string[]) =>
@@ -19,7 +20,11 @@ describe('memtide CLI', () => {
     }
     const allocation = Number(/^Allocation: (-?[\d.]+)%/m.exec(r.stdout)![1]);
     expect(allocation).toBeGreaterThan(10); // 2e6 × 8 B ≈ 15 MiB over a ~43 MiB baseline
-    expect(r.stdout).toMatch(/^Verdict: (released|retained by allocator|still referenced)/m);
+    // The verdict printed is the one judged and stored for this run.
+    const id = /memtide: stored as (\S+) in /.exec(r.stderr)![1]!;
+    const record = new RunStore(dataDir).load(id)!;
+    expect(record.summary!.allocationPct.toFixed(2)).toBe(allocation.toFixed(2));
+    expect(r.stdout).toContain(`\nVerdict: ${record.summary!.verdictText}\n`);
   });
 
   it('run py-seed (CPython) prints the four seed lines and they add up to Overall', () => {
@@ -50,13 +55,15 @@ describe('memtide CLI', () => {
     // Stored like a server run, so the dashboard's history shows it.
     expect(new RunStore(dataDir).load(record.id)).toEqual(record);
     expect(record.summary!.mem1 - record.summary!.mem0).toBeGreaterThan(24 * 2 ** 20);
+    // Each 1 MiB Buffer is its own mmap, unmapped once collected: RSS ends within ~1 MiB of baseline.
+    expect(record.summary!.verdict).toBe('released');
   });
 
   it.each([
-    [['run', 'seed-strings', '--param', 'n=abc'], /--param n=abc: value must be a number/],
+    [['run', 'seed-strings', '--param', 'n=abc'], /--param "n=abc": value must be a number/],
     [['run', 'seed-strings', '--param', 'n=5'], /params\.n: must be between/],
     [['run', 'nope'], /experiment: unknown experiment "nope"/],
-    [['run', 'seed-strings', '--hz', '5000'], /--hz 5000: must be an integer from 1 to 1000/],
+    [['run', 'seed-strings', '--hz', '5000'], /--hz "5000": must be an integer from 1 to 1000/],
     [['run', 'seed-strings', '--frobnicate'], /Unknown option '--frobnicate'/],
     [['launch'], /unknown command "launch"/],
   ])('%j exits non-zero with a clear message', (args, message) => {
@@ -64,6 +71,22 @@ describe('memtide CLI', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toMatch(/usage:/);
+  });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s mid-run stores the run as cancelled, kills the worker and exits 130', async (signal) => {
+    const dir = tempDataDir();
+    const child = spawn(process.execPath, ['scripts/memtide.mjs', 'run', 'small-objects', '--param', 'n=10000000'], { env: { ...process.env, MEMTIDE_DATA: dir } });
+    let stdout = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (/^allocate +start/m.test(stdout)) resolve();
+    }));
+    child.kill(signal);
+    expect(await exited).toBe(130);
+    const [record] = new RunStore(dir).list().records;
+    expect(record).toMatchObject({ experiment: 'small-objects', status: 'cancelled', error: 'cancelled: the server shut down' });
+    expect(isAlive(record!.pid!)).toBe(false);
   });
 
   it('list prints the catalog with params', () => {

@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
 import { PHASES } from '../shared/run-record.js';
+import { SERIES } from '../client/src/views/chart-theme.js';
 import { chromiumAvailable, launchChromium, watchCsp } from './browser.js';
 import { isRunEnd, connectRecorder, startTestServer } from './helpers.js';
 
@@ -21,17 +22,16 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** Pixels on the chart canvas close to the RSS line's colour (#4cc2ff). */
+/** Pixels on the chart canvas close to the RSS line's colour. */
 function rssPixels(page: Page): Promise<number> {
-  return page.evaluate(() => {
+  return page.evaluate((hex) => {
+    const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
     const canvas = document.querySelector<HTMLCanvasElement>('#chart')!;
     const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
     let count = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      if (Math.abs(data[i]! - 0x4c) < 40 && Math.abs(data[i + 1]! - 0xc2) < 40 && data[i + 2]! > 0xd0 && data[i + 3]! > 128) count++;
-    }
+    for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 128 && want.every((w, k) => Math.abs(data[i + k]! - w) < 30)) count++;
     return count;
-  });
+  }, SERIES.rss);
 }
 
 describe.skipIf(!hasBrowser)('dashboard in Chromium', () => {
@@ -85,7 +85,7 @@ describe.skipIf(!hasBrowser)('dashboard in Chromium', () => {
 });
 
 describe.skipIf(!hasBrowser)('queue and token in Chromium', () => {
-  it('a run asked for while another runs shows its queue position in the status line', async () => {
+  it('a run asked for while another runs is listed once, in the queue, with its position; cancel all empties it', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(app.url);
     await page.waitForSelector('#connection[data-state="open"]');
@@ -95,7 +95,8 @@ describe.skipIf(!hasBrowser)('queue and token in Chromium', () => {
     await page.waitForSelector('#status:has-text("running")');
     await cardOf('seed-strings').locator('input[name="n"]').fill('1000');
     await cardOf('seed-strings').locator('button').click();
-    await page.waitForSelector('#status:has-text("queued: #1 seed-strings (yours)")');
+    await page.waitForSelector('#queue li:has-text("#1 seed-strings n=1,000 (yours)")');
+    await expect(page.locator('#status').textContent()).resolves.not.toMatch(/queued/); // said once, not twice
     // A second queued run is cancelled from the queue list; the first stays queued.
     await cardOf('big-buffers').locator('input[name="n"]').fill('8');
     await cardOf('big-buffers').locator('button').click();

@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startApp, type AppOptions, type RunningApp } from '../server/app.js';
+import { Run, type RunHooks } from '../server/run.js';
+import { newRunRecord, type RunRequest } from '../server/run-request.js';
+import { unpackSamples } from '../server/sampling/packed-samples.js';
 import { ServerMessage } from '../shared/protocol/ws.js';
+import type { RunRecord } from '../shared/run-record.js';
 
 /** A fresh data directory under the root global-setup removes when the tests end. */
 export const tempDataDir = (): string => mkdtempSync(join(process.env.MEMTIDE_TEST_DATA_ROOT ?? tmpdir(), 'memtide-test-'));
@@ -52,4 +56,32 @@ export async function connectRecorder(url: string, query = '') {
 export async function postJson(url: string, body: unknown): Promise<{ status: number; json: any }> /* eslint-disable-line @typescript-eslint/no-explicit-any -- tests inspect arbitrary bodies */ {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: response.status, json: await response.json() };
+}
+
+/** A request as parseRunRequest would make it; tests may name experiments the catalog lacks. */
+export const testRequest = (request: Partial<RunRequest> & Pick<RunRequest, 'experiment'>): RunRequest => ({
+  params: {}, knobs: {}, workerEnv: {}, memoryCapMiB: 2048, wallClockCapS: 60, sampleHz: 200, settleMs: 1000, ...request,
+});
+
+/**
+ * One Run on its own (no registry, no server), to its end: the record it ended with, and every
+ * event it sent (samples as `samples` messages, as a client would see them).
+ */
+export function runToEnd(request: Partial<RunRequest> & Pick<RunRequest, 'experiment'>, hooks: Partial<Pick<RunHooks, 'spawn'>> & { onStart?(run: Run): void } = {}) {
+  const sent: ServerMessage[] = [];
+  const full = testRequest(request);
+  return new Promise<{ record: RunRecord; sent: ServerMessage[] }>((resolve) => {
+    const run = new Run(newRunRecord(full, `test-${full.experiment.id}`), {
+      events: {
+        send: (m) => sent.push(m),
+        samples: (runId, packed) => sent.push({ type: 'samples', runId, samples: unpackSamples(packed) }),
+        watching: () => true,
+      },
+      onEnded: (record) => resolve({ record, sent }),
+      python: full.python,
+      spawn: hooks.spawn,
+    });
+    run.start();
+    hooks.onStart?.(run);
+  });
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
 import { type ServerMessage } from '../shared/protocol/ws.js';
 import { RunRecord } from '../shared/run-record.js';
+import { RUN_COLORS } from '../client/src/views/chart-theme.js';
 import { chromiumAvailable, launchChromium, watchCsp } from './browser.js';
 import { connectRecorder, postJson, startTestServer } from './helpers.js';
 
@@ -71,14 +72,16 @@ describe.skipIf(!hasBrowser)('history in Chromium', () => {
     await page.waitForSelector('table[aria-label="Comparison"]');
     await page.waitForTimeout(100);
     // Both lines (and their legend swatches) are drawn: the first run's blue and the second's orange.
-    expect(await pixelsOf(page, '#compare-chart', '#4cc2ff')).toBeGreaterThan(150);
-    expect(await pixelsOf(page, '#compare-chart', '#ff8a5b')).toBeGreaterThan(150);
+    expect(await pixelsOf(page, '#compare-chart', RUN_COLORS[0]!)).toBeGreaterThan(150);
+    expect(await pixelsOf(page, '#compare-chart', RUN_COLORS[1]!)).toBeGreaterThan(150);
     const legend = await page.locator('#compare-legend li').evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.runId));
     expect(legend).toEqual(ids);
-    const headers = await page.locator('table[aria-label="Comparison"] th').allTextContents();
-    expect(headers).toEqual(['Step', ids[0], ids[1], `Δ vs ${ids[0]}`]);
+    // Columns are headed by experiment, params and knobs (the id is the hover title), not by ids.
+    const headers = await page.locator('table[aria-label="Comparison"] thead th').allTextContents();
+    expect(headers).toEqual(['Step', 'seed-strings n=2,000,000defaults · node', expect.stringMatching(/^big-buffers n=64 .*defaults · node$/), 'Δ vs seed-strings n=2,000,000']);
+    await expect(page.locator('table[aria-label="Comparison"] thead th').nth(1).getAttribute('title')).resolves.toBe(ids[0]);
     // The run colours reach the table headers through the CSSOM, not blocked inline styles.
-    await expect(page.locator('table[aria-label="Comparison"] th').nth(2).evaluate((th) => getComputedStyle(th).color)).resolves.toBe('rgb(255, 138, 91)');
+    await expect(page.locator('table[aria-label="Comparison"] thead th').nth(2).evaluate((th) => getComputedStyle(th).color)).resolves.toBe('rgb(255, 122, 69)'); // RUN_COLORS[1]
     expect(await cspViolations()).toEqual([]);
     await page.screenshot({ path: 'test-results/compare-two-runs.png', fullPage: true });
     await page.close();
@@ -96,7 +99,9 @@ describe.skipIf(!hasBrowser)('history in Chromium', () => {
     expect(RunRecord.parse(JSON.parse(json.toString()))).toEqual(record);
     const csv = (await save('#export-csv')).toString().trimEnd().split('\n');
     expect(csv[0]).toBe('t_ms,rss,heapUsed,heapTotal,external,arrayBuffers,phase');
-    expect(csv).toHaveLength(record.samples.length + 1);
+    // One row per RSS sample, plus the heap reports as their own rows (RSS left empty there).
+    expect(csv.filter((line) => line.split(',')[1] !== '')).toHaveLength(record.samples.length + 1);
+    expect(csv).toHaveLength(1 + new Set([...record.samples, ...record.heap].map((x) => x.t)).size);
     const png = await save('#export-png');
     expect(png.subarray(1, 4).toString()).toBe('PNG');
 

@@ -2,13 +2,12 @@
 // bad or misplaced knobs are 400s naming the knob; a run records exactly what it ran under.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
-import { catalogFor, machine, type Machine } from '../server/experiments.js';
-import { RunRegistry } from '../server/run-registry.js';
+import { catalogFor, machine, type Machine } from '../server/machine.js';
+import { parseRunRequest } from '../server/run-request.js';
 import { Experiment } from '../shared/catalog/experiment.js';
 import { type ServerMessage } from '../shared/protocol/ws.js';
 import { RunRecord } from '../shared/run-record.js';
-import { RunStore } from '../server/storage/run-store.js';
-import { connectRecorder, postJson, startTestServer, tempDataDir } from './helpers.js';
+import { connectRecorder, postJson, startTestServer } from './helpers.js';
 
 let app: RunningApp;
 beforeAll(async () => {
@@ -26,7 +25,7 @@ describe('GET /api/experiments', () => {
     const ids = list.map((e) => e.id);
     expect(ids).toEqual(expect.arrayContaining(['py-seed', 'py-unique-ints', 'py-small-objects', 'py-fragmentation', 'py-medium-bytes', 'py-large-bytes']));
     const py = list.find((e) => e.id === 'py-fragmentation')!;
-    expect(py.knobs.map((k) => k.name)).toEqual(['trim', 'allocator', 'pythonMalloc', 'mallocTrimThreshold', 'mallocMmapThreshold', 'mallocArenaMax', 'jemallocDirtyDecayMs', 'jemallocMuzzyDecayMs']);
+    expect(py.knobs.map((k) => k.name)).toEqual(['trim', 'allocator', 'pythonMalloc', 'mallocTrimThreshold', 'mallocMmapThreshold', 'mallocArenaMax', 'jemallocDirtyDecayMs', 'jemallocMuzzyDecayMs', 'jemallocBackgroundThread']);
     expect(list.find((e) => e.id === 'seed-strings')!.knobs.map((k) => k.name)).not.toContain('pythonMalloc');
     for (const e of list) for (const k of e.knobs) expect(k.available || (k.unavailableReason ?? '').length > 0).toBe(true);
   });
@@ -42,11 +41,9 @@ describe('GET /api/experiments', () => {
     expect(node.knobs.find((k) => k.name === 'allocator')).toMatchObject({ available: false, unavailableReason: bare.jemalloc });
     expect(node.knobs.find((k) => k.name === 'mallocArenaMax')!.available).toBe(true);
 
-    const registry = new RunRegistry({ send: () => undefined, machine: bare, store: new RunStore(tempDataDir()) });
-    expect(registry.create({ experiment: 'py-seed' })).toEqual({ ok: false, status: 400, error: `experiment: py-seed is not available on this machine: ${bare.python}` });
-    expect(registry.create({ experiment: 'small-buffers', knobs: { trim: true } })).toEqual({ ok: false, status: 400, error: 'knobs.trim: not available on this machine: koffi cannot load' });
-    expect(registry.create({ experiment: 'small-buffers', knobs: { allocator: 'jemalloc' } })).toMatchObject({ status: 400, error: expect.stringMatching(/^knobs\.allocator: not available on this machine: libjemalloc/) });
-    expect(registry.list()).toEqual([]);
+    expect(parseRunRequest({ experiment: 'py-seed' }, bare)).toEqual({ ok: false, error: `experiment: py-seed is not available on this machine: ${bare.python}` });
+    expect(parseRunRequest({ experiment: 'small-buffers', knobs: { trim: true } }, bare)).toEqual({ ok: false, error: 'knobs.trim: not available on this machine: koffi cannot load' });
+    expect(parseRunRequest({ experiment: 'small-buffers', knobs: { allocator: 'jemalloc' } }, bare)).toEqual({ ok: false, error: `knobs.allocator: not available on this machine: ${bare.jemalloc}` });
   });
 });
 

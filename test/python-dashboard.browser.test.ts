@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
-import { machine } from '../server/experiments.js';
+import { machine } from '../server/machine.js';
 import { RunRecord } from '../shared/run-record.js';
 import { chromiumAvailable, launchChromium } from './browser.js';
 import { startTestServer } from './helpers.js';

@@ -56,7 +56,7 @@ describe('Host and Origin', () => {
     const host = new URL(app.url).host;
     const r = await get('/api/runs', { host, origin: 'http://evil.example' });
     expect(r.status).toBe(403);
-    expect(JSON.parse(r.body).error).toBe('origin: http://evil.example is not this server');
+    expect(JSON.parse(r.body).error).toBe('origin: "http://evil.example" is not this server');
     expect(await upgradeStatus({ origin: 'http://evil.example' })).toBe(403);
     expect((await get('/api/runs', { host, origin: app.url })).status).toBe(200);
   });

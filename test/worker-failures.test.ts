@@ -4,13 +4,15 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
-import { Run } from '../server/run.js';
-import type { RunLimits } from '../server/run-limits.js';
+import { machine } from '../server/machine.js';
+import { RunRegistry } from '../server/run-registry.js';
+import { parseRunRequest, type RunRequest } from '../server/run-request.js';
+import { RunStore } from '../server/storage/run-store.js';
 import { spawnProcess } from '../server/worker-process.js';
 import { type ServerMessage } from '../shared/protocol/ws.js';
 import { RunRecord } from '../shared/run-record.js';
 import { MiB } from '../shared/units.js';
-import { connectRecorder, isRunEnd, postJson, startTestServer } from './helpers.js';
+import { connectRecorder, isRunEnd, postJson, runToEnd as runRequest, startTestServer, tempDataDir } from './helpers.js';
 
 const ROGUE = fileURLToPath(new URL('./fixtures/rogue-worker.mjs', import.meta.url));
 /** Alive and not a zombie: an orphan killed here may wait a while for a reaper that is not there. */
@@ -27,27 +29,19 @@ const pidAlive = (pid: number) => {
   }
 };
 
-/** Runs one Run to its end; `rogue` swaps the real worker for a misbehaving one. */
-function runToEnd(options: { experiment?: string; params?: Record<string, number>; rogue?: string; limits?: RunLimits; sampleHz?: number }) {
-  return new Promise<RunRecord>((resolve) => {
-    const run: Run = new Run({
-      id: `test-${options.rogue ?? options.experiment}`,
-      experiment: { id: options.experiment ?? 'seed-strings', runtime: 'node' },
-      params: options.params ?? { n: 1000 },
-      sampleHz: options.sampleHz ?? 100,
-      limits: options.limits ?? { memoryCapMiB: 2048, wallClockS: 60 },
-      spawn: options.rogue ? (_runtime, _spec, events) => spawnProcess({ file: process.execPath, args: [ROGUE, options.rogue!] }, events) : undefined,
-      send: () => undefined,
-      onEnd: () => resolve(run.record),
-    });
-    run.start();
+/** Runs one Run to its end; `rogue` swaps the real worker for a misbehaving one (`nodeArgs` before it). */
+async function runToEnd(options: Partial<Omit<RunRequest, 'experiment'>> & { experiment?: string; rogue?: string; nodeArgs?: string[] }): Promise<RunRecord> {
+  const { experiment = 'seed-strings', rogue, nodeArgs = [], ...request } = options;
+  const { record } = await runRequest({ params: { n: 1000 }, sampleHz: 100, ...request, experiment: { id: experiment, runtime: 'node' } }, {
+    spawn: rogue ? (_runtime, _spec, events) => spawnProcess({ file: process.execPath, args: [...nodeArgs, ROGUE, rogue] }, events) : undefined,
   });
+  return record;
 }
 
 describe('caps', () => {
   it('kills a worker whose sampled RSS passes the memory cap, keeping what was sampled', async () => {
     const cap = 256;
-    const record = await runToEnd({ experiment: 'big-buffers', params: { n: 1024, size: MiB }, limits: { memoryCapMiB: cap, wallClockS: 60 } });
+    const record = await runToEnd({ experiment: 'big-buffers', params: { n: 1024, size: MiB }, memoryCapMiB: cap });
     expect(record.status).toBe('failed');
     expect(record.error).toBe(`killed: exceeded memory cap ${cap} MiB at phase allocate`);
     expect(record.memoryCapMiB).toBe(cap);
@@ -60,15 +54,29 @@ describe('caps', () => {
       `worker gone ${(record.endedAt! - breach.t).toFixed(1)} ms after that sample, ${record.samples.length} samples kept`);
   });
 
-  it("reports V8's own heap limit (--max-old-space-size) as the memory cap too", async () => {
-    // Sampling every 20 s leaves the watchdog blind, so V8's limit is what stops the worker.
-    const record = await runToEnd({ experiment: 'small-objects', params: { n: 10_000_000 }, limits: { memoryCapMiB: 128, wallClockS: 60 }, sampleHz: 0.05 });
+  it('at sampleHz 1 the cap still holds: big-buffers 512 × 16 MiB under 256 MiB is killed near the cap', async () => {
+    // Before the watchdog ran at its own rate (run-limits.ts MEMORY_WATCH_HZ) this run reached 549 MiB.
+    const cap = 256;
+    const record = await runToEnd({ experiment: 'big-buffers', params: { n: 512, size: 16 * MiB }, memoryCapMiB: cap, sampleHz: 1 });
     expect(record.status).toBe('failed');
-    expect(record.error).toBe('killed: exceeded memory cap 128 MiB at phase allocate (V8 heap limit)');
+    expect(record.error).toBe(`killed: exceeded memory cap ${cap} MiB at phase allocate`);
+    const peak = Math.max(...record.samples.map((s) => s.rss));
+    expect(peak).toBeGreaterThan(cap * MiB); // the breach is on the timeline
+    // ~1.75 MiB/ms of 16 MiB buffers here: ≤ 4 ms between checks, then the kill's latency.
+    expect(peak).toBeLessThan((cap + 64) * MiB);
+    expect(record.samples.length).toBeLessThanOrEqual(4); // 1 Hz: the baseline readings and the breach
+    console.log(`memory cap ${cap} MiB at sampleHz 1: breach recorded at ${(peak / MiB).toFixed(1)} MiB, ${record.samples.length} samples`);
+  });
+
+  it("reports V8's own heap limit (--max-old-space-size) as the memory cap", async () => {
+    // A worker whose V8 heap is capped far below the RSS cap, so V8's own abort is what stops it.
+    const record = await runToEnd({ rogue: 'grow-heap', nodeArgs: ['--max-old-space-size=16'], memoryCapMiB: 2048 });
+    expect(record.status).toBe('failed');
+    expect(record.error).toBe('killed: exceeded memory cap 2048 MiB at phase baseline (V8 heap limit)');
   });
 
   it('kills a hung worker at the wall-clock cap', async () => {
-    const record = await runToEnd({ rogue: 'hang', limits: { memoryCapMiB: 2048, wallClockS: 0.5 } });
+    const record = await runToEnd({ rogue: 'hang', wallClockCapS: 0.5 });
     expect(record.status).toBe('failed');
     expect(record.error).toBe('killed: exceeded wall-clock cap 0.5 s at phase baseline');
     expect(pidAlive(record.pid!)).toBe(false);
@@ -77,7 +85,7 @@ describe('caps', () => {
 
 describe('misbehaving workers', () => {
   it.each([
-    ['not-json', /^worker sent a line that is not JSON: this is not JSON$/],
+    ['not-json', /^worker sent a line that is not JSON: "this is not JSON"$/],
     ['unknown-type', /^worker sent an invalid message: type: /],
     ['bad-field', /^worker sent an invalid message: heap\.rss: /],
     ['endless-line', /^worker sent a line longer than 65536 bytes/],
@@ -95,7 +103,7 @@ describe('misbehaving workers', () => {
   });
 
   it('a worker that reports an error and lingers is still killed at the wall-clock cap', async () => {
-    const record = await runToEnd({ rogue: 'error-and-linger', limits: { memoryCapMiB: 2048, wallClockS: 1 } });
+    const record = await runToEnd({ rogue: 'error-and-linger', wallClockCapS: 1 });
     expect(record.status).toBe('failed');
     expect(record.error).toBe('worker failed in phase baseline: something broke');
     // Killed at once, not left to run past its caps.
@@ -105,24 +113,19 @@ describe('misbehaving workers', () => {
 
   it('a worker that forked a grandchild holding its report pipe: cancel ends the run and kills both', async () => {
     let grandchild = 0;
-    const record = await new Promise<RunRecord>((resolve) => {
-      const run: Run = new Run({
-        id: 'test-fork', experiment: { id: 'seed-strings', runtime: 'node' }, params: { n: 1000 }, sampleHz: 100,
-        limits: { memoryCapMiB: 2048, wallClockS: 60 },
-        spawn: (_runtime, _spec, events) => spawnProcess({ file: process.execPath, args: [ROGUE, 'fork-grandchild'] }, {
-          ...events,
-          onMessage: (m) => {
-            if (m.type === 'heap') {
-              grandchild = m.heap.rss!;
-              setTimeout(() => run.cancel(), 100);
-            }
-            events.onMessage(m);
-          },
-        }),
-        send: () => undefined,
-        onEnd: () => resolve(run.record),
-      });
-      run.start();
+    let cancel = () => undefined as void;
+    const { record } = await runRequest({ experiment: { id: 'seed-strings', runtime: 'node' }, params: { n: 1000 }, sampleHz: 100 }, {
+      onStart: (run) => (cancel = () => run.cancel()),
+      spawn: (_runtime, _spec, events) => spawnProcess({ file: process.execPath, args: [ROGUE, 'fork-grandchild'] }, {
+        ...events,
+        onMessage: (m) => {
+          if (m.type === 'heap') {
+            grandchild = m.heap.rss!;
+            setTimeout(() => cancel(), 100);
+          }
+          events.onMessage(m);
+        },
+      }),
     });
     expect(record.status).toBe('cancelled');
     expect(grandchild).toBeGreaterThan(0);
@@ -134,12 +137,9 @@ describe('misbehaving workers', () => {
 
 describe('the queue survives a worker that cannot be spawned', () => {
   it('never runs two at once when a queued run fails to start', async () => {
-    const { RunRegistry } = await import('../server/run-registry.js');
-    const { RunStore } = await import('../server/storage/run-store.js');
-    const { tempDataDir } = await import('./helpers.js');
     let calls = 0;
     const registry = new RunRegistry({
-      send: () => undefined,
+      events: { send: () => undefined, samples: () => undefined, watching: () => false },
       store: new RunStore(tempDataDir()),
       // The second spawn fails as a missing executable would; the others are real workers.
       spawn: (_runtime, _spec, events) => {
@@ -148,7 +148,9 @@ describe('the queue survives a worker that cannot be spawned', () => {
         return spawnProcess({ file: process.execPath, args: [ROGUE, 'hang'] }, events);
       },
     });
-    const ids = [1, 2, 3, 4].map(() => registry.create({ experiment: 'seed-strings', params: { n: 1000 } }));
+    const request = parseRunRequest({ experiment: 'seed-strings', params: { n: 1000 } }, machine());
+    if (!request.ok) throw new Error(request.error);
+    const ids = [1, 2, 3, 4].map(() => registry.submit(request.request));
     expect(ids.every((r) => r.ok)).toBe(true);
     const idOf = (i: number) => (ids[i]!.ok ? ids[i]!.id : '');
     registry.cancel(idOf(0)); // A ends; B cannot spawn; C starts; D waits

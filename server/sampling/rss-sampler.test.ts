@@ -1,11 +1,15 @@
 // The samplers against a real child process: batches arrive at roughly the asked rate, in time
 // order, and nothing arrives once stop() has resolved. Bounds are loose on purpose: the machine is
 // shared, and speed is measured by `npm run bench`, not here.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../shared/run-record.js';
-import { hasProc } from './proc-statm.js';
-import { defaultMethod, prewarmSamplerThread, startRssSampler, type SamplerMethod } from './rss-sampler.js';
+import { MiB } from '../../shared/units.js';
+import { MEMORY_WATCH_HZ } from '../run-limits.js';
+import { unpackSamples } from './packed-samples.js';
+import { hasProc, openStatm } from './proc-statm.js';
+import { BATCH_MS, defaultMethod, IDLE_BATCH_MS, prewarmSamplerThread, startRssSampler, type SamplerMethod } from './rss-sampler.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -23,7 +27,7 @@ describe.skipIf(!hasProc())('RSS samplers on /proc', () => {
   it.each<SamplerMethod>(['proc-statm-thread', 'proc-statm'])('%s delivers time-ordered batches at roughly the asked rate, then stops', async (method) => {
     const child = watchChild(30);
     const batches: Sample[][] = [];
-    const sampler = startRssSampler(child.pid, 200, (b) => batches.push(b), { method });
+    const sampler = startRssSampler(child.pid, 200, (b) => batches.push(unpackSamples(b)), { method });
     expect(sampler.method).toBe(method);
     await sleep(1000);
     await sampler.stop();
@@ -42,7 +46,7 @@ describe.skipIf(!hasProc())('RSS samplers on /proc', () => {
   it('the thread ends by itself when the process exits', async () => {
     const child = watchChild(0.3);
     const samples: Sample[] = [];
-    const sampler = startRssSampler(child.pid, 1000, (b) => samples.push(...b));
+    const sampler = startRssSampler(child.pid, 1000, (b) => samples.push(...unpackSamples(b)));
     await child.exited;
     await sleep(300); // reaped: the thread's next read fails and it ends
     const count = samples.length;
@@ -57,12 +61,82 @@ describe.skipIf(!hasProc())('RSS samplers on /proc', () => {
     for (let round = 0; round < 3; round++) {
       const child = watchChild(30);
       const samples: Sample[] = [];
-      const sampler = startRssSampler(child.pid, 500, (b) => samples.push(...b));
+      const sampler = startRssSampler(child.pid, 500, (b) => samples.push(...unpackSamples(b)));
       await sleep(300);
       await sampler.stop();
       child.kill();
       expect(samples.length, `round ${round}`).toBeGreaterThan(30); // ~150
       expect(new Set(samples.map((s) => s.t)).size).toBe(samples.length);
     }
+  });
+});
+
+/** A child that grows by 8 MiB (written) every 20 ms: ~400 MiB/s. */
+function growingChild() {
+  const child = spawn(process.execPath, ['-e', 'const a = []; setInterval(() => a.push(Buffer.alloc(8 << 20, 1)), 20)'], { stdio: 'ignore' });
+  return { pid: child.pid!, kill: () => child.kill('SIGKILL') };
+}
+
+describe.skipIf(!hasProc())('the memory watchdog in the sampler', () => {
+  it.each<SamplerMethod>(['proc-statm-thread', 'proc-statm'])('%s at 1 Hz still sees the cap crossed within one watch period, and records that reading', async (method) => {
+    const child = growingChild();
+    await sleep(150); // past node's start-up
+    const statm = openStatm(child.pid);
+    const capBytes = statm.read()! + 64 * MiB;
+    statm.close();
+    const samples: Sample[] = [];
+    const breach = await new Promise<number>((resolve) => {
+      startRssSampler(child.pid, 1, (b) => samples.push(...unpackSamples(b)), { method, capBytes, onBreach: resolve });
+    });
+    child.kill();
+    expect(breach).toBeGreaterThan(capBytes);
+    // Read MEMORY_WATCH_HZ times a second: at most one 8 MiB step (plus one landing meanwhile)
+    // past the cap. At the 1 Hz it records at, it would be ~400 MiB past it.
+    expect(breach).toBeLessThanOrEqual(capBytes + 16 * MiB);
+    expect(samples.at(-1)!.rss).toBe(breach); // on the timeline, so the chart shows it
+    expect(samples.length).toBeLessThanOrEqual(2); // the 1 Hz readings, and the breach
+    expect(MEMORY_WATCH_HZ).toBeGreaterThanOrEqual(100);
+  });
+});
+
+/** Whether this process may make a thread SCHED_FIFO (CAP_SYS_NICE): tried on a throwaway child. */
+function mayUseRealtime(): boolean {
+  const child = spawn('sleep', ['5'], { stdio: 'ignore' });
+  const ok = spawnSync('chrt', ['--fifo', '--pid', '1', String(child.pid)], { stdio: 'ignore' }).status === 0;
+  child.kill();
+  return ok;
+}
+
+/** Scheduling policy of each thread of this process (/proc/self/task/TID/stat field 41; 1 = SCHED_FIFO). */
+const threadPolicies = () => readdirSync('/proc/self/task').map((tid) => {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
+});
+
+describe.skipIf(!hasProc())('the sampler thread', () => {
+  it.skipIf(!mayUseRealtime() || process.env.MEMTIDE_SAMPLER_RT === '0')('runs SCHED_FIFO where it is allowed to', async () => {
+    const before = threadPolicies().filter((p) => p === 1).length;
+    const child = watchChild(30);
+    const sampler = startRssSampler(child.pid, 1000, () => undefined, { method: 'proc-statm-thread' });
+    await sleep(300);
+    expect(threadPolicies().filter((p) => p === 1).length).toBeGreaterThan(before);
+    await sampler.stop();
+    child.kill();
+  });
+
+  it('hands batches over every ~10 ms while watched, and ~10 times less often when not', async () => {
+    const child = watchChild(30);
+    const batches: number[] = [];
+    const sampler = startRssSampler(child.pid, 1000, (b) => batches.push(b.length / 2), { method: 'proc-statm-thread', batchMs: IDLE_BATCH_MS });
+    await sleep(1000);
+    const idle = batches.length;
+    sampler.setBatchMs(BATCH_MS);
+    await sleep(1000);
+    const watched = batches.length - idle;
+    await sampler.stop();
+    child.kill();
+    expect(idle).toBeLessThanOrEqual(1000 / IDLE_BATCH_MS + 2);
+    expect(watched).toBeGreaterThan(3 * idle);
+    expect(Math.max(...batches.slice(0, idle - 1))).toBeGreaterThan(50); // ~100 readings a batch while idle
   });
 });

@@ -2,27 +2,38 @@
 // alive while the worker's own event loop is blocked inside an allocation loop. Three ways, best
 // first: a thread of its own reading /proc (up to 1 kHz with regular timestamps), the same read on
 // a main-thread timer (fallback: setInterval tops out near 900 Hz with ms jitter), and pidusage
-// where there is no /proc (~0.3 ms a call, so tens of Hz).
-import { now } from '../../shared/units.js';
+// where there is no /proc (~0.3 ms a call, so tens of Hz). Each also watches the memory cap: it
+// reads at MEMORY_WATCH_HZ or more, records every readingsPerSample()-th reading, and tells
+// onBreach (once) of the first reading over the cap, which it records too.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import pidusage from 'pidusage';
-import type { Sample } from '../../shared/run-record.js';
+import { now } from '../../shared/units.js';
 import { distDir } from '../paths.js';
+import type { PackedSamples } from './packed-samples.js';
 import { hasProc, openStatm, pageSize } from './proc-statm.js';
-import { BATCH_SLOT, CONTROL_BYTES, HZ_SLOT, READY, STATE, STOPPED, type SamplerThreadData, type SamplerThreadMessage } from './sampler-thread.js';
+import {
+  BATCH_SLOT, CAP_SLOT, CONTROL_BYTES, HZ_SLOT, MAX_BATCH_MS, READY, readingsPerSample, STATE, STOPPED, type SamplerThreadData, type SamplerThreadMessage,
+} from './sampler-thread.js';
 
 export type SamplerMethod = 'proc-statm-thread' | 'proc-statm' | 'pidusage';
 
 /** The thread runs compiled, from source too (vitest): a worker_thread cannot load TypeScript. */
 export const samplerThreadScript = resolve(distDir, 'server/sampling/sampler-thread.js');
 
-/** Batches leave the sampler at least this often: the delay a reading waits before it is sent. */
+/**
+ * Batches leave the sampler at least this often while someone watches live: the delay a reading
+ * waits before it is sent. With no one watching, every IDLE_BATCH_MS: each batch wakes the main
+ * thread, and a hundred wake-ups a second cost ~1 % of a core for nobody (bench/sampler.ts).
+ */
 export const BATCH_MS = 10;
+export const IDLE_BATCH_MS = MAX_BATCH_MS;
 
 export interface RssSampler {
   readonly method: SamplerMethod;
+  /** Changes how long readings may wait to be handed over (BATCH_MS … IDLE_BATCH_MS). */
+  setBatchMs(ms: number): void;
   /** Resolves once every reading taken has been delivered and the sampler is idle. */
   stop(): Promise<void>;
 }
@@ -31,20 +42,34 @@ export interface SamplerOptions {
   /** Default: the thread where /proc exists, else pidusage. */
   method?: SamplerMethod;
   batchMs?: number;
+  /** The memory cap in bytes: onBreach is told of the first reading over it. */
+  capBytes?: number;
+  onBreach?(rss: number): void;
   /** Told when the thread fails and the sampler falls back to the main-thread timer. */
   onWarning?(message: string): void;
 }
+
+export type OnSamples = (batch: PackedSamples) => void;
 
 
 export const defaultMethod = (): SamplerMethod =>
   !hasProc() ? 'pidusage' : existsSync(samplerThreadScript) ? 'proc-statm-thread' : 'proc-statm';
 
-export function startRssSampler(pid: number, hz: number, onSamples: (batch: Sample[]) => void, options: SamplerOptions = {}): RssSampler {
+export function startRssSampler(pid: number, hz: number, onSamples: OnSamples, options: SamplerOptions = {}): RssSampler {
   const method = options.method ?? defaultMethod();
-  const batchMs = options.batchMs ?? BATCH_MS;
-  if (method === 'proc-statm-thread') return startThreadSampler(pid, hz, batchMs, onSamples, options.onWarning);
-  if (method === 'proc-statm') return startTimerSampler(pid, hz, batchMs, onSamples);
-  return startPidusageSampler(pid, hz, batchMs, onSamples);
+  const settings: Settings = { hz, batchMs: options.batchMs ?? BATCH_MS, capBytes: options.capBytes ?? 0, onSamples, onBreach: options.onBreach ?? (() => undefined) };
+  if (method === 'proc-statm-thread') return startThreadSampler(pid, settings, options.onWarning);
+  if (method === 'proc-statm') return startTimerSampler(pid, settings);
+  return startPidusageSampler(pid, settings);
+}
+
+interface Settings {
+  hz: number;
+  batchMs: number;
+  /** 0: no cap. */
+  capBytes: number;
+  onSamples: OnSamples;
+  onBreach(rss: number): void;
 }
 
 interface SamplerThread {
@@ -70,7 +95,8 @@ export function prewarmSamplerThread(): void {
   if (!spare && defaultMethod() === 'proc-statm-thread') spare = newSamplerThread();
 }
 
-function startThreadSampler(pid: number, hz: number, batchMs: number, onSamples: (batch: Sample[]) => void, onWarning?: (m: string) => void): RssSampler {
+function startThreadSampler(pid: number, sampling: Settings, onWarning?: (m: string) => void): RssSampler {
+  const { hz, batchMs, capBytes, onSamples, onBreach } = sampling;
   const { worker: thread, control } = spare ?? newSamplerThread();
   // The next run's thread starts now: it is up (~50 ms) long before this run's baseline ends, and
   // runs that follow each other at once (a queue) still start sampling at spawn.
@@ -80,11 +106,12 @@ function startThreadSampler(pid: number, hz: number, batchMs: number, onSamples:
   const settings = new Float64Array(control);
   settings[HZ_SLOT] = hz;
   settings[BATCH_SLOT] = batchMs;
+  settings[CAP_SLOT] = capBytes;
   if (Atomics.load(state, READY) === 0) {
     // The thread is still starting (~30-50 ms): take one reading now, on this thread, so the
     // timeline begins at spawn. Delivered after the caller has announced the run.
     const first = readOnce(pid);
-    if (first) queueMicrotask(() => onSamples([first]));
+    if (first) queueMicrotask(() => onSamples(first));
   }
   Atomics.store(state, STATE, pid);
   Atomics.notify(state, STATE);
@@ -92,11 +119,9 @@ function startThreadSampler(pid: number, hz: number, batchMs: number, onSamples:
   let resolveEnded!: () => void;
   const ended = new Promise<void>((r) => (resolveEnded = r));
   thread.on('message', (message: SamplerThreadMessage) => {
-    if (message instanceof Float64Array) {
-      const batch: Sample[] = new Array(message.length / 2);
-      for (let i = 0; i < batch.length; i++) batch[i] = { t: message[2 * i]!, rss: message[2 * i + 1]! };
-      onSamples(batch);
-    } else {
+    if (message instanceof Float64Array) onSamples(message);
+    else if ('breach' in message) onBreach(message.breach);
+    else {
       if (message.end === 'error') onWarning?.(`sampler thread for pid ${pid}: ${message.error}`);
       resolveEnded();
     }
@@ -105,7 +130,7 @@ function startThreadSampler(pid: number, hz: number, batchMs: number, onSamples:
     // Keep the timeline alive on the main thread rather than lose the rest of the run.
     onWarning?.(`sampler thread for pid ${pid} failed (${error.message}); sampling on the main thread`);
     try {
-      if (Atomics.load(state, STATE) !== STOPPED) fallback = startTimerSampler(pid, hz, batchMs, onSamples);
+      if (Atomics.load(state, STATE) !== STOPPED) fallback = startTimerSampler(pid, sampling);
     } catch {
       // The process is gone as well: nothing left to sample.
     }
@@ -114,6 +139,10 @@ function startThreadSampler(pid: number, hz: number, batchMs: number, onSamples:
   thread.on('exit', () => resolveEnded());
   return {
     method: 'proc-statm-thread',
+    setBatchMs(ms) {
+      settings[BATCH_SLOT] = Math.min(ms, MAX_BATCH_MS);
+      fallback?.setBatchMs(ms);
+    },
     async stop() {
       Atomics.store(state, STATE, STOPPED);
       Atomics.notify(state, STATE);
@@ -125,50 +154,67 @@ function startThreadSampler(pid: number, hz: number, batchMs: number, onSamples:
   };
 }
 
-function readOnce(pid: number): Sample | undefined {
+function readOnce(pid: number): PackedSamples | undefined {
   try {
     const statm = openStatm(pid);
     const t = now();
     const rss = statm.read();
     statm.close();
-    return rss ? { t, rss } : undefined;
+    return rss ? Float64Array.of(t, rss) : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Collects readings and hands them on at most every batchMs (and whatever is left on flush). */
-function batcher(batchMs: number, onSamples: (batch: Sample[]) => void) {
-  let pending: Sample[] = [];
+/**
+ * The main-thread samplers' loop: one call of take() per reading, MEMORY_WATCH_HZ or more a
+ * second; it records every `every`-th reading and the first over the cap, and hands the recorded
+ * ones on at most every batchMs (and whatever is left on flush).
+ */
+function watcher({ hz, batchMs, capBytes, onSamples, onBreach }: Settings) {
+  let batchPeriod = batchMs;
+  const every = readingsPerSample(hz);
+  let pending: number[] = [];
   let last = now();
+  let reading = 0;
+  let breached = capBytes <= 0;
   const flush = () => {
-    if (pending.length > 0) onSamples(pending);
+    if (pending.length > 0) onSamples(Float64Array.from(pending));
     pending = [];
   };
   return {
-    add(sample: Sample) {
-      pending.push(sample);
-      if (sample.t - last >= batchMs) {
-        last = sample.t;
+    periodMs: 1000 / hz / every,
+    take(t: number, rss: number) {
+      const onGrid = reading++ % every === 0;
+      const breach = !breached && rss > capBytes;
+      if (onGrid || breach) pending.push(t, rss);
+      if (breach) {
+        breached = true;
+        flush();
+        onBreach(rss);
+      } else if (t - last >= batchPeriod) {
+        last = t;
         flush();
       }
     },
     flush,
+    setBatchMs: (ms: number) => void (batchPeriod = ms),
   };
 }
 
-function startTimerSampler(pid: number, hz: number, batchMs: number, onSamples: (batch: Sample[]) => void): RssSampler {
+function startTimerSampler(pid: number, settings: Settings): RssSampler {
   const statm = openStatm(pid);
-  const out = batcher(batchMs, onSamples);
+  const out = watcher(settings);
   const tick = () => {
     const t = now();
     const rss = statm.read();
-    if (rss) out.add({ t, rss }); // 0: a zombie; undefined: gone
+    if (rss) out.take(t, rss); // 0: a zombie; undefined: gone
   };
   tick();
-  const timer = setInterval(tick, 1000 / hz);
+  const timer = setInterval(tick, out.periodMs);
   return {
     method: 'proc-statm',
+    setBatchMs: out.setBatchMs,
     async stop() {
       clearInterval(timer);
       statm.close();
@@ -177,21 +223,22 @@ function startTimerSampler(pid: number, hz: number, batchMs: number, onSamples: 
   };
 }
 
-function startPidusageSampler(pid: number, hz: number, batchMs: number, onSamples: (batch: Sample[]) => void): RssSampler {
-  const out = batcher(batchMs, onSamples);
+function startPidusageSampler(pid: number, settings: Settings): RssSampler {
+  const out = watcher(settings);
   let busy: Promise<void> | undefined;
   const tick = () => {
     if (busy) return; // pidusage is async and slow (~0.3 ms); never stack calls
     const t = now();
     busy = pidusage(pid)
-      .then((stat) => stat.memory > 0 && out.add({ t, rss: stat.memory }))
+      .then((stat) => stat.memory > 0 && out.take(t, stat.memory))
       .catch(() => undefined)
       .then(() => (busy = undefined));
   };
   tick();
-  const timer = setInterval(tick, 1000 / hz);
+  const timer = setInterval(tick, out.periodMs);
   return {
     method: 'pidusage',
+    setBatchMs: out.setBatchMs,
     async stop() {
       clearInterval(timer);
       await busy;

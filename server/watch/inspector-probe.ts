@@ -9,7 +9,7 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import WebSocket from 'ws';
 import { z } from 'zod';
-import type { HeapFigures } from '../../shared/record-parts.js';
+import type { ProcessMemoryUsage } from '../../shared/record-parts.js';
 import { stillSameProcess, type Identity } from './process-identity.js';
 
 export interface Listener {
@@ -54,8 +54,8 @@ const Evaluated = z.object({ result: z.object({ value: z.unknown().optional() })
 const MemoryUsage = z.object({ rss: z.number(), heapTotal: z.number(), heapUsed: z.number(), external: z.number(), arrayBuffers: z.number() });
 
 export interface InspectorGc {
-  before: HeapFigures;
-  after: HeapFigures;
+  before: ProcessMemoryUsage;
+  after: ProcessMemoryUsage;
   /** How long collectGarbage took: the target's main thread was in the GC that long. */
   pausedMs: number;
   /** Whether memtide opened the inspector (and closed it again). */
@@ -99,7 +99,7 @@ export async function inspectorGc(target: Identity, timeoutMs: number): Promise<
       // A dead man's switch: closes the inspector in timeoutMs even if memtide dies right now.
       await call('Runtime.evaluate', { expression: `globalThis[${CLOSE_KEY}] = setTimeout(() => { try { process._debugEnd(); } catch {} }, ${timeoutMs}); globalThis[${CLOSE_KEY}].unref?.(); 0` });
     }
-    const figures = async (): Promise<HeapFigures> => {
+    const figures = async (): Promise<ProcessMemoryUsage> => {
       const heap = HeapUsage.parse(await call('Runtime.getHeapUsage', {}));
       const usage = Evaluated.parse(await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true }));
       const memory = typeof usage.result.value === 'string' ? MemoryUsage.safeParse(JSON.parse(usage.result.value)) : undefined;

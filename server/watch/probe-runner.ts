@@ -1,7 +1,7 @@
 // One probe of a watched process: whether it may run (refusals name the reason and touch nothing),
 // and running it — Node's GC through the inspector, CPython's GC and malloc_trim through gdb.
 import { formatMiB } from '../../shared/format.js';
-import type { HeapFigures } from '../../shared/record-parts.js';
+import type { ProcessMemoryUsage } from '../../shared/record-parts.js';
 import type { ProbeKind, ProbeMethod, ProbePermission, WatchTarget } from '../../shared/watch-record.js';
 import { detectProcess, trimRefusal } from './detect-runtime.js';
 import { parseGcMethod, parseResultLine, parseTrimAnswer, pythonGcCommands, TRIM_COMMANDS } from './gdb-commands.js';
@@ -64,8 +64,8 @@ export interface ProbeOutcome {
   result?: string;
   error?: string;
   targetAtRisk?: boolean;
-  heapBefore?: HeapFigures;
-  heapAfter?: HeapFigures;
+  heapBefore?: ProcessMemoryUsage;
+  heapAfter?: ProcessMemoryUsage;
 }
 
 export async function executeProbe(plan: Extract<ProbePlan, { ok: true }>, target: WatchTarget, settings: ProbeSettings): Promise<ProbeOutcome> {

@@ -4,8 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, readlink } from 'node:fs/promises';
 import { WATCH_LIMITS } from '../../shared/limits.js';
 import { CreateWatchBody, MarkerBody, ProbeBody, type ProcessListAnswer } from '../../shared/protocol/http.js';
-import type { ServerMessage } from '../../shared/protocol/ws.js';
-import type { RunInfo, RunRecord } from '../../shared/run-record.js';
+import { runInfo, type RunInfo, type RunRecord } from '../../shared/run-record.js';
 import { describeZodError } from '../../shared/validation.js';
 import type { Marker, ProbePermission, WatchTarget } from '../../shared/watch-record.js';
 import { isLoopbackHost } from '../security.js';
@@ -14,10 +13,12 @@ import { detectProcess } from './detect-runtime.js';
 import { gdbAvailability } from './gdb-probe.js';
 import { describeScope, listProcesses, userName } from './process-list.js';
 import { currentAsker, readProcStat, readProcStatus, stillSameProcess, watchRefusal } from './process-identity.js';
-import { Watch, watchInfo, type ProbeAnswer } from './watch.js';
+import type { RunEvents } from '../run-events.js';
+import { Watch, type ProbeAnswer } from './watch.js';
 
 export interface WatchRegistryOptions {
-  send(message: ServerMessage): void;
+  /** Where watches send their events and samples (ws-hub.ts, or the CLI). */
+  events: RunEvents;
   /** Stores an ended watch with the runs (RunRegistry.storeEnded), before watch-ended is sent. */
   storeEnded(record: RunRecord): void;
   /** An ended watch, for GET /api/watches/:id. */
@@ -77,7 +78,7 @@ export class WatchRegistry {
     const refusal = watchRefusal(pid);
     if (refusal) return { ok: false, status: refusal.status, error: refusal.reason };
     const busy = (): Failure | undefined =>
-      [...this.live.values()].some((w) => w.record.pid === pid) ? { ok: false, status: 409, error: `pid: ${pid} is being watched already` }
+      [...this.live.values()].some((w) => w.pid === pid) ? { ok: false, status: 409, error: `pid: ${pid} is being watched already` }
       : this.live.size >= WATCH_LIMITS.maxWatches ? { ok: false, status: 429, error: `${WATCH_LIMITS.maxWatches} watches are going on: stop one first` }
       : undefined;
     if (busy()) return busy()!;
@@ -98,8 +99,8 @@ export class WatchRegistry {
       durationS: Math.min(durationS, WATCH_LIMITS.maxDurationS),
       probes: { gdbProbes, inspectorProbes: this.options.probePolicy, timeoutMs: this.options.probeTimeoutMs ?? WATCH_LIMITS.probeTimeoutMs, gdbPath: this.options.gdbPath, interruptGraceMs: this.options.interruptGraceMs },
       settleMs: this.options.settleMs,
-      send: this.options.send,
-      onEnd: (ended) => this.ended(ended),
+      events: this.options.events,
+      onEnd: (record) => this.ended(record),
     });
     this.live.set(watch.id, watch);
     try {
@@ -113,11 +114,11 @@ export class WatchRegistry {
   }
 
   list(): RunInfo[] {
-    return [...this.live.values()].map((w) => watchInfo(w.record));
+    return [...this.live.values()].map((w) => w.info());
   }
 
   get(id: string): RunRecord | undefined {
-    return this.live.get(id)?.record ?? this.options.findEnded?.(id);
+    return this.live.get(id)?.snapshot() ?? this.options.findEnded?.(id);
   }
 
   addMarker(id: string, body: unknown): { ok: true; marker: Marker } | Failure {
@@ -156,14 +157,15 @@ export class WatchRegistry {
       : { ok: false, status: 404, error: `id: no watch "${id}"` };
   }
 
-  private ended(watch: Watch): void {
+  /** On disk before anyone hears the watch ended. */
+  private ended(record: RunRecord): void {
     try {
-      this.options.storeEnded(watch.record);
+      this.options.storeEnded(record);
     } catch (error) {
-      this.options.log?.(`memtide: could not store watch ${watch.id}: ${(error as Error).message}`);
+      this.options.log?.(`memtide: could not store watch ${record.id}: ${(error as Error).message}`);
     }
-    this.live.delete(watch.id);
-    this.options.send({ type: 'watch-ended', runId: watch.id, run: watchInfo(watch.record) });
+    this.live.delete(record.id);
+    this.options.events.send({ type: 'watch-ended', runId: record.id, run: runInfo(record) });
   }
 
   /** Everything the watch needs to know about its target, read once (from /proc only). */

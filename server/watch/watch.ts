@@ -2,15 +2,16 @@
 // where its memory is at an adaptive rate (memory-reader.ts), its cgroup, markers, and probes one
 // at a time. It ends when stopped, at its duration or sample cap, or when the process exits; it
 // never signals or kills the process itself — only a probe does, as asked.
-import type { ServerMessage } from '../../shared/protocol/ws.js';
-import type { HeapSample, RunInfo, RunRecord, Sample } from '../../shared/run-record.js';
+import { runInfo, type HeapSample, type RunInfo, type RunRecord } from '../../shared/run-record.js';
 import { now } from '../../shared/units.js';
 import { WATCH_LIMITS } from '../../shared/limits.js';
 import type { Marker, ProbeKind, ProbeResult, ProbeSnapshot, WatchTarget, WatchTimeline } from '../../shared/watch-record.js';
 import { watchVerdict } from '../../shared/watch-verdict.js';
 import { samplingStats } from '../sampling/sampling-stats.js';
-import { startRssSampler, type RssSampler } from '../sampling/rss-sampler.js';
+import { BATCH_MS, IDLE_BATCH_MS, startRssSampler, type RssSampler } from '../sampling/rss-sampler.js';
+import { SampleLog, sampleCount, type PackedSamples } from '../sampling/packed-samples.js';
 import { openStatm } from '../sampling/proc-statm.js';
+import type { RunEvents } from '../run-events.js';
 import type { CgroupLocation } from './cgroup-memory.js';
 import { startMemoryReader, type MemoryReader } from './memory-reader.js';
 import { executeProbe, planProbe, type ProbeSettings } from './probe-runner.js';
@@ -27,20 +28,18 @@ export interface WatchOptions {
   durationS: number;
   probes: ProbeSettings;
   settleMs?: number;
-  send(message: ServerMessage): void;
-  /** Called once, after the record is final: the registry stores it. */
-  onEnd(watch: Watch): void;
+  /** Where the watch's events and RSS samples go (ws-hub.ts, or the CLI). */
+  events: RunEvents;
+  /** Called once, with the final record: the registry stores it. */
+  onEnd(record: RunRecord): void;
 }
 
 export type ProbeAnswer = { ok: true; probe: ProbeResult } | { ok: false; status: 403 | 409 | 503; error: string };
 
-export function watchInfo(record: RunRecord): RunInfo {
-  const { phases: _p, samples: _s, heap: _h, breakdowns: _b, watchTimeline: _w, ...info } = record;
-  return info;
-}
-
 export class Watch {
-  readonly record: RunRecord & { watchTimeline: WatchTimeline };
+  /** Everything but the RSS samples, which stay packed in `samples` until the record is asked for. */
+  private readonly record: RunRecord & { watchTimeline: WatchTimeline };
+  private readonly samples = new SampleLog();
   private sampler?: RssSampler;
   private memory?: MemoryReader;
   private timers: NodeJS.Timeout[] = [];
@@ -82,10 +81,24 @@ export class Watch {
     return this.ending !== undefined;
   }
 
+  get pid(): number {
+    return this.options.target.pid;
+  }
+
+  info(): RunInfo {
+    return runInfo(this.record);
+  }
+
+  /** The whole record, samples unpacked (a copy: it does not change under the caller). */
+  snapshot(): RunRecord {
+    return { ...this.record, samples: this.samples.toSamples() };
+  }
+
   start(): void {
-    const { target, sampleHz, durationS, send } = this.options;
+    const { target, sampleHz, durationS, events } = this.options;
+    const send = events.send.bind(events);
     const timeline = this.record.watchTimeline;
-    this.sampler = startRssSampler(target.pid, sampleHz, (batch) => this.addSamples(batch));
+    this.sampler = startRssSampler(target.pid, sampleHz, (batch) => this.addSamples(batch), { batchMs: this.batchMs() });
     this.record.sampler = this.sampler.method;
     this.memory = startMemoryReader(target.pid, this.options.cgroup, (event) => {
       if (this.ended) return;
@@ -103,9 +116,12 @@ export class Watch {
       } else if (event.type === 'gone') void this.stop('the process exited');
     });
     const identity = { pid: target.pid, starttime: target.starttime };
-    this.timers.push(setInterval(() => stillSameProcess(identity) || void this.stop('the process exited'), IDENTITY_POLL_MS));
+    this.timers.push(setInterval(() => {
+      if (!stillSameProcess(identity)) void this.stop('the process exited');
+      this.sampler?.setBatchMs(this.batchMs()); // a dashboard opened or closed meanwhile
+    }, IDENTITY_POLL_MS));
     this.timers.push(setTimeout(() => void this.stop(`reached its duration (${durationS} s)`), durationS * 1000));
-    send({ type: 'watch-started', run: watchInfo(this.record) });
+    send({ type: 'watch-started', run: this.info() });
   }
 
   addMarker(label: string): Marker | undefined {
@@ -113,7 +129,7 @@ export class Watch {
     if (this.ended || markers.length >= WATCH_LIMITS.maxMarkers) return undefined;
     const marker = { t: now(), label };
     markers.push(marker);
-    this.options.send({ type: 'watch-marker', runId: this.id, marker });
+    this.options.events.send({ type: 'watch-marker', runId: this.id, marker });
     return marker;
   }
 
@@ -127,10 +143,11 @@ export class Watch {
   }
 
   private async runProbe(kind: ProbeKind): Promise<ProbeAnswer> {
-    const { target, probes: settings, send } = this.options;
+    const { target, probes: settings, events } = this.options;
+    const send = events.send.bind(events);
     const plan = await planProbe(kind, target, settings);
     if (!plan.ok) return plan;
-    const before = await this.snapshot();
+    const before = await this.probeSnapshot();
     const probe: ProbeResult = { id: this.record.watchTimeline.probes.length + 1, kind, method: plan.method === 'inspector' ? 'inspector' : 'gdb', status: 'running', start: now(), before };
     this.record.watchTimeline.probes.push(probe);
     send({ type: 'watch-probe', runId: this.id, probe: { ...probe } });
@@ -140,20 +157,20 @@ export class Watch {
     if (heapBefore) probe.before.heap = heapBefore;
     if (heapBefore && heapAfter) this.addHeap([{ ...heapBefore, t: probe.start }, { ...heapAfter, t: probe.end! }]);
     await new Promise((r) => setTimeout(r, this.options.settleMs ?? WATCH_LIMITS.probeSettleMs));
-    const after = stillSameProcess({ pid: target.pid, starttime: target.starttime }) ? await this.snapshot() : undefined;
+    const after = stillSameProcess({ pid: target.pid, starttime: target.starttime }) ? await this.probeSnapshot() : undefined;
     if (after) {
       probe.after = { ...after, ...(heapAfter && { heap: heapAfter }) };
       probe.returned = before.rss - after.rss;
     }
-    this.record.watch!.verdict = watchVerdict(this.record.watchTimeline.probes, this.record.samples);
+    this.record.watch!.verdict = watchVerdict(this.record.watchTimeline.probes, this.samples.toSamples());
     send({ type: 'watch-probe', runId: this.id, probe: { ...probe } });
     return { ok: true, probe };
   }
 
   /** RSS now (statm) and a breakdown read now by the memory thread. */
-  private async snapshot(): Promise<ProbeSnapshot> {
+  private async probeSnapshot(): Promise<ProbeSnapshot> {
     const t = now();
-    let rss = this.record.samples.at(-1)?.rss ?? 0;
+    let rss = 0;
     try {
       const statm = openStatm(this.options.target.pid);
       rss = statm.read() ?? rss;
@@ -176,24 +193,30 @@ export class Watch {
     await this.probing;
     await Promise.all([this.sampler?.stop(), this.memory?.stop()]);
     const { record } = this;
-    const stats = samplingStats(record.samples);
+    const samples = this.samples.toSamples();
+    const stats = samplingStats(samples);
     Object.assign(record, { status: 'finished', endedAt: now(), ...(stats && { achievedHz: stats.achievedHz, sampleGapP99Ms: stats.gapP99Ms }) });
     record.watch!.endReason = reason;
-    record.watch!.verdict = watchVerdict(record.watchTimeline.probes, record.samples);
-    this.options.onEnd(this);
+    record.watch!.verdict = watchVerdict(record.watchTimeline.probes, samples);
+    this.options.onEnd({ ...record, samples });
   }
 
-  private addSamples(batch: Sample[]): void {
+  private addSamples(batch: PackedSamples): void {
     if (this.ended || batch.length === 0) return;
-    const room = WATCH_LIMITS.maxSamples - this.record.samples.length;
-    const kept = batch.length > room ? batch.slice(0, room) : batch;
-    for (const sample of kept) this.record.samples.push(sample);
-    this.options.send({ type: 'samples', runId: this.id, samples: kept });
-    if (kept.length < batch.length || room === kept.length) void this.stop(`reached ${WATCH_LIMITS.maxSamples.toLocaleString('en-US')} samples`);
+    const room = WATCH_LIMITS.maxSamples - this.samples.count;
+    const kept = sampleCount(batch) > room ? batch.subarray(0, 2 * room) : batch;
+    this.samples.append(kept);
+    this.options.events.samples(this.id, kept);
+    if (sampleCount(kept) === room) void this.stop(`reached ${WATCH_LIMITS.maxSamples.toLocaleString('en-US')} samples`);
+  }
+
+  /** Short batches only while someone watches live: each batch wakes this thread. */
+  private batchMs(): number {
+    return this.options.events.watching() ? BATCH_MS : IDLE_BATCH_MS;
   }
 
   private addHeap(heap: HeapSample[]): void {
     this.record.heap.push(...heap);
-    this.options.send({ type: 'heap', runId: this.id, heap });
+    this.options.events.send({ type: 'heap', runId: this.id, heap });
   }
 }

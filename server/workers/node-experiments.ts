@@ -2,8 +2,8 @@
 import type { NodeExperimentId } from '../../shared/catalog/index.js';
 import type { Params } from '../../shared/run-record.js';
 
-/** Called often inside allocation loops so the worker can report its heap every ≤ 50 ms. */
-export type Tick = () => void;
+/** Called often inside allocation loops with the items made so far, so the worker can report its heap and progress every ≤ 50 ms. */
+export type Tick = (done: number) => void;
 
 export interface NodeExperiment {
   /** Builds the data; the returned value is the only reference to it. */
@@ -20,7 +20,7 @@ function fillArray<T>(n: number, make: (i: number) => T, tick: Tick): T[] {
   const out = new Array<T>(n);
   for (let i = 0; i < n; i++) {
     out[i] = make(i);
-    if ((i & TICK_MASK) === 0) tick();
+    if ((i & TICK_MASK) === 0) tick(i);
   }
   return out;
 }
@@ -32,7 +32,7 @@ function buffers(n: number, make: () => Buffer, tick: Tick): Buffer[] {
   for (let i = 0; i < n; i++) {
     // Write every byte: calloc'd or fresh mmap pages cost no RSS until they are touched.
     out.push(make().fill(i & 0xff | 1));
-    if ((i & 0x3f) === 0) tick();
+    if ((i & 0x3f) === 0) tick(i);
   }
   return out;
 }

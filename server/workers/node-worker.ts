@@ -1,132 +1,179 @@
-// A memtide worker: `node --expose-gc node-worker.js '<spec json>'`. Walks the phases of one
-// experiment and reports each boundary, with V8's own figures, to the server on fd 3.
-import { readSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
+// A memtide worker: `node --expose-gc node-worker.js '<spec json>'`. Walks the phases its spec lists
+// and reports each edge on fd 3 with V8's and the C allocator's own figures.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { KNOB_ENV_NAMES } from '../../shared/knob-env.js';
-import { PHASES } from '../../shared/phases.js';
 import type { WorkerSpec } from '../../shared/protocol/worker.js';
-import type { HeapFigures, Params, PhaseName } from '../../shared/run-record.js';
+import type { AnyPhaseName } from '../../shared/phases.js';
+import type { HeapFigures } from '../../shared/run-record.js';
+import { loadAllocatorProbe, type AllocatorProbe } from './node-allocator.js';
 import { NODE_EXPERIMENT_CODE } from './node-experiments.js';
-import { now, report } from './worker-channel.js';
+import { parseWorkerSpec } from './parse-worker-spec.js';
+import { now, report, waitForAck } from './worker-channel.js';
 
-const REPORT_EVERY_MS = 50;
-const BASELINE_MS = 300;
-const SETTLE_MS = 1000;
+/** The collect phase stops waiting for V8 to hand back ArrayBuffer memory after this long. */
+const RELEASE_WAIT_CAP_MS = 2000;
+/** arrayBuffers within this of its baseline counts as swept (V8's own buffers move by ~0.6 MiB). */
+const SWEPT_SLACK = 1024 * 1024;
+/** RSS counts as steady when it moved less than STEADY_BYTES over STEADY_MS; waited for at most STEADY_CAP_MS. */
+const STEADY_MS = 25;
+const STEADY_BYTES = 128 * 1024;
+const STEADY_CAP_MS = 1000;
 
-function heapFigures(): HeapFigures {
-  const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  return { rss, heapTotal, heapUsed, external, arrayBuffers };
-}
-
-let lastReport = 0;
-function tick(): void {
-  const t = now();
-  if (t - lastReport < REPORT_EVERY_MS) return;
-  lastReport = t;
-  report({ type: 'heap', t, heap: heapFigures() });
-}
-
-let current: PhaseName | undefined;
-function edge(phase: PhaseName, which: 'start' | 'end'): void {
-  current = which === 'start' ? phase : current;
-  lastReport = now();
-  report({ type: 'phase', phase, edge: which, t: lastReport, heap: heapFigures() });
-  if (which === 'end') waitForAck();
-}
-
-const ackByte = new Uint8Array(1);
-/** After a phase end the server reads /proc/PID/smaps while this worker stands still on stdin. */
-function waitForAck(): void {
-  for (;;) {
-    try {
-      if (readSync(0, ackByte, 0, 1, null) === 0) throw new Error('the server closed the acknowledgement pipe');
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-    }
+const statm = (() => {
+  try {
+    return openSync('/proc/self/statm', 'r');
+  } catch {
+    return undefined;
   }
+})();
+const statmBytes = Buffer.alloc(128);
+/** RSS from /proc/self/statm: memoryUsage().rss reads /proc/self/stat, which lags by up to ~0.4 MiB here. */
+function ownRss(): number {
+  if (statm === undefined) return process.memoryUsage.rss();
+  const n = readSync(statm, statmBytes, 0, statmBytes.length, 0);
+  return Number(statmBytes.toString('latin1', 0, n).split(' ')[1]) * 4096;
 }
+
+function v8Figures(): NonNullable<HeapFigures['v8']> {
+  let used = 0;
+  let physical = 0;
+  let newSpacePhysical = 0;
+  for (const space of getHeapSpaceStatistics()) {
+    used += space.space_used_size;
+    physical += space.physical_space_size;
+    if (space.space_name === 'new_space') newSpacePhysical = space.physical_space_size;
+  }
+  return { used, physical, newSpacePhysical };
+}
+
+function heapFigures(extra?: Partial<HeapFigures>): HeapFigures {
+  const { heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  return { rss: ownRss(), heapTotal, heapUsed, external, arrayBuffers, ...extra };
+}
+
+/** At a phase end: also V8's spaces and the C allocator's own counts (when koffi is there). */
+const phaseEndFigures = (allocator: AllocatorProbe | undefined, extra: Partial<HeapFigures>): HeapFigures =>
+  heapFigures({ ...extra, v8: v8Figures(), ...allocator?.figures() });
+
+/** The phase under way, named in an error report. */
+let current: AnyPhaseName | undefined;
 
 const knobEnvSeen = (): Record<string, string> =>
   Object.fromEntries(KNOB_ENV_NAMES.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])));
 
-/** malloc_trim(0) from libc through koffi, loaded before baseline so koffi's own memory is in it. */
-async function loadMallocTrim(): Promise<(pad: number) => number> {
-  const koffi = (await import('koffi')).default;
-  return koffi.load('libc.so.6').func('int malloc_trim(size_t pad)') as (pad: number) => number;
-}
-
-/** Idle for ms while still reporting: this is when V8 hands freed pages back. */
-async function idle(ms: number): Promise<void> {
-  const until = now() + ms;
-  while (now() < until) {
-    await sleep(Math.min(REPORT_EVERY_MS, until - now()));
-    tick();
-  }
-}
-
-/**
- * The server validated the spec against shared/ before spawning; this re-check is by hand because
- * loading zod here would add ~14 MiB to the very baseline every percentage is measured against.
- */
-function parseSpec(text: string | undefined): WorkerSpec {
-  const spec = JSON.parse(text ?? 'null') as Partial<WorkerSpec> | null;
-  if (typeof spec?.experiment !== 'string') throw new Error('bad spec: experiment must be a string');
-  const params: Params = {};
-  for (const [name, value] of Object.entries(spec.params ?? {})) {
-    if (!Number.isSafeInteger(value)) throw new Error(`bad spec: params.${name} must be an integer`);
-    params[name] = value;
-  }
-  return { experiment: spec.experiment, params, trim: spec.trim === true };
-}
-
 async function main(): Promise<void> {
   const gc = globalThis.gc;
   if (!gc) throw new Error('the worker needs --expose-gc');
-  const { experiment, params, trim } = parseSpec(process.argv[2]);
-  const code = Object.hasOwn(NODE_EXPERIMENT_CODE, experiment) ? NODE_EXPERIMENT_CODE[experiment as keyof typeof NODE_EXPERIMENT_CODE] : undefined;
-  if (!code) throw new Error(`unknown experiment ${experiment}`);
-  const mallocTrim = trim ? await loadMallocTrim() : undefined;
+  const spec: WorkerSpec = parseWorkerSpec(process.argv[2]);
+  const code = Object.hasOwn(NODE_EXPERIMENT_CODE, spec.experiment) ? NODE_EXPERIMENT_CODE[spec.experiment as keyof typeof NODE_EXPERIMENT_CODE] : undefined;
+  if (!code) throw new Error(`unknown experiment ${spec.experiment}`);
+  const allocator = await loadAllocatorProbe();
+  if (!allocator && spec.phases.includes('trim')) throw new Error('the trim phase needs koffi (npm install koffi)');
+  const total = spec.params.n ?? 0;
+
+  let lastReport = 0;
+  const tick = (done: number) => {
+    const t = now();
+    if (t - lastReport < spec.reportEveryMs) return;
+    lastReport = t;
+    report({ type: 'heap', t, heap: heapFigures(current === 'allocate' ? { progress: [done, total] } : {}) });
+  };
+  /** Idles for ms, still reporting: V8 hands freed pages back on its own time. */
+  const idle = async (ms: number) => {
+    const until = now() + ms;
+    while (now() < until) {
+      await sleep(Math.min(spec.reportEveryMs, until - now()));
+      tick(0);
+    }
+  };
+
+  let data: unknown;
+  let arrayBuffersAtBaseline = 0;
+  let releaseStart: number | undefined;
+  const actions: Record<AnyPhaseName, () => unknown> = {
+    baseline: async () => {
+      await idle(spec.baselineMs);
+      gc();
+      arrayBuffersAtBaseline = process.memoryUsage().arrayBuffers;
+    },
+    allocate: () => (data = code.allocate(spec.params, tick)),
+    unreference: () => (data = code.unreference(data, spec.params)),
+    collect: async () => {
+      gc();
+      releaseStart = now();
+      await untilReleased(gc, arrayBuffersAtBaseline);
+    },
+    trim: () => allocator!.trim(),
+    settle: () => idle(spec.settleMs),
+  };
 
   report({ type: 'ready', t: now(), pid: process.pid, runtime: 'node', version: process.version, env: knobEnvSeen() });
-  const [baseline, allocate, unreference, collect, settle] = PHASES;
-
-  edge(baseline, 'start');
-  await idle(BASELINE_MS);
-  gc();
-  edge(baseline, 'end');
-
-  edge(allocate, 'start');
-  let data: unknown = code.allocate(params, tick);
-  edge(allocate, 'end');
-
-  edge(unreference, 'start');
-  data = code.unreference(data, params);
-  edge(unreference, 'end');
-
-  edge(collect, 'start');
-  gc();
-  edge(collect, 'end');
-
-  if (mallocTrim) {
-    edge('trim', 'start');
-    mallocTrim(0);
-    edge('trim', 'end');
+  for (const phase of spec.phases) {
+    current = phase;
+    lastReport = now();
+    report({ type: 'phase', phase, edge: 'start', t: lastReport, heap: heapFigures() });
+    await actions[phase]();
+    // V8's background threads go on freeing after a GC inside the phase: the end is read once RSS is still.
+    if (phase !== 'settle') await untilRssSteady();
+    const releaseWaitMs = phase === 'collect' && releaseStart !== undefined ? now() - releaseStart : undefined;
+    const extra: Partial<HeapFigures> = phase === 'allocate' ? { progress: [total, total] }
+      : phase === 'collect' && releaseWaitMs !== undefined ? { releaseWaitMs } : {};
+    lastReport = now();
+    report({ type: 'phase', phase, edge: 'end', t: lastReport, heap: phaseEndFigures(allocator, extra) });
+    waitForAck();
   }
-
-  edge(settle, 'start');
-  await idle(SETTLE_MS);
-  edge(settle, 'end');
-
   // Survivors (fragmentation) must stay reachable until the end, or the GC could take them early.
   if (data === Symbol.for('never')) console.log(data);
   report({ type: 'done', t: now() });
 }
 
+/**
+ * After gc() returns, V8 frees ArrayBuffer backing stores on a background thread (its
+ * ArrayBufferSweeper) and unmaps freed pages a few ms later; the next full GC first waits for both
+ * (v8/src/heap/array-buffer-sweeper.cc EnsureFinished). So: one more gc(), and more while
+ * arrayBuffers keeps falling, bounded. Returns how long that took (ms).
+ */
+async function untilReleased(gc: () => void, arrayBuffersAtBaseline: number): Promise<void> {
+  const start = now();
+  let previous = Number.POSITIVE_INFINITY;
+  for (;;) {
+    await nextTurn();
+    gc();
+    const arrayBuffers = process.memoryUsage().arrayBuffers;
+    if (arrayBuffers <= arrayBuffersAtBaseline + SWEPT_SLACK || previous - arrayBuffers < SWEPT_SLACK) break;
+    if (now() - start >= RELEASE_WAIT_CAP_MS) break;
+    previous = arrayBuffers;
+  }
+}
+
+/**
+ * V8 hands pages it freed back to the OS from a background task (its MemoryAllocator::Unmapper),
+ * after the GC that freed them: wait, bounded, until RSS stops moving, so the collect phase ends
+ * with the memory really gone (seen: fragmentation 10⁶, 18 MiB unmapped ~10 ms after gc()).
+ */
+async function untilRssSteady(): Promise<void> {
+  const start = now();
+  const window: { t: number; rss: number }[] = [];
+  while (now() - start < STEADY_CAP_MS) {
+    const t = now();
+    window.push({ t, rss: ownRss() });
+    while (window[0]!.t < t - STEADY_MS) window.shift();
+    const rss = window.map((w) => w.rss);
+    if (t - start >= STEADY_MS && Math.max(...rss) - Math.min(...rss) <= STEADY_BYTES) return;
+    await sleep(2);
+  }
+}
+
 main().then(
-  () => process.exit(0),
+  () => {
+    if (statm !== undefined) closeSync(statm);
+    process.exit(0);
+  },
   (error: unknown) => {
-    report({ type: 'error', t: now(), message: error instanceof Error ? error.message : String(error), phase: current });
+    const message = error instanceof Error ? error.message : String(error);
+    report({ type: 'error', t: now(), message, ...(current && { phase: current }) });
     process.exit(1);
   },
 );

@@ -1,10 +1,14 @@
 """A memtide worker for CPython: `python3 python-worker.py '<spec json>'`.
 
-Walks the phases of one experiment and reports each edge, with CPython's own figures, to the server
-as JSON lines on fd 3 (the protocol of shared/protocol/worker.ts WorkerMessage). After each phase end it
+Walks the phases its spec lists (the spec of shared/protocol/worker.ts WorkerSpec: experiment, params,
+phases, baselineMs, settleMs, reportEveryMs) and reports each edge, with CPython's and the C
+allocator's own figures, to the server as JSON lines on fd 3 (WorkerMessage). After each phase end it
 waits for one byte on stdin: the server reads /proc/PID/smaps while the worker stands still.
-Standard library only: RSS is sampled from outside, so nothing like psutil is needed.
+Standard library only: RSS is sampled from outside, so nothing like psutil is needed. What this file
+repeats from shared/ (experiment ids, knob variable names, phase names, spec fields) is checked by
+shared/worker-agreement.test.ts.
 """
+import ctypes
 import gc
 import json
 import os
@@ -14,11 +18,9 @@ import sys
 import time
 
 REPORT_FD = 3
-REPORT_EVERY_MS = 50
-BASELINE_MS = 300
-SETTLE_MS = 1000
 MASK = 0x3FFF  # check the clock every 16k items: cheap, and well under 50 ms apart
 KNOB_ENV = ('MALLOC_TRIM_THRESHOLD_', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_ARENA_MAX', 'PYTHONMALLOC', 'LD_PRELOAD', 'MALLOC_CONF')
+PHASES = ('baseline', 'allocate', 'unreference', 'collect', 'trim', 'settle')
 PAGE = os.sysconf('SC_PAGE_SIZE')
 
 
@@ -37,13 +39,13 @@ def own_rss():
         return int(f.read().split()[1]) * PAGE
 
 
+# ---- pymalloc's own figures, from sys._debugmallocstats() (CPython Objects/obmalloc.c) ----
+
 def malloc_stats_text():
     """sys._debugmallocstats() writes to C stderr: catch it through a memfd on fd 2."""
-    if not hasattr(sys, '_debugmallocstats'):
+    if not hasattr(sys, '_debugmallocstats') or not hasattr(os, 'memfd_create'):
         return ''
-    sink = os.memfd_create('memtide-mallocstats') if hasattr(os, 'memfd_create') else None
-    if sink is None:
-        return ''
+    sink = os.memfd_create('memtide-mallocstats')
     saved = os.dup(2)
     try:
         os.dup2(sink, 2)
@@ -57,60 +59,124 @@ def malloc_stats_text():
     return text
 
 
-ARENA_LINE = re.compile(r'^# arenas allocated (total|current)\s*=\s*([\d,]+)', re.M)
+# "# arenas allocated current = 207", "207 arenas * 1048576 bytes/arena = 217,055,232",
+# "# bytes in allocated blocks = 208,392,032", "12 unused pools * 16384 bytes = 196,608"
+STATS_LINE = re.compile(r'^(# arenas allocated total|# arenas allocated current|\d+ arenas \* \d+ bytes/arena|'
+                        r'# bytes in allocated blocks|# bytes in available blocks|\d+ unused pools \* \d+ bytes|'
+                        r'# bytes lost to pool headers|# bytes lost to quantization)\s*=\s*([\d,]+)\s*$', re.M)
 
 
-def parse_arenas(text):
-    """{'total': n, 'current': n} from _debugmallocstats; empty when pymalloc is off (PYTHONMALLOC=malloc)."""
-    return {m.group(1): int(m.group(2).replace(',', '')) for m in ARENA_LINE.finditer(text)}
+def parse_pymalloc(text):
+    """The byte and arena lines of _debugmallocstats; empty when pymalloc is off (PYTHONMALLOC=malloc)."""
+    out = {}
+    for m in STATS_LINE.finditer(text):
+        key = re.sub(r'^\d+ ', '', m.group(1))
+        out[key] = int(m.group(2).replace(',', ''))
+    return out
 
 
-PYMALLOC = bool(parse_arenas(malloc_stats_text()))
+def pymalloc_figures(stats):
+    # Free inside pymalloc: blocks in used pools, whole empty pools, and what pools lose to their
+    # headers and size classes. "Arena alignment" is left out: that part of an arena is never touched.
+    free = sum(v for k, v in stats.items() if k.startswith('unused pools') or k in (
+        '# bytes in available blocks', '# bytes lost to pool headers', '# bytes lost to quantization'))
+    arenas = sum(v for k, v in stats.items() if k.startswith('arenas *'))
+    return {'allocated': stats.get('# bytes in allocated blocks', 0), 'free': free, 'arenas': arenas}
 
 
-def heap_figures(phase_edge=False):
+PYMALLOC = bool(parse_pymalloc(malloc_stats_text()))
+
+
+# ---- the C allocator's own figures: glibc mallinfo2(), or jemalloc's mallctl under LD_PRELOAD ----
+
+class Mallinfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in ('arena', 'ordblks', 'smblks', 'hblks', 'hblkhd', 'usmblks', 'fsmblks', 'uordblks', 'fordblks', 'keepcost')]
+
+
+ALL_ARENAS = 4096  # MALLCTL_ARENAS_ALL (jemalloc.net/jemalloc.3.html)
+
+
+class GlibcAllocator:
+    """One thread, so one arena: the main one, in the brk heap."""
+
+    def __init__(self):
+        libc = ctypes.CDLL('libc.so.6')
+        self._mallinfo2 = getattr(libc, 'mallinfo2', None)  # glibc >= 2.33
+        if self._mallinfo2 is not None:
+            self._mallinfo2.restype = Mallinfo2
+            self._mallinfo2.argtypes = []
+        self._trim = libc.malloc_trim
+        self._trim.argtypes = [ctypes.c_size_t]
+        self._trim.restype = ctypes.c_int
+
+    def figures(self):
+        if self._mallinfo2 is None:
+            return {}
+        m = self._mallinfo2()
+        return {'glibc': {'inUse': m.uordblks, 'mmapped': m.hblkhd, 'free': m.fordblks,
+                          'mainArenaInUse': m.uordblks, 'mainArenaFree': m.fordblks}}
+
+    def trim(self):
+        self._trim(0)
+
+
+class JemallocAllocator:
+    def __init__(self):
+        self._mallctl = ctypes.CDLL(None).mallctl  # the preloaded library's symbol
+        self._mallctl.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t), ctypes.c_void_p, ctypes.c_size_t]
+        self._mallctl.restype = ctypes.c_int
+        self._page = self._read('arenas.page')
+        self._settings = {'dirtyDecayMs': self._read('opt.dirty_decay_ms', ctypes.c_ssize_t),
+                          'muzzyDecayMs': self._read('opt.muzzy_decay_ms', ctypes.c_ssize_t)}
+
+    def _read(self, name, ctype=ctypes.c_size_t):
+        value = ctype()
+        size = ctypes.c_size_t(ctypes.sizeof(value))
+        rc = self._mallctl(name.encode(), ctypes.byref(value), ctypes.byref(size), None, 0)
+        if rc:
+            raise OSError(rc, f'mallctl {name} failed')
+        return value.value
+
+    def figures(self):
+        epoch = ctypes.c_uint64(1)  # the stats are a snapshot, refreshed by writing to "epoch"
+        size = ctypes.c_size_t(8)
+        self._mallctl(b'epoch', ctypes.byref(epoch), ctypes.byref(size), ctypes.byref(epoch), 8)
+        read = self._read
+        return {'jemalloc': {
+            'allocated': read('stats.allocated'), 'active': read('stats.active'), 'metadata': read('stats.metadata'),
+            'resident': read('stats.resident'), 'retained': read('stats.retained'),
+            'dirty': read(f'stats.arenas.{ALL_ARENAS}.pdirty') * self._page,
+            'muzzy': read(f'stats.arenas.{ALL_ARENAS}.pmuzzy') * self._page,
+            **self._settings, 'backgroundThread': bool(read('background_thread', ctypes.c_bool)),
+        }}
+
+    def trim(self):
+        """jemalloc has no malloc_trim: purging every arena is its equivalent."""
+        self._mallctl(f'arena.{ALL_ARENAS}.purge'.encode(), None, None, None, 0)
+
+
+def load_allocator():
+    # Loaded before baseline, so ctypes' own memory is part of the baseline.
+    if 'libjemalloc' in os.environ.get('LD_PRELOAD', '') and hasattr(ctypes.CDLL(None), 'mallctl'):
+        return JemallocAllocator()
+    return GlibcAllocator()
+
+
+def heap_figures(extra=None, allocator=None):
+    """CPython's figures; at phase ends (allocator given) also pymalloc's and the C allocator's bytes."""
     figures = {'rss': own_rss(), 'gcCount': list(gc.get_count())}
     if PYMALLOC:  # under PYTHONMALLOC=malloc the count stays 0: n/a rather than a false 0
         figures['allocatedBlocks'] = sys.getallocatedblocks()
-    if phase_edge and PYMALLOC:
-        arenas = parse_arenas(malloc_stats_text())
-        if 'current' in arenas:
-            figures['arenasInUse'] = arenas['current']
-        if 'total' in arenas:
-            figures['arenasAllocatedTotal'] = arenas['total']
+    if allocator is not None:
+        stats = parse_pymalloc(malloc_stats_text()) if PYMALLOC else {}
+        if stats:
+            figures['arenasInUse'] = stats.get('# arenas allocated current', 0)
+            figures['arenasAllocatedTotal'] = stats.get('# arenas allocated total', 0)
+            figures['pymalloc'] = pymalloc_figures(stats)
+        figures.update(allocator.figures())
+    if extra:
+        figures.update(extra)
     return figures
-
-
-last_report = 0.0
-current = None
-
-
-def tick(value=None):
-    """Reports the heap at most every 50 ms; returns value so it can sit inside a comprehension."""
-    global last_report
-    t = now()
-    if t - last_report >= REPORT_EVERY_MS:
-        last_report = t
-        report({'type': 'heap', 't': t, 'heap': heap_figures()})
-    return value
-
-
-def edge(phase, which):
-    global current, last_report
-    if which == 'start':
-        current = phase
-    heap = heap_figures(phase_edge=True)
-    last_report = now()
-    report({'type': 'phase', 'phase': phase, 'edge': which, 't': last_report, 'heap': heap})
-    if which == 'end' and os.read(0, 1) == b'':
-        raise SystemExit('the server closed the acknowledgement pipe')
-
-
-def idle(ms):
-    until = now() + ms
-    while now() < until:
-        time.sleep(max(0.0, min(REPORT_EVERY_MS, until - now())) / 1000)
-        tick()
 
 
 # ---- the experiments: allocate(params) returns the only reference; unreference(data) what survives ----
@@ -119,7 +185,7 @@ def idle(ms):
 
 def seed(p):
     n = p['n']
-    return ['abc' if x & MASK else tick('abc') for x in range(n)]
+    return ['abc' if x & MASK else tick('abc', x) for x in range(n)]
 
 
 def unique_ints(p):
@@ -128,19 +194,19 @@ def unique_ints(p):
     out = [None] * n
     for i in range(0, n, chunk):
         out[i:i + chunk] = range(i, min(n, i + chunk))
-        tick()
+        tick(None, i)
     return out
 
 
 def small_dicts(p):
     n = p['n']
-    return [{'a': i, 'b': i + 1} if i & MASK else tick({'a': i, 'b': i + 1}) for i in range(n)]
+    return [{'a': i, 'b': i + 1} if i & MASK else tick({'a': i, 'b': i + 1}, i) for i in range(n)]
 
 
 def some_bytes(p):
     n, size = p['n'], p['size']
     # bytes([v]) * size is built at run time (a literal would be one constant) and writes every byte.
-    return [bytes([i & 0xFF]) * size if i & 0x3F else tick(bytes([i & 0xFF]) * size) for i in range(n)]
+    return [bytes([i & 0xFF]) * size if i & 0x3F else tick(bytes([i & 0xFF]) * size, i) for i in range(n)]
 
 
 def drop_all(_data, _p):
@@ -168,6 +234,7 @@ EXPERIMENTS = {
 
 
 def parse_spec(text):
+    """The server validated the spec against shared/; this re-checks what the worker relies on."""
     spec = json.loads(text)
     if not isinstance(spec, dict) or not isinstance(spec.get('experiment'), str):
         raise ValueError('bad spec: experiment must be a string')
@@ -175,61 +242,97 @@ def parse_spec(text):
     for name, value in params.items():
         if not isinstance(value, int) or isinstance(value, bool):
             raise ValueError(f'bad spec: params.{name} must be an integer')
-    return spec['experiment'], params, spec.get('trim') is True
+    phases = spec.get('phases')
+    if not isinstance(phases, list) or not phases or any(p not in PHASES for p in phases):
+        raise ValueError(f'bad spec: phases must be a list of {", ".join(PHASES)}')
+    for name in ('baselineMs', 'settleMs', 'reportEveryMs'):
+        if not isinstance(spec.get(name), int) or isinstance(spec.get(name), bool) or spec[name] < 0:
+            raise ValueError(f'bad spec: {name} must be a whole number of ms')
+    return spec
 
 
-def load_malloc_trim():
-    # Loaded before baseline so ctypes' own memory is part of the baseline, not of the trim phase.
-    import ctypes
-    libc = ctypes.CDLL('libc.so.6')
-    trim = libc.malloc_trim
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    return trim
+class Worker:
+    def __init__(self, spec):
+        self.spec = spec
+        self.params = spec['params']
+        self.allocate_fn, self.unreference_fn = EXPERIMENTS[spec['experiment']]
+        self.allocator = load_allocator()
+        self.current = None
+        self.last_report = 0.0
+        self.data = None
+
+    def tick(self, value=None, done=0):
+        """Reports the heap at most every reportEveryMs; returns value so it can sit inside a comprehension."""
+        t = now()
+        if t - self.last_report >= self.spec['reportEveryMs']:
+            self.last_report = t
+            extra = {'progress': [done, self.params.get('n', 0)]} if self.current == 'allocate' else None
+            report({'type': 'heap', 't': t, 'heap': heap_figures(extra)})
+        return value
+
+    def idle(self, ms):
+        until = now() + ms
+        while now() < until:
+            time.sleep(max(0.0, min(self.spec['reportEveryMs'], until - now())) / 1000)
+            self.tick()
+
+    # What each phase name means in CPython; the order comes from the spec.
+    def baseline(self):
+        self.idle(self.spec['baselineMs'])
+        gc.collect()
+
+    def allocate(self):
+        self.data = self.allocate_fn(self.params)
+
+    def unreference(self):
+        self.data = self.unreference_fn(self.data, self.params)  # the seed's `del foo` happens here
+
+    def collect(self):
+        gc.collect()
+
+    def trim(self):
+        self.allocator.trim()
+
+    def settle(self):
+        self.idle(self.spec['settleMs'])
+
+    def run(self):
+        report({
+            'type': 'ready', 't': now(), 'pid': os.getpid(), 'runtime': 'python', 'version': platform.python_version(),
+            'env': {k: os.environ[k] for k in KNOB_ENV if k in os.environ},
+            'objectAllocator': 'pymalloc' if PYMALLOC else 'malloc',
+        })
+        for phase in self.spec['phases']:
+            self.current = phase
+            self.last_report = now()
+            report({'type': 'phase', 'phase': phase, 'edge': 'start', 't': self.last_report, 'heap': heap_figures()})
+            getattr(self, phase)()
+            extra = {'progress': [self.params.get('n', 0)] * 2} if phase == 'allocate' else None
+            heap = heap_figures(extra, self.allocator)
+            self.last_report = now()
+            report({'type': 'phase', 'phase': phase, 'edge': 'end', 't': self.last_report, 'heap': heap})
+            if os.read(0, 1) == b'':
+                raise SystemExit('the server closed the acknowledgement pipe')
+        # Survivors (fragmentation) stay referenced until the very end.
+        if self.data is not None and len(self.data) < 0:
+            print(self.data)
+        report({'type': 'done', 't': now()})
+
+
+WORKER = None
+
+
+def tick(value=None, done=0):
+    return WORKER.tick(value, done)
 
 
 def main():
-    experiment, params, trim = parse_spec(sys.argv[1] if len(sys.argv) > 1 else 'null')
-    if experiment not in EXPERIMENTS:
-        raise ValueError(f'unknown experiment {experiment}')
-    allocate, unreference = EXPERIMENTS[experiment]
-    malloc_trim = load_malloc_trim() if trim else None
-    report({
-        'type': 'ready', 't': now(), 'pid': os.getpid(), 'runtime': 'python', 'version': platform.python_version(),
-        'env': {k: os.environ[k] for k in KNOB_ENV if k in os.environ},
-        'objectAllocator': 'pymalloc' if PYMALLOC else 'malloc',
-    })
-
-    edge('baseline', 'start')
-    idle(BASELINE_MS)
-    gc.collect()
-    edge('baseline', 'end')
-
-    edge('allocate', 'start')
-    data = allocate(params)
-    edge('allocate', 'end')
-
-    edge('unreference', 'start')
-    data = unreference(data, params)  # the seed's `del foo`: the list's last reference goes here
-    edge('unreference', 'end')
-
-    edge('collect', 'start')
-    gc.collect()
-    edge('collect', 'end')
-
-    if malloc_trim:
-        edge('trim', 'start')
-        malloc_trim(0)
-        edge('trim', 'end')
-
-    edge('settle', 'start')
-    idle(SETTLE_MS)
-    edge('settle', 'end')
-
-    # Survivors (fragmentation) stay referenced until the very end.
-    if data is not None and len(data) < 0:
-        print(data)
-    report({'type': 'done', 't': now()})
+    global WORKER
+    spec = parse_spec(sys.argv[1] if len(sys.argv) > 1 else 'null')
+    if spec['experiment'] not in EXPERIMENTS:
+        raise ValueError(f"unknown experiment {spec['experiment']}")
+    WORKER = Worker(spec)
+    WORKER.run()
 
 
 if __name__ == '__main__':
@@ -237,5 +340,6 @@ if __name__ == '__main__':
         main()
     except BaseException as error:  # noqa: BLE001 - every failure is reported, then the exit code says it
         message = str(error) or type(error).__name__
-        report({'type': 'error', 't': now(), 'message': message, **({'phase': current} if current else {})})
+        phase = WORKER.current if WORKER else None
+        report({'type': 'error', 't': now(), 'message': message, **({'phase': phase} if phase else {})})
         sys.exit(1)

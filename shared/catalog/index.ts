@@ -1,5 +1,11 @@
 // The experiment catalog: the one list of experiment ids. The Node worker's table is keyed by it;
-// server/workers/python-worker.py repeats the Python ids and test/catalog-ids.test.ts checks them.
+// server/workers/python-worker.py repeats the Python ids and shared/worker-agreement.test.ts checks them.
+//
+// "The seed", wherever memtide's code and texts say it, is the question memtide grew from: a
+// classic answer on releasing memory in Python that measures RSS around three steps (allocate
+// 10⁷ references, `['abc' for x in range(10**7)]`; `del` them; `gc.collect()`) and prints each as
+// a percent of the baseline: Allocation, Unreference, Collect, Overall. "The seed's table" is
+// those four lines (shared/summary.ts computes them); `seed-strings` and `py-seed` re-run it.
 import type { Params } from '../run-record.js';
 import type { CatalogEntry, Experiment } from './experiment.js';
 import { NODE_EXPERIMENTS } from './node.js';

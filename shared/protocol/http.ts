@@ -32,7 +32,7 @@ export const ExperimentsAnswer = z.array(Experiment);
 
 /** POST /api/runs. Unknown keys are errors, not silently dropped. */
 export const CreateRunBody = z.strictObject({
-  experiment: z.string({ error: 'experiment: required, the id of an experiment' }).min(1),
+  experiment: z.string({ error: (issue) => (issue.input === undefined ? 'experiment: required, the id of an experiment' : 'experiment: must be a string, the id of an experiment') }).min(1),
   params: Params.optional(),
   knobs: Knobs.optional(),
   memoryCapMiB: z.number({ error: 'memoryCapMiB: must be a number of MiB' }).int('memoryCapMiB: must be an integer').optional(),

@@ -2,6 +2,9 @@
 // started with. The workers do not load zod (it adds ~14 MiB to the baseline every percent is
 // measured against): the server validates their lines against these schemas.
 import { z } from 'zod';
+import type { Knobs } from '../knobs.js';
+import { SETTLE_MS } from '../limits.js';
+import { phasesOf } from '../phases.js';
 import { Env, HeapFigures, Params, PhaseName, Time } from '../run-record.js';
 import { Runtime } from '../runtimes.js';
 
@@ -26,6 +29,33 @@ export const WorkerMessage = z.discriminatedUnion('type', [
 ]);
 export type WorkerMessage = z.infer<typeof WorkerMessage>;
 
-/** What the server hands a worker on its command line. */
-export const WorkerSpec = z.object({ experiment: z.string(), params: Params, trim: z.boolean().optional() });
+/** How long the baseline idles before its gc(), and how often a working worker reports its heap. */
+export const WORKER_TIMING = { baselineMs: 300, reportEveryMs: 50 } as const;
+
+/**
+ * What the server hands a worker on its command line: the experiment and the whole phase script,
+ * with its timings, so neither worker keeps a copy of them (each only knows what every phase name
+ * means in its runtime).
+ */
+export const WorkerSpec = z.object({
+  experiment: z.string(),
+  params: Params,
+  /** The phases to walk, in order (shared/phases.ts phasesOf). */
+  phases: z.array(PhaseName).min(1),
+  baselineMs: z.number().int().nonnegative(),
+  settleMs: z.number().int().nonnegative(),
+  reportEveryMs: z.number().int().positive(),
+});
 export type WorkerSpec = z.infer<typeof WorkerSpec>;
+
+/** The spec for one run: its phases from its knobs, its settle time, the fixed timings. */
+export function workerSpec(run: { experiment: string; params: Params; knobs?: Pick<Knobs, 'trim'>; settleMs?: number }): WorkerSpec {
+  return {
+    experiment: run.experiment,
+    params: run.params,
+    phases: phasesOf({ trim: run.knobs?.trim }),
+    baselineMs: WORKER_TIMING.baselineMs,
+    settleMs: run.settleMs ?? SETTLE_MS.default,
+    reportEveryMs: WORKER_TIMING.reportEveryMs,
+  };
+}

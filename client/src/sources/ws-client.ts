@@ -1,7 +1,7 @@
 // The WebSocket to /ws: validates every frame against the shared contract, reconnects with
 // backoff, and reports its state so the user can see when the live stream is down.
-import { ServerMessage, type ClientMessage } from '../../shared/protocol/ws.js';
-import { describeZodError } from '../../shared/validation.js';
+import { ServerMessage, type ClientMessage } from '../../../shared/protocol/ws.js';
+import { describeZodError } from '../../../shared/validation.js';
 import { withToken } from './token.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';

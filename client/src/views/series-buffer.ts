@@ -31,8 +31,23 @@ export interface Point {
   y: number;
 }
 
+/** What decimation reads: a SeriesBuffer, or a run's packed SampleLog (state/sample-log.ts). */
+export interface Series {
+  readonly xs: Float64Array;
+  readonly ys: Float64Array;
+  readonly length: number;
+}
+
+/** Output point = ((x − x0) / xPer, y / yPer): e.g. ms since the epoch → s since the run started, bytes → MiB. */
+export interface Scale {
+  x0: number;
+  xPer: number;
+  yPer: number;
+}
+const IDENTITY: Scale = { x0: 0, xPer: 1, yPer: 1 };
+
 /** Index of the last point with x ≤ `x` (-1 when there is none). Input sorted by x. */
-export function indexAtOrBefore(series: SeriesBuffer, x: number): number {
+export function indexAtOrBefore(series: Series, x: number): number {
   let lo = 0;
   let hi = series.length - 1;
   let found = -1;
@@ -52,13 +67,15 @@ export function indexAtOrBefore(series: SeriesBuffer, x: number): number {
  * Points outside the range are skipped, but for one on each side so the line reaches the edges
  * (a zoomed view). Input must be sorted by x.
  */
-export function decimateMinMax(series: SeriesBuffer, xMin: number, xMax: number, columns: number): Point[] {
+export function decimateMinMax(series: Series, xMin: number, xMax: number, columns: number, scale: Scale = IDENTITY): Point[] {
   const { xs, ys } = series;
+  const { x0, xPer, yPer } = scale;
+  const point = (k: number): Point => ({ x: (xs[k]! - x0) / xPer, y: ys[k]! / yPer });
   const start = Math.max(0, indexAtOrBefore(series, xMin));
   const end = Math.min(series.length, indexAtOrBefore(series, xMax) + 2); // exclusive
   if (end - start <= columns * 4 || xMax <= xMin) {
     const out: Point[] = new Array(Math.max(0, end - start));
-    for (let i = start; i < end; i++) out[i - start] = { x: xs[i]!, y: ys[i]! };
+    for (let i = start; i < end; i++) out[i - start] = point(i);
     return out;
   }
   const out: Point[] = [];
@@ -74,7 +91,12 @@ export function decimateMinMax(series: SeriesBuffer, xMin: number, xMax: number,
       if (ys[i]! > ys[hi]!) hi = i;
     }
     const last = i - 1;
-    for (const k of [...new Set([first, Math.min(lo, hi), Math.max(lo, hi), last])]) out.push({ x: xs[k]!, y: ys[k]! });
+    out.push(point(first));
+    const a = Math.min(lo, hi);
+    const b = Math.max(lo, hi);
+    if (a !== first) out.push(point(a));
+    if (b !== a && b !== first) out.push(point(b));
+    if (last !== b && last !== first) out.push(point(last));
   }
   return out;
 }

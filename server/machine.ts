@@ -1,5 +1,6 @@
-// The catalog as this machine can run it: each experiment and each of its knobs marked available
-// or not, with the reason. What the machine has is probed once, then cached.
+// What this machine can run: python3, libjemalloc, koffi and glibc, probed once and cached; and the
+// catalog as this machine offers it, each experiment and each of its knobs marked available or
+// not, with the reason.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { CATALOG } from '../shared/catalog/index.js';
@@ -7,6 +8,7 @@ import { knobSpec, knobsFor, onlyWithOf, type KnobName, type Knobs } from '../sh
 import type { Experiment, KnobAvailability } from '../shared/catalog/experiment.js';
 import type { Runtime } from '../shared/runtimes.js';
 import { projectRoot } from './paths.js';
+import { quote } from '../shared/validation.js';
 
 /** What memtide found on this machine; a string is the reason something is missing. */
 export interface Machine {
@@ -35,7 +37,7 @@ export function probePython(command = process.env.MEMTIDE_PYTHON ?? 'python3'): 
     // The last line: a sitecustomize or a noisy startup may print before the probe does.
     found = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as typeof found;
   } catch {
-    return `${command} answered the probe with something that is not JSON: ${result.stdout.slice(0, 120)}`;
+    return `${command} answered the probe with something that is not JSON: ${quote(result.stdout)}`;
   }
   const [major, minor] = found.version.split('.').map(Number);
   if (major! < 3 || (major === 3 && minor! < 8)) return `${command} is Python ${found.version}; memtide needs ≥ 3.8`;
@@ -84,7 +86,7 @@ export function machine(): Machine {
 const reasonOf = (found: object | true | string): string | undefined => (typeof found === 'string' ? found : undefined);
 
 /** Why a knob cannot be used for this runtime on this machine, or undefined. */
-export function knobUnavailable(name: KnobName, runtime: Runtime, m: Machine): string | undefined {
+export function knobUnavailableReason(name: KnobName, runtime: Runtime, m: Machine): string | undefined {
   if (onlyWithOf(name) === 'jemalloc' || name === 'allocator') return reasonOf(m.jemalloc);
   if (onlyWithOf(name) === 'glibc') return reasonOf(m.glibc);
   if (name === 'pythonMalloc') return reasonOf(m.python);
@@ -97,7 +99,7 @@ export function knobUnavailable(name: KnobName, runtime: Runtime, m: Machine): s
 
 export function knobAvailability(runtime: Runtime, m: Machine): KnobAvailability[] {
   return knobsFor(runtime).map((name) => {
-    const reason = knobUnavailable(name, runtime, m);
+    const reason = knobUnavailableReason(name, runtime, m);
     return { ...knobSpec(name), available: reason === undefined, ...(reason ? { unavailableReason: reason } : {}) };
   });
 }
@@ -114,10 +116,10 @@ export function availableCatalog(): Experiment[] {
 }
 
 /** The first knob asked for that this machine cannot honour: "knobs.x: not available here: why". */
-export function unavailableKnob(knobs: Knobs, runtime: Runtime, m: Machine): string | undefined {
+export function firstUnavailableKnob(knobs: Knobs, runtime: Runtime, m: Machine): string | undefined {
   for (const name of Object.keys(knobs) as KnobName[]) {
     if (knobs[name] === undefined || (name === 'allocator' && knobs.allocator !== 'jemalloc')) continue;
-    const reason = knobUnavailable(name, runtime, m);
+    const reason = knobUnavailableReason(name, runtime, m);
     if (reason) return `knobs.${name}: not available on this machine: ${reason}`;
   }
   return undefined;

@@ -1,15 +1,8 @@
-// A Chart.js plugin that shades and labels each phase of a run behind the lines.
+// A Chart.js plugin that shades and labels each phase of a run behind the lines, and draws marks
+// (the worker's exit) as dashed vertical lines.
 import type { Chart, Plugin } from 'chart.js';
-import type { PhaseName } from '../../shared/run-record.js';
-
-export const PHASE_COLORS: Record<PhaseName, string> = {
-  baseline: '#8b9bb0',
-  allocate: '#ff8a5b',
-  unreference: '#c28bff',
-  collect: '#5fd38d',
-  trim: '#f0b44c',
-  settle: '#4cc2ff',
-};
+import type { PhaseName } from '../../../shared/run-record.js';
+import { pageColors, PHASE_COLORS } from './chart-theme.js';
 
 export interface Band {
   name: PhaseName;
@@ -19,7 +12,13 @@ export interface Band {
   end?: number;
 }
 
-export function phaseBandsPlugin(getBands: () => readonly Band[]): Plugin<'line'> {
+export interface Mark {
+  /** Seconds since run start. */
+  at: number;
+  label: string;
+}
+
+export function phaseBandsPlugin(getBands: () => readonly Band[], getMarks: () => readonly Mark[] = () => []): Plugin<'line'> {
   return {
     id: 'phaseBands',
     beforeDatasetsDraw(chart: Chart<'line'>) {
@@ -46,6 +45,22 @@ export function phaseBandsPlugin(getBands: () => readonly Band[]): Plugin<'line'
         if (row === -1) row = rowEnds.length;
         rowEnds[row] = left + 3 + textWidth + 4;
         ctx.fillText(band.name, left + 3, chartArea.top + 6 + row * 15);
+      }
+      const muted = pageColors().muted;
+      for (const mark of getMarks()) {
+        const at = x.getPixelForValue(mark.at);
+        if (at < chartArea.left || at > chartArea.right) continue;
+        ctx.strokeStyle = muted;
+        ctx.fillStyle = muted;
+        ctx.setLineDash([4, 3]);
+        ctx.beginPath();
+        ctx.moveTo(at, chartArea.top);
+        ctx.lineTo(at, chartArea.bottom);
+        ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.textAlign = 'right';
+        ctx.fillText(mark.label, at - 3, chartArea.bottom - 16);
+        ctx.textAlign = 'left';
       }
       ctx.restore();
     },

@@ -1,8 +1,8 @@
 // Calls to the HTTP API; every answer is checked against the shared schemas.
 import { z } from 'zod';
-import { ApiError, CreateRunAnswer, type CreateRunBody } from '../../shared/protocol/http.js';
-import { RunRecord } from '../../shared/run-record.js';
-import { describeZodError } from '../../shared/validation.js';
+import { ApiError, CreateRunAnswer, ExperimentsAnswer, OkAnswer, type CreateRunBody } from '../../../shared/protocol/http.js';
+import { RunRecord } from '../../../shared/run-record.js';
+import { describeZodError } from '../../../shared/validation.js';
 import { tokenHeaders } from './token.js';
 
 async function call<T>(path: string, schema: z.ZodType<T>, init?: RequestInit): Promise<T> {
@@ -22,8 +22,11 @@ const runPath = (id: string) => `/api/runs/${encodeURIComponent(id)}`;
 export const startRun = (body: CreateRunBody) =>
   call('/api/runs', CreateRunAnswer, { method: 'POST', body: JSON.stringify(body) });
 
-export const cancelRun = (id: string) => call(`${runPath(id)}/cancel`, z.object({ ok: z.boolean() }), { method: 'POST' });
+export const cancelRun = (id: string) => call(`${runPath(id)}/cancel`, OkAnswer, { method: 'POST' });
 
 export const fetchRun = (id: string) => call(runPath(id), RunRecord);
 
-export const deleteRun = (id: string) => call(runPath(id), z.object({ ok: z.boolean() }), { method: 'DELETE' });
+export const deleteRun = (id: string) => call(runPath(id), OkAnswer, { method: 'DELETE' });
+
+/** The catalog (the page preloads it: see index.html). */
+export const fetchCatalog = () => call('/api/experiments', ExperimentsAnswer);

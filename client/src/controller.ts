@@ -1,0 +1,104 @@
+// The page's side effects, in one place: fetches the state asks for, the comparison's records, and
+// the actions views call (run, cancel, delete, import, replay). It is the only code that knows
+// which source a run comes from.
+import type { CreateRunBody } from '../../shared/protocol/http.js';
+import type { RunRecord } from '../../shared/run-record.js';
+import { parseRunJson } from '../../shared/run-export.js';
+import type { FileSource } from './sources/file-source.js';
+import { playRecord } from './sources/replay-player.js';
+import type { RunSource } from './sources/run-source.js';
+import { watch, type Store } from './state/store.js';
+
+export interface Actions {
+  /** Undefined where runs cannot be started (a report). */
+  start?(body: CreateRunBody): Promise<void>;
+  cancel(id: string): void;
+  cancelQueued(): void;
+  remove(id: string): Promise<void>;
+  load(id: string): Promise<RunRecord>;
+  importFile(name: string, text: string): void;
+  replay(speed: number): void;
+}
+
+export function startController(store: Store, files: FileSource, live?: RunSource): Actions {
+  const { dispatch } = store;
+  const sourceOf = (id: string): RunSource => (!live || store.state.value.runs.get(id)?.origin === 'file' ? files : live);
+  const say = (text: string) => dispatch({ type: 'notice', text });
+  let stopReplay: (() => void) | undefined;
+  let replaying: string | undefined;
+
+  const fetching = store.select((s) => s.fetching && { id: s.fetching.id, seq: s.fetching.seq });
+  let lastSeq = 0;
+  watch(() => {
+    const f = fetching.value;
+    if (!f || f.seq === lastSeq) return;
+    lastSeq = f.seq;
+    sourceOf(f.id).load(f.id).then(
+      (record) => dispatch({ type: 'fetched', seq: f.seq, record }),
+      (error: Error) => dispatch({ type: 'fetch-failed', seq: f.seq, error: error.message }),
+    );
+  });
+
+  const compareIds = store.select((s) => (s.compare && !s.compare.records && !s.compare.error ? s.compare.ids : undefined));
+  watch(() => {
+    const ids = compareIds.value;
+    if (!ids) return;
+    Promise.all(ids.map((id) => sourceOf(id).load(id))).then(
+      (records) => dispatch({ type: 'compare-loaded', ids, records }),
+      (error: Error) => dispatch({ type: 'compare-loaded', ids, error: `could not compare: ${error.message}` }),
+    );
+  });
+
+  const endReplay = () => {
+    stopReplay?.();
+    stopReplay = undefined;
+    replaying = undefined;
+  };
+
+  return {
+    start: live?.start && (async (body) => {
+      const answer = await live.start!(body);
+      dispatch({ type: 'asked', id: answer.id });
+    }),
+    cancel(id) {
+      if (id === replaying) {
+        endReplay();
+        dispatch({ type: 'open', id, again: true }); // back to the whole record
+        return;
+      }
+      sourceOf(id).cancel?.(id).catch((e: Error) => say(e.message));
+    },
+    cancelQueued() {
+      for (const run of store.state.value.queue) live?.cancel?.(run.id).catch((e: Error) => say(e.message));
+    },
+    async remove(id) {
+      try {
+        await sourceOf(id).remove(id);
+        dispatch({ type: 'removed', id });
+        say(`deleted ${id}`);
+      } catch (error) {
+        say(`could not delete ${id}: ${(error as Error).message}`);
+      }
+    },
+    load: (id) => sourceOf(id).load(id),
+    importFile(name, text) {
+      const result = parseRunJson(text);
+      if (!result.ok) return say(`${name}: ${result.error}`);
+      const s = store.state.value;
+      const kept = files.add(result.record, (id) => s.runs.has(id) || s.queue.some((r) => r.id === id) || s.shown?.info.id === id);
+      dispatch({ type: 'file-runs', runs: files.infos().filter((r) => r.id === kept.id) });
+      say(`imported ${kept.id} from ${name}`);
+      dispatch({ type: 'open', id: kept.id });
+    },
+    replay(speed) {
+      const shown = store.state.value.shown;
+      if (!shown) return;
+      const id = shown.info.id;
+      endReplay();
+      sourceOf(id).load(id).then((record) => {
+        replaying = id;
+        stopReplay = playRecord(record, speed, dispatch, () => (replaying = undefined));
+      }, (e: Error) => say(`could not replay ${id}: ${e.message}`));
+    },
+  };
+}

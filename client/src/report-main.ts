@@ -1,0 +1,39 @@
+// A report's entry: the same state and views as the dashboard, with one source — the runs
+// embedded in this file (shared/report.ts). No server, no network: it opens from disk.
+import './zod-jitless.js'; // first: zod must not try new Function() under the page's CSP
+import { ReportData } from '../../shared/report.js';
+import { describeZodError } from '../../shared/validation.js';
+import { startController } from './controller.js';
+import { $, mountFirstViews } from './mount.js';
+import { mountRunViews } from './mount-run.js';
+import { fileSource } from './sources/file-source.js';
+import { initialState } from './state/dashboard-state.js';
+import { createStore } from './state/store.js';
+import { runIdFromHash } from './views/route.js';
+
+function embedded(): ReportData | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(document.getElementById('memtide-report')?.textContent ?? 'null');
+  } catch (error) {
+    return `the report's data is not JSON: ${(error as Error).message}`;
+  }
+  const parsed = ReportData.safeParse(json);
+  return parsed.success ? parsed.data : `not a memtide report: ${describeZodError(parsed.error)}`;
+}
+
+const data = embedded();
+if (typeof data === 'string') {
+  $('run-title').textContent = data;
+} else {
+  const files = fileSource(data.records, data.catalog);
+  const store = createStore(initialState(runIdFromHash()));
+  const actions = startController(store, files);
+  mountFirstViews(store, actions);
+  mountRunViews(store, actions);
+  $('report-date').textContent = `Report written ${new Date(data.createdAt).toLocaleString()} · ${data.records.length} run${data.records.length > 1 ? 's' : ''}`;
+  files.connect(store.dispatch);
+  const first = runIdFromHash() ?? data.records[0]!.id;
+  store.dispatch({ type: 'open', id: first });
+  if (data.records.length > 1) store.dispatch({ type: 'compare', ids: data.records.map((r) => r.id) });
+}

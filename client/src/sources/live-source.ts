@@ -1,0 +1,16 @@
+// The live server as a RunSource: the WebSocket stream (validated, reconnecting) and the HTTP API.
+import type { RunSource } from './run-source.js';
+import { cancelRun, deleteRun, fetchRun, startRun } from './api.js';
+import { connectWs } from './ws-client.js';
+
+export function liveSource(): RunSource {
+  return {
+    connect(emit) {
+      connectWs({ onMessage: emit, onState: (state, detail) => emit({ type: 'connection', state, detail }) });
+    },
+    load: fetchRun,
+    remove: async (id) => void (await deleteRun(id)),
+    start: startRun,
+    cancel: async (id) => void (await cancelRun(id)),
+  };
+}

@@ -1,0 +1,19 @@
+// Where runs come from. Views never ask "is this imported?": they dispatch and read the state, and
+// the controller asks the run's source. Two sources implement it — the live server (./live-source.ts)
+// and a file (./file-source.ts: an imported run, a report) — as vite-plugin-inspect's static mode
+// reads a saved report through the same calls its server answers.
+import type { CreateRunAnswer, CreateRunBody } from '../../../shared/protocol/http.js';
+import type { RunRecord } from '../../../shared/run-record.js';
+import type { DashboardEvent } from '../state/dashboard-state.js';
+
+export interface RunSource {
+  /** Starts the stream of events into the state: a `hello` first (catalog and runs), then the rest. */
+  connect(emit: (event: DashboardEvent) => void): void;
+  /** The full record of a run this source holds. */
+  load(id: string): Promise<RunRecord>;
+  /** Forgets a run (after the user confirmed). */
+  remove(id: string): Promise<void>;
+  /** Only where runs can be started and stopped (the live server): absent on a file. */
+  start?(body: CreateRunBody): Promise<CreateRunAnswer>;
+  cancel?(id: string): Promise<void>;
+}

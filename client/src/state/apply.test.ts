@@ -1,0 +1,155 @@
+// The dashboard's state in Node, no browser: the live stream, a fetch that raced it, duplicates,
+// a run lost to a restart, deletion, and a replay of a record.
+import { describe, expect, it } from 'vitest';
+import type { ServerMessage } from '../../../shared/protocol/ws.js';
+import type { RunInfo, RunRecord } from '../../../shared/run-record.js';
+import { apply } from './apply.js';
+import { initialState, shownOf, type DashboardEvent, type DashboardState } from './dashboard-state.js';
+import { replayMessages } from './replay.js';
+import { logToSamples } from './sample-log.js';
+
+const T0 = 1_700_000_000_000;
+
+/** A finished seed-strings run: 5 phases of 100 ms, a sample every ms, a heap reading every 50 ms. */
+export function makeRecord(id = 'run-1', overrides: Partial<RunRecord> = {}): RunRecord {
+  const names = ['baseline', 'allocate', 'unreference', 'collect', 'settle'] as const;
+  const phases = names.map((name, i) => ({ name, start: T0 + 10 + i * 100, end: T0 + 10 + i * 100 + 99 }));
+  const samples = Array.from({ length: 520 }, (_, i) => ({ t: T0 + i, rss: (40 + (i > 110 && i < 410 ? 80 : 0)) * 2 ** 20 }));
+  const heap = Array.from({ length: 11 }, (_, i) => ({ t: T0 + i * 50, heapUsed: 5 * 2 ** 20, arrayBuffers: 0 }));
+  const breakdowns = phases.map((p) => ({ t: p.end, phase: p.name, rss: 1, pss: 1, anonymous: 1, privateDirty: 1, swap: 0, brkHeap: 1, anonMappings: 1, fileMappings: 1, otherMappings: 0 }));
+  return {
+    id, experiment: 'seed-strings', runtime: 'node', params: { n: 1000 }, status: 'finished', createdAt: T0, endedAt: T0 + 530,
+    knobs: {}, workerEnv: {}, sampleHz: 1000, sampler: 'statm', phases, samples, heap, breakdowns,
+    summary: { mem0: 1, mem1: 2, mem2: 2, mem3: 2, mem4: 1, peak: 2, allocationPct: 100, unreferencePct: 0, collectPct: 0, settlePct: -100, overallPct: 100, finalPct: 0, verdict: 'released', verdictText: 'released: …' },
+    ...overrides,
+  };
+}
+
+const infoOf = ({ phases: _p, samples: _s, heap: _h, breakdowns: _b, ...info }: RunRecord): RunInfo => info;
+const fold = (state: DashboardState, events: readonly DashboardEvent[]) => events.reduce(apply, state);
+const hello = (runs: RunInfo[] = []): ServerMessage => ({ type: 'hello', version: '0', catalog: [], runs });
+/** What the view layer sees of the shown run, in plain values. */
+const visible = (s: DashboardState) => s.shown && { info: s.shown.info, phases: s.shown.phases, heap: s.shown.heap, breakdowns: s.shown.breakdowns, samples: logToSamples(s.shown.samples) };
+
+describe('apply: the live stream', () => {
+  it('a replayed record gives the same run on screen as the record itself', () => {
+    const record = makeRecord();
+    const live = fold(apply(initialState(), hello()), replayMessages(record).map((m) => m.message));
+    expect(visible(live)).toEqual(visible({ ...initialState(), shown: shownOf(record, 'server') }));
+    expect(live.shown!.samples.length).toBe(520);
+    expect(live.runs.get('run-1')!.run.status).toBe('finished');
+  });
+
+  it('drops duplicates: samples, heap, phases and breakdowns sent twice count once', () => {
+    const record = makeRecord();
+    const messages = replayMessages(record).map((m) => m.message);
+    const once = fold(initialState(), messages);
+    const twice = fold(initialState(), messages.flatMap((m): ServerMessage[] => (m.type === 'run-started' || m.type === 'run-finished' ? [m] : [m, m])));
+    expect(visible(twice)).toEqual(visible(once));
+  });
+
+  it('a fetched record plus the messages that raced it equals the live stream alone', () => {
+    const record = makeRecord();
+    const timed = replayMessages(record);
+    const messages = timed.map((m) => m.message);
+    const liveOnly = fold(apply(initialState(), hello()), messages);
+    // Another page opens mid-run: the stream has reached message k when its fetch returns the record
+    // up to sample 300; messages k… arrive while the fetch is in flight, some overlapping it.
+    for (const k of [5, 40, messages.length - 3]) {
+      const upTo = T0 + timed[k]!.at;
+      const partial: RunRecord = {
+        ...makeRecord(), status: 'running', summary: null, endedAt: undefined,
+        samples: record.samples.filter((x) => x.t <= upTo),
+        heap: record.heap.filter((x) => x.t <= upTo),
+        phases: record.phases.filter((p) => p.start <= upTo).map((p) => (p.end! <= upTo ? p : { name: p.name, start: p.start })),
+        breakdowns: record.breakdowns.filter((b) => b.t <= upTo),
+      };
+      let s = apply(initialState(), hello([{ ...infoOf(partial) }]));
+      expect(s.fetching?.id).toBe('run-1'); // the running run is fetched at once
+      const seq = s.fetching!.seq;
+      s = fold(s, messages.slice(Math.max(1, k - 3))); // the stream races the fetch, overlapping it
+      expect(s.fetching!.pending.length).toBeGreaterThan(0);
+      s = apply(s, { type: 'fetched', seq, record: partial });
+      expect(visible(s)).toEqual(visible(liveOnly));
+      expect(s.fetching).toBeUndefined();
+    }
+  });
+
+  it('a fetch that lands after another run started is dropped; the live run stays', () => {
+    const old = makeRecord('old-run');
+    let s = apply(initialState(), hello([infoOf(old)]));
+    const seq = s.fetching!.seq;
+    const started = replayMessages(makeRecord('new-run', { createdAt: T0 + 5000 }))[0]!.message;
+    s = apply(s, started);
+    s = apply(s, { type: 'fetched', seq, record: old });
+    expect(s.shown!.info.id).toBe('new-run');
+    expect(s.shown!.info.status).toBe('running');
+  });
+
+  it('re-asking for a run in flight fetches once more when it lands, not once per ask', () => {
+    let s = apply(initialState(), { type: 'open', id: 'run-1' });
+    const first = s.fetching!.seq;
+    s = fold(s, [{ type: 'open', id: 'run-1', again: true }, { type: 'samples-dropped', runId: 'run-1', count: 1, from: T0, to: T0 }]);
+    expect(s.fetching!.seq).toBe(first);
+    s = apply(s, { type: 'fetched', seq: first, record: makeRecord() });
+    expect(s.fetching).toMatchObject({ id: 'run-1', seq: first + 1, again: false });
+  });
+
+  it('a run lost to a server restart ends failed, and the hello re-reads the list', () => {
+    const record = makeRecord();
+    const messages = replayMessages(record).map((m) => m.message).slice(0, 20);
+    let s = fold(apply(initialState(), hello()), messages);
+    expect(s.shown!.info.status).toBe('running');
+    s = apply(s, hello([infoOf(makeRecord('other'))]));
+    expect(s.shown!.info).toMatchObject({ status: 'failed', error: 'lost: the server restarted while it ran' });
+    expect([...s.runs.keys()]).toEqual(['other']);
+  });
+
+  it('an unknown run in the address becomes a problem naming it, not "no run yet"', () => {
+    let s = apply(initialState('nope-1'), hello([infoOf(makeRecord())]));
+    expect(s.fetching?.id).toBe('nope-1');
+    s = apply(s, { type: 'fetch-failed', seq: s.fetching!.seq, error: 'id: no run "nope-1"' });
+    expect(s.problem).toEqual({ id: 'nope-1', error: 'id: no run "nope-1"' });
+    expect(s.shown).toBeUndefined();
+  });
+});
+
+describe('apply: page events', () => {
+  it('deleting the run on screen clears it, its selection, its address and its place in a comparison', () => {
+    const a = makeRecord('a');
+    let s = fold(initialState(), [hello([infoOf(a), infoOf(makeRecord('b')), infoOf(makeRecord('c'))])]);
+    s = apply(s, { type: 'fetched', seq: s.fetching!.seq, record: a });
+    s = fold(s, [{ type: 'route', id: 'a' }, { type: 'select', id: 'a', on: true }, { type: 'select', id: 'b', on: true }, { type: 'compare', ids: ['a', 'b', 'c'] }]);
+    s = apply(s, { type: 'removed', id: 'a' });
+    expect(s.shown).toBeUndefined();
+    expect(s.route).toBeUndefined();
+    expect([...s.selected]).toEqual(['b']);
+    expect(s.compare!.ids).toEqual(['b', 'c']);
+    s = apply(s, { type: 'removed', id: 'b' });
+    expect(s.compare).toBeUndefined(); // one run left is no comparison
+  });
+
+  it('keeps runs from files across a hello; drops the server runs the server no longer lists', () => {
+    let s = fold(initialState(), [hello([infoOf(makeRecord('gone'))]), { type: 'file-runs', runs: [infoOf(makeRecord('mine-1'))] }]);
+    s = apply(s, hello([]));
+    expect([...s.runs.entries()].map(([id, e]) => [id, e.origin])).toEqual([['mine-1', 'file']]);
+  });
+
+  it('the same catalog again keeps its identity (the cards are not rebuilt)', () => {
+    const catalog = [{ id: 'x', runtime: 'node' as const, title: 'X', description: '', why: '', params: [], knobs: [], available: true }];
+    const s1 = apply(initialState(), { type: 'hello', version: '0', catalog, runs: [] });
+    const s2 = apply(s1, { type: 'hello', version: '0', catalog: structuredClone(catalog), runs: [] });
+    expect(s2.catalog).toBe(s1.catalog);
+  });
+
+  it('never changes a state it was given (older states keep their samples)', () => {
+    const messages = replayMessages(makeRecord()).map((m) => m.message);
+    const before = fold(initialState(), messages.slice(0, 10));
+    const length = before.shown!.samples.length;
+    const snapshot = JSON.stringify(visible(before));
+    fold(before, messages.slice(10));
+    fold(before, messages.slice(12)); // a second branch from the same state
+    expect(before.shown!.samples.length).toBe(length);
+    expect(JSON.stringify(visible(before))).toBe(snapshot);
+  });
+});

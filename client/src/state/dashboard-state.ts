@@ -1,0 +1,114 @@
+// The dashboard's one state, and the events that change it: what the server pushes
+// (ServerMessage, shared/protocol/ws.ts) and what happens in the page (LocalEvent). apply() in
+// ./apply.ts is the only function that makes a new state; views read it, never write it.
+import type { Experiment } from '../../../shared/catalog/experiment.js';
+import type { ServerMessage } from '../../../shared/protocol/ws.js';
+import type { HeapSample, MemoryBreakdown, Phase, RunInfo, RunRecord } from '../../../shared/run-record.js';
+import { emptyLog, logOf, type SampleLog } from './sample-log.js';
+
+/** Where a run comes from: this server, or a file (an import, a report). Only the controller asks. */
+export type Origin = 'server' | 'file';
+
+export interface HistoryEntry {
+  run: RunInfo;
+  origin: Origin;
+}
+
+/** The run on screen, filled live from the stream while it runs. */
+export interface ShownRun {
+  info: RunInfo;
+  origin: Origin;
+  phases: readonly Phase[];
+  heap: readonly HeapSample[];
+  breakdowns: readonly MemoryBreakdown[];
+  samples: SampleLog;
+}
+
+/** A run being fetched: its stream messages wait in `pending`, then apply on top of the record. */
+export interface Fetching {
+  id: string;
+  seq: number;
+  pending: readonly ServerMessage[];
+  /** Asked for again while in flight: fetch once more when this one lands (not once per ask). */
+  again: boolean;
+}
+
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'file';
+
+export interface Comparison {
+  ids: readonly string[];
+  /** Undefined while loading. */
+  records?: readonly RunRecord[];
+  error?: string;
+}
+
+export interface DashboardState {
+  connection: { state: ConnectionState; detail: string };
+  /** Undefined until the catalog arrives (cards show a loading state meanwhile). */
+  catalog: readonly Experiment[] | undefined;
+  /** Has the source said hello (live: the server's list is in)? */
+  ready: boolean;
+  runs: ReadonlyMap<string, HistoryEntry>;
+  queue: readonly RunInfo[];
+  /** Runs this page asked for (marked "yours" in the queue). */
+  mine: ReadonlySet<string>;
+  selected: ReadonlySet<string>;
+  shown: ShownRun | undefined;
+  /** Bumped whenever `shown` is replaced by another record: views that draw incrementally start over. */
+  shownSeq: number;
+  /** The run id in the page's address. */
+  route: string | undefined;
+  fetching: Fetching | undefined;
+  fetchSeq: number;
+  /** A run that was asked for and could not be shown, and why. */
+  problem: { id: string; error: string } | undefined;
+  compare: Comparison | undefined;
+  /** The toolbar's last message (import, delete, errors). */
+  notice: string;
+}
+
+export type LocalEvent =
+  | { type: 'connection'; state: ConnectionState; detail: string }
+  /** The catalog fetched with the page (before the stream's hello brings it again). */
+  | { type: 'catalog'; catalog: readonly Experiment[] }
+  | { type: 'route'; id: string | undefined }
+  /** Show this run; `again` re-fetches the one on screen. */
+  | { type: 'open'; id: string; again?: boolean }
+  | { type: 'fetched'; seq: number; record: RunRecord }
+  | { type: 'fetch-failed'; seq: number; error: string }
+  /** Runs that exist only in this page (imported files, a report's runs). */
+  | { type: 'file-runs'; runs: readonly RunInfo[] }
+  | { type: 'removed'; id: string }
+  | { type: 'select'; id: string; on: boolean }
+  | { type: 'asked'; id: string }
+  | { type: 'compare'; ids: readonly string[] }
+  | { type: 'compare-loaded'; ids: readonly string[]; records?: readonly RunRecord[]; error?: string }
+  | { type: 'compare-closed' }
+  | { type: 'notice'; text: string };
+
+export type DashboardEvent = ServerMessage | LocalEvent;
+
+export const initialState = (route?: string): DashboardState => ({
+  connection: { state: 'connecting', detail: 'connecting…' },
+  catalog: undefined,
+  ready: false,
+  runs: new Map(),
+  queue: [],
+  mine: new Set(),
+  selected: new Set(),
+  shown: undefined,
+  shownSeq: 0,
+  route,
+  fetching: undefined,
+  fetchSeq: 0,
+  problem: undefined,
+  compare: undefined,
+  notice: '',
+});
+
+export const shownOf = (record: RunRecord, origin: Origin): ShownRun => {
+  const { phases, samples, heap, breakdowns, ...info } = record;
+  return { info, origin, phases, heap, breakdowns, samples: logOf(samples) };
+};
+
+export const emptyShown = (info: RunInfo, origin: Origin): ShownRun => ({ info, origin, phases: [], heap: [], breakdowns: [], samples: emptyLog() });

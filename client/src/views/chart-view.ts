@@ -1,0 +1,284 @@
+// The run's chart: RSS from the external sampler and the runtime's own heap figures, in MiB over
+// seconds since the run started, with phase bands. RSS is decimated straight from the state's
+// packed SampleLog at most once per frame. The RSS line stops where the worker exits (a dying
+// process's last readings are not memory coming back) and the exit is marked.
+// Wheel, pinch or shift-drag zooms the time axis, drag pans, double-click resets; the tooltip
+// shows every series and the phase at the cursor.
+import {
+  Chart, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip,
+  type ChartDataset, type Plugin, type TooltipModel,
+} from 'chart.js';
+import * as zoomModule from 'chartjs-plugin-zoom';
+import type { HeapFigures, HeapSample, Phase, Sample } from '../../../shared/run-record.js';
+import { heapLevel } from '../../../shared/summary.js';
+import { MiB } from '../../../shared/units.js';
+import { appendSamples, emptyLog, type SampleLog } from '../state/sample-log.js';
+import { el } from '../dom.js';
+import { chartPng, onThemeChange, SERIES, themeChart } from './chart-theme.js';
+import { phaseBandsPlugin, type Band, type Mark } from './phase-bands.js';
+import { decimateMinMax, indexAtOrBefore, SeriesBuffer, type Point, type Series } from './series-buffer.js';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Title);
+// chartjs-plugin-zoom's types describe CommonJS while the bundler loads its ESM build: take the
+// plugin object from whichever shape arrives.
+const zoomPlugin = [zoomModule.default, (zoomModule.default as { default?: unknown }).default].find(
+  (p): p is Plugin => typeof p === 'object' && p !== null && (p as Plugin).id === 'zoom',
+);
+if (zoomPlugin) Chart.register(zoomPlugin);
+
+const bytes = (key: 'heapUsed' | 'heapTotal' | 'arrayBuffers') => (h: HeapFigures) => h[key];
+/**
+ * The runtime's own figures. The first is exactly what the verdict reads (shared/summary.ts
+ * heapLevel: V8 heapUsed + arrayBuffers, or CPython's block count), so chart and verdict agree.
+ * V8's `external` is left out: it keeps a freed Buffer's size until the next GC.
+ */
+const HEAP_SERIES = [
+  { label: 'heap the verdict reads (heapUsed + arrayBuffers)', color: SERIES.heapLevel, axis: 'y', per: MiB, read: (h: HeapFigures) => (heapLevel(h)?.unit === 'bytes' ? heapLevel(h)!.level : undefined) },
+  { label: 'heapUsed (V8)', color: SERIES.heapUsed, axis: 'y', per: MiB, read: bytes('heapUsed') },
+  { label: 'heapTotal (V8)', color: SERIES.heapTotal, axis: 'y', per: MiB, read: bytes('heapTotal') },
+  { label: 'arrayBuffers (Buffers)', color: SERIES.arrayBuffers, axis: 'y', per: MiB, read: bytes('arrayBuffers') },
+  { label: 'allocated blocks (CPython, what the verdict reads; right axis)', color: SERIES.blocks, axis: 'y1', per: 1, read: (h: HeapFigures) => h.allocatedBlocks },
+] as const;
+
+export class ChartView {
+  readonly chart: Chart<'line', Point[]>;
+  /** RSS as the state holds it: ms since the epoch, bytes. */
+  private rss: SampleLog = emptyLog();
+  private readonly heap = HEAP_SERIES.map(() => new SeriesBuffer());
+  private bands: Band[] = [];
+  private marks: Mark[] = [];
+  /** The worker's exit (ms): RSS after it is not drawn. */
+  private exitAt = Infinity;
+  private t0 = 0;
+  private xMax = 1;
+  private frame = 0;
+  /** While the user has zoomed or panned, streaming leaves the visible range alone. */
+  private zoomed = false;
+  private readonly tooltipBox: HTMLDivElement;
+  onZoomChange?: (zoomed: boolean) => void;
+  /** Times (t) of the samples added since the last draw, kept only while a probe listens. */
+  private undrawn: number[] = [];
+  /** Benchmarks only (bench/frame-latency.ts, bench/chart-fps.ts): each draw's new sample times and its duration (ms). */
+  probe?: (sampleTimes: number[], drawMs: number) => void;
+
+  constructor(canvas: HTMLCanvasElement, legend: HTMLElement = el('ul')) {
+    const line = (label: string, color: string, yAxisID = 'y'): ChartDataset<'line', Point[]> => ({
+      label, data: [], borderColor: color, backgroundColor: color, yAxisID,
+      borderWidth: 1.5, pointRadius: 0, pointHitRadius: 4, parsing: false, normalized: true, spanGaps: true,
+    });
+    this.chart = new Chart<'line', Point[]>(canvas, {
+      type: 'line',
+      data: { datasets: [line('RSS (sampled from outside)', SERIES.rss), ...HEAP_SERIES.map((s) => line(s.label, s.color, s.axis))] },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        scales: {
+          // Horizontal tick labels measured from a few samples: Chart.js otherwise sizes every label
+          // and tries rotations on each update, 60 times a second mid-run.
+          x: { type: 'linear', min: 0, title: { display: true, text: 'seconds since run start' }, grid: {}, ticks: { maxRotation: 0, sampleSize: 4 } },
+          y: { type: 'linear', min: 0, title: { display: true, text: 'MiB' }, grid: {}, ticks: { sampleSize: 4 } },
+          y1: { type: 'linear', min: 0, position: 'right', display: false, title: { display: true, text: 'blocks' }, grid: { drawOnChartArea: false }, ticks: { sampleSize: 4 } },
+        },
+        plugins: {
+          // Title and legend are HTML beside the canvas while live (laying them out on every frame was
+          // most of a frame's cost); toPng() draws them into the image. Series this runtime does not
+          // report (V8's for CPython and back) stay out of the legend.
+          legend: { display: false, labels: { boxWidth: 14, filter: (item, data) => item.datasetIndex === 0 || (data.datasets[item.datasetIndex!]?.data.length ?? 0) > 0 } },
+          title: { display: false, text: '' },
+          tooltip: {
+            // One tooltip for the cursor's time: every series' latest value there, and the phase.
+            filter: (_item, index) => index === 0,
+            enabled: false,
+            external: ({ tooltip }) => this.renderTooltip(tooltip),
+            callbacks: { title: (items) => this.tooltipTitle(items[0]?.parsed.x ?? 0), label: (item) => this.tooltipLines(item.parsed.x ?? 0) },
+          },
+          zoom: {
+            limits: { x: { min: 0, minRange: 0.005 } },
+            // From the chart's own state: the wheel's onZoomComplete comes 250 ms late, maybe after a reset.
+            pan: { enabled: true, mode: 'x', onPanComplete: ({ chart }) => this.setZoomed(chart.isZoomedOrPanned()) },
+            zoom: {
+              mode: 'x', wheel: { enabled: true }, pinch: { enabled: true },
+              drag: { enabled: true, modifierKey: 'shift', backgroundColor: 'rgba(76,194,255,0.15)' },
+              onZoomComplete: ({ chart }) => this.setZoomed(chart.isZoomedOrPanned()),
+            },
+          },
+        },
+      },
+      plugins: [phaseBandsPlugin(() => this.bands, () => this.marks)],
+    });
+    themeChart(this.chart);
+    onThemeChange(() => themeChart(this.chart));
+    canvas.addEventListener('dblclick', () => this.resetZoom());
+    this.tooltipBox = Object.assign(document.createElement('div'), { className: 'chart-tooltip', hidden: true, role: 'tooltip' });
+    canvas.parentElement?.append(this.tooltipBox);
+    this.legend = legend;
+  }
+
+  private readonly legend: HTMLElement;
+  private legendKey = '';
+
+  /** The series that have data, as an HTML list under the chart (rebuilt only when that set changes). */
+  private renderLegend(): void {
+    const datasets = this.chart.data.datasets;
+    const shown = datasets.filter((d, i) => i === 0 || d.data.length > 0);
+    const key = shown.map((d) => d.label).join('|');
+    if (key === this.legendKey) return;
+    this.legendKey = key;
+    this.legend.replaceChildren(...shown.map((d) => {
+      const swatch = el('span', { className: 'swatch' });
+      swatch.style.background = String(d.borderColor);
+      return el('li', {}, swatch, d.label ?? '');
+    }));
+  }
+
+  /** Back to the whole run, following new samples again. */
+  resetZoom(): void {
+    this.chart.resetZoom('none');
+    this.setZoomed(false);
+  }
+
+  private setZoomed(zoomed: boolean): void {
+    this.zoomed = zoomed;
+    this.onZoomChange?.(zoomed);
+    this.schedule();
+  }
+
+  /** The tooltip as HTML beside the cursor (readable, selectable, testable), not canvas pixels. */
+  private renderTooltip(tooltip: TooltipModel<'line'>): void {
+    const box = this.tooltipBox;
+    if (tooltip.opacity === 0) {
+      box.hidden = true;
+      return;
+    }
+    const title = Object.assign(document.createElement('b'), { textContent: tooltip.title.join(' ') });
+    box.replaceChildren(title, ...tooltip.body.flatMap((b) => b.lines).map((line) => Object.assign(document.createElement('div'), { textContent: line })));
+    box.hidden = false;
+    const { offsetLeft, offsetTop } = this.chart.canvas;
+    const flip = tooltip.caretX > this.chart.width / 2; // keep it inside the chart
+    box.style.left = `${offsetLeft + tooltip.caretX + (flip ? -12 - box.offsetWidth : 12)}px`;
+    box.style.top = `${offsetTop + Math.max(0, tooltip.caretY - 20)}px`;
+  }
+
+  private tooltipTitle(x: number): string {
+    const phase = this.bands.find((b) => x >= b.start && x <= (b.end ?? Infinity));
+    return `${x.toFixed(3)} s${phase ? ` · ${phase.name}` : ''}`;
+  }
+
+  private tooltipLines(x: number): string[] {
+    const lines: string[] = [];
+    const series: [Series, number][] = [[this.rss, this.t0 + x * 1000], ...this.heap.map((h): [Series, number] => [h, x])];
+    series.forEach(([s, at], i) => {
+      const k = indexAtOrBefore(s, Math.min(at, i === 0 ? this.exitAt : Infinity));
+      if (k < 0) return;
+      const label = this.chart.data.datasets[i]!.label;
+      const y = i === 0 ? s.ys[k]! / MiB : s.ys[k]!;
+      lines.push(i > 0 && HEAP_SERIES[i - 1]!.axis === 'y1' ? `${label}: ${Math.round(y).toLocaleString()}` : `${label}: ${y.toFixed(1)} MiB`);
+    });
+    return lines;
+  }
+
+  /** Clears the chart for a run that started at wall-clock time t0 (ms). A title may have several lines. */
+  reset(t0: number, title: string | string[], keepZoom = false): void {
+    this.t0 = t0;
+    this.xMax = 1;
+    this.rss = emptyLog();
+    for (const s of this.heap) s.clear();
+    this.bands = [];
+    this.marks = [];
+    this.exitAt = Infinity;
+    this.chart.options.plugins!.title!.text = title;
+    if (this.zoomed && !keepZoom) this.resetZoom();
+    this.schedule();
+  }
+
+  setTitle(title: string | string[]): void {
+    this.chart.options.plugins!.title!.text = title;
+    this.schedule();
+  }
+
+  /** The run's samples as the state holds them (shared, append-only): nothing is copied. */
+  setSamples(log: SampleLog): void {
+    if (log === this.rss) return;
+    if (this.probe) for (let i = log.length > this.rss.length ? this.rss.length : 0; i < log.length; i++) this.undrawn.push(log.xs[i]!);
+    this.rss = log;
+    if (log.length > 0) this.stretch(log.xs[log.length - 1]!);
+    this.schedule();
+  }
+
+  /** Benchmarks feed samples here directly (bench/chart-fps.ts). */
+  addSamples(samples: readonly Sample[]): void {
+    this.setSamples(appendSamples(this.rss, samples));
+  }
+
+  addHeap(samples: readonly HeapSample[]): void {
+    for (const h of samples) {
+      HEAP_SERIES.forEach(({ read, per }, i) => {
+        const value = read(h);
+        if (value !== undefined) this.heap[i]!.push(this.stretch(h.t), value / per);
+      });
+    }
+    this.schedule();
+  }
+
+  /** The phases as bands; `exitAt` (ms), once the worker has exited, ends the RSS line there. */
+  setPhases(phases: readonly Phase[], exitAt?: number): void {
+    const s = (t: number) => (t - this.t0) / 1000;
+    this.bands = phases.map((p) => ({ name: p.name, start: s(p.start), end: p.end === undefined ? undefined : s(p.end) }));
+    this.exitAt = exitAt ?? Infinity;
+    this.marks = exitAt === undefined ? [] : [{ at: s(exitAt), label: 'worker exits' }];
+    this.schedule();
+  }
+
+  /** The chart as drawn, with its title and legend, on the page's background, as a PNG data URL. */
+  toPng(): string {
+    const { title, legend } = this.chart.options.plugins!;
+    title!.display = legend!.display = true;
+    this.chart.update('none');
+    try {
+      return chartPng(this.chart);
+    } finally {
+      title!.display = legend!.display = false;
+      this.chart.update('none');
+    }
+  }
+
+  private stretch(t: number): number {
+    const x = (t - this.t0) / 1000;
+    if (x > this.xMax) this.xMax = x;
+    return x;
+  }
+
+  private schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.draw();
+    });
+  }
+
+  private draw(): void {
+    const started = performance.now();
+    const columns = Math.max(100, Math.round(this.chart.chartArea?.width ?? 1000));
+    // Zoomed: decimate only the visible range, at full resolution for it; else the whole run.
+    const x = this.chart.scales.x;
+    const [from, to] = this.zoomed && x ? [x.min, x.max] : [0, this.xMax];
+    const rssTo = Math.min(this.t0 + to * 1000, this.exitAt);
+    const datasets = this.chart.data.datasets;
+    datasets[0]!.data = decimateMinMax(this.rss, this.t0 + from * 1000, rssTo, columns, { x0: this.t0, xPer: 1000, yPer: MiB });
+    if (this.exitAt !== Infinity) datasets[0]!.data = datasets[0]!.data.filter((p) => p.x * 1000 + this.t0 <= this.exitAt);
+    this.heap.forEach((series, i) => (datasets[i + 1]!.data = decimateMinMax(series, from, to, columns)));
+    if (!this.zoomed) {
+      this.chart.options.scales!.x!.min = 0;
+      this.chart.options.scales!.x!.max = Math.max(1, Math.ceil(this.xMax * 2) / 2);
+    }
+    this.chart.options.scales!.y1!.display = HEAP_SERIES.some((s, i) => s.axis === 'y1' && this.heap[i]!.length > 0);
+    this.chart.update('none');
+    this.renderLegend();
+    if (this.probe) {
+      this.probe(this.undrawn, performance.now() - started);
+      this.undrawn = [];
+    }
+  }
+}

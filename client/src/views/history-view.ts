@@ -1,0 +1,64 @@
+// Every stored run: open one, tick several to compare, delete one (after a confirmation).
+import type { RunInfo } from '../../../shared/run-record.js';
+import type { Actions } from '../controller.js';
+import { el } from '../dom.js';
+import { formatPct } from '../format.js';
+import { watch, type Store } from '../state/store.js';
+
+export function runLabel(run: RunInfo): string {
+  const params = Object.entries(run.params).map(([k, v]) => `${k}=${v.toLocaleString()}`).join(' ');
+  return `${run.experiment} ${params}`;
+}
+
+/** The knobs a run was asked to run under, short: "trim, allocator=jemalloc", or "defaults". */
+export function knobsLabel(run: RunInfo): string {
+  const entries = Object.entries(run.knobs ?? {}).filter(([, v]) => v !== undefined && v !== false);
+  return entries.length === 0 ? 'defaults' : entries.map(([k, v]) => (v === true ? k : `${k}=${v}`)).join(', ');
+}
+
+export function historyView(container: HTMLElement, compareButton: HTMLButtonElement, store: Store, actions: Actions): void {
+  const view = store.select((s) => ({ runs: s.runs, selected: s.selected, shownId: s.shown?.info.id }));
+  compareButton.addEventListener('click', () => store.dispatch({ type: 'compare', ids: [...store.state.value.selected] }));
+  watch(() => {
+    const { runs, selected, shownId } = view.value;
+    compareButton.disabled = selected.size < 2;
+    compareButton.textContent = `Compare selected (${selected.size})`;
+    const entries = [...runs.values()].sort((a, b) => b.run.createdAt - a.run.createdAt);
+    if (entries.length === 0) {
+      container.replaceChildren(el('p', { className: 'empty' }, 'No runs yet.'));
+      return;
+    }
+    const rows = entries.map(({ run, origin }) => {
+      const label = runLabel(run);
+      const tick = el('input', { type: 'checkbox', checked: selected.has(run.id), ariaLabel: `Select ${label} to compare` });
+      tick.addEventListener('change', () => store.dispatch({ type: 'select', id: run.id, on: tick.checked }));
+      const open = el('button', { type: 'button', className: 'link', textContent: label });
+      open.addEventListener('click', () => store.dispatch({ type: 'open', id: run.id }));
+      const remove = el('button', { type: 'button', className: 'link danger', textContent: origin === 'file' ? 'remove' : 'delete', ariaLabel: `Delete ${label}` });
+      remove.addEventListener('click', () => {
+        if (run.status === 'running' || run.status === 'queued') return store.dispatch({ type: 'notice', text: 'cancel the run before deleting it' });
+        if (confirm(`Delete run ${run.id} (${run.experiment})? This cannot be undone.`)) void actions.remove(run.id);
+      });
+      const s = run.summary;
+      return el(
+        'tr',
+        { dataset: { runId: run.id, status: run.status, current: String(run.id === shownId) } },
+        el('td', {}, tick),
+        el('td', {}, open, origin === 'file' ? el('span', { className: 'tag' }, 'imported') : ''),
+        el('td', {}, run.runtime),
+        el('td', { className: 'knobs' }, knobsLabel(run)),
+        el('td', {}, new Date(run.createdAt).toLocaleString()),
+        el('td', { className: 'num' }, s ? formatPct(s.overallPct) : '—'),
+        el('td', { className: 'num' }, s ? formatPct(s.finalPct) : '—'),
+        el('td', {}, s ? s.verdict : run.status),
+        el('td', {}, remove),
+      );
+    });
+    container.replaceChildren(
+      el('table', { className: 'history-table' },
+        el('caption', { className: 'visually-hidden' }, 'Stored runs, newest first'),
+        el('thead', {}, el('tr', {}, ...['', 'run', 'runtime', 'knobs', 'date', 'Overall', 'after settle', 'verdict', ''].map((h) => el('th', { scope: 'col' }, h)))),
+        el('tbody', {}, ...rows)),
+    );
+  });
+}

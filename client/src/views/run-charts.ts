@@ -1,0 +1,69 @@
+// The run on screen drawn: the time chart and the breakdown bars follow the state. The chart is
+// fed incrementally — the same run's new samples and heap readings — and starts over only when
+// another record replaces the shown one (a re-fetch of the same run keeps the user's zoom).
+import { isEnded } from '../../../shared/run-record.js';
+import type { ShownRun } from '../state/dashboard-state.js';
+import { watch, type Store } from '../state/store.js';
+import { BreakdownView } from './breakdown-view.js';
+import { ChartView } from './chart-view.js';
+import { runTitle } from './run-title.js';
+
+/** Where the worker exited (ms), once it has: the end of its last phase, else its last sample. */
+export function exitTime(shown: ShownRun): number | undefined {
+  if (!isEnded(shown.info)) return undefined;
+  const last = shown.phases.at(-1);
+  if (last?.end !== undefined) return last.end;
+  return shown.samples.length > 0 ? shown.samples.xs[shown.samples.length - 1]! : undefined;
+}
+
+export interface RunCharts {
+  chart: ChartView;
+  breakdown: BreakdownView;
+}
+
+export function runChartsView(canvas: HTMLCanvasElement, legend: HTMLElement, breakdownCanvas: HTMLCanvasElement, resetZoom: HTMLButtonElement, store: Store): RunCharts {
+  const chart = new ChartView(canvas, legend);
+  const breakdown = new BreakdownView(breakdownCanvas);
+  chart.onZoomChange = (zoomed) => (resetZoom.hidden = !zoomed);
+  resetZoom.addEventListener('click', () => chart.resetZoom());
+  const shown = store.select((s) => s.shown);
+  const seq = store.select((s) => s.shownSeq);
+  const catalog = store.select((s) => s.catalog);
+  let drawnSeq = -1;
+  let lastId: string | undefined;
+  let heapDrawn = 0;
+  // What was last handed over, by identity: a 10 ms samples batch must cost a typed-array handover
+  // and nothing else (a bar chart update per batch was the frame-latency tail).
+  let phasesShown: unknown;
+  let exitShown: number | undefined;
+  let breakdownsShown: unknown;
+  watch(() => {
+    const run = shown.value;
+    if (seq.value !== drawnSeq) {
+      drawnSeq = seq.value;
+      heapDrawn = 0;
+      chart.reset(run?.info.createdAt ?? 0, run ? runTitle(run.info, catalog.peek()) : '', run?.info.id === lastId);
+      lastId = run?.info.id;
+      phasesShown = exitShown = breakdownsShown = undefined;
+    }
+    if (!run) return breakdownsShown === null || (breakdown.show([]), (breakdownsShown = null));
+    chart.setSamples(run.samples);
+    if (run.heap.length > heapDrawn) chart.addHeap(run.heap.slice(heapDrawn));
+    heapDrawn = run.heap.length;
+    const exit = exitTime(run);
+    if (run.phases !== phasesShown || exit !== exitShown) chart.setPhases(run.phases, exit);
+    [phasesShown, exitShown] = [run.phases, exit];
+    if (run.breakdowns !== breakdownsShown) breakdown.show(run.breakdowns);
+    breakdownsShown = run.breakdowns;
+  });
+  // The title (drawn into exported PNGs) follows the run's info (version, allocator) and the
+  // catalog's names; picked first, formatted only when they change.
+  const titleParts = store.select((s) => ({ info: s.shown?.info, catalog: s.catalog }));
+  watch(() => {
+    const { info, catalog: names } = titleParts.value;
+    if (info) chart.setTitle(runTitle(info, names));
+  });
+  canvas.setAttribute('role', 'img');
+  breakdownCanvas.setAttribute('role', 'img');
+  return { chart, breakdown };
+}

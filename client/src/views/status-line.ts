@@ -1,0 +1,31 @@
+// One line under the title: what the run on screen is doing, or how it ended and how it was sampled.
+// The queue is not repeated here (it has its own list).
+import { formatSeconds } from '../format.js';
+import type { ShownRun } from '../state/dashboard-state.js';
+import { watch, type Store } from '../state/store.js';
+
+/** The newest time the run's data reaches (ms): the clock of a live run, and of a replay too. */
+export function latestTime(shown: ShownRun): number {
+  const last = shown.samples.length > 0 ? shown.samples.xs[shown.samples.length - 1]! : shown.info.createdAt;
+  return Math.max(last, ...shown.phases.map((p) => p.end ?? p.start));
+}
+
+export function statusText(shown: ShownRun, clock = latestTime(shown)): string {
+  const { info, phases } = shown;
+  const elapsed = formatSeconds(Math.max(0, (info.endedAt ?? clock) - info.createdAt));
+  if (info.status === 'queued') return 'queued';
+  if (info.status === 'running') {
+    const phase = phases.at(-1);
+    return `running · phase ${phase && phase.end === undefined ? phase.name : phase ? `after ${phase.name}` : 'starting'} · ${elapsed}`;
+  }
+  const rate = info.achievedHz === undefined ? '' : `, ${info.achievedHz} Hz achieved, gap p99 ${info.sampleGapP99Ms} ms`;
+  return `${info.status} · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples (${info.sampler}, ${info.sampleHz} Hz asked${rate})${info.error ? ` · ${info.error}` : ''}`;
+}
+
+export function statusLineView(container: HTMLElement, store: Store): void {
+  // Re-rendered at most every 100 ms of run time, not on every 10 ms batch.
+  const text = store.select((s) => (s.shown ? statusText(s.shown, Math.floor(latestTime(s.shown) / 100) * 100) : ''));
+  watch(() => {
+    container.textContent = text.value;
+  });
+}

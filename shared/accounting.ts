@@ -1,0 +1,118 @@
+// Accounts for every MiB of RSS above baseline at each phase end: live in the runtime, free inside
+// the runtime, free inside the C allocator, the rest (code, files, stacks), and what nothing explains.
+// Inputs: the worker's own figures at the phase end (HeapFigures) and the server's smaps read at the
+// same instant (MemoryBreakdown), while the worker stood still.
+import type { HeapFigures, HeapSample, MemoryBreakdown, Phase, PhaseAccounting, PhaseName } from './run-record.js';
+
+/** The worker's report at a phase's end edge (same t), with the breakdown read then. */
+export interface PhaseEndFigures {
+  phase: PhaseName;
+  heap?: HeapFigures;
+  breakdown?: MemoryBreakdown;
+}
+
+export function phaseEndFigures(phases: readonly Phase[], heap: readonly HeapSample[], breakdowns: readonly MemoryBreakdown[]): PhaseEndFigures[] {
+  return phases.filter((p) => p.end !== undefined).map((p) => ({
+    phase: p.name,
+    heap: heap.find((h) => h.phase === p.name && h.t === p.end),
+    breakdown: breakdowns.find((b) => b.phase === p.name),
+  }));
+}
+
+interface Levels {
+  rss: number;
+  /** RSS of the mappings the runtime and the C allocator use: the brk heap and anonymous mmaps. */
+  heapMappings: number;
+  runtimeLive: number;
+  runtimeFree: number;
+  allocatorLive: number;
+  brkHeapFree?: number;
+  threadArenasFree?: number;
+  jemallocDirty?: number;
+  jemallocMuzzy?: number;
+  jemallocOverhead?: number;
+  rest: number;
+  missing: string[];
+}
+
+/** Absolute levels at one instant; the accounting is their change since baseline. */
+function levels(heap: HeapFigures | undefined, breakdown: MemoryBreakdown): Levels {
+  const out: Levels = {
+    rss: breakdown.rss, heapMappings: breakdown.brkHeap + breakdown.anonMappings,
+    runtimeLive: 0, runtimeFree: 0, allocatorLive: 0,
+    rest: breakdown.fileMappings + breakdown.otherMappings, missing: [],
+  };
+  if (heap?.v8) {
+    out.runtimeLive = heap.v8.used;
+    out.runtimeFree = heap.v8.physical - heap.v8.used;
+  } else if (heap?.pymalloc) {
+    // pymalloc maps its arenas itself (Objects/obmalloc.c _PyObject_ArenaMmap): none of this is in malloc's counts.
+    out.runtimeLive = heap.pymalloc.allocated;
+    out.runtimeFree = heap.pymalloc.free;
+  } else if (heap?.heapUsed !== undefined) {
+    out.missing.push('runtime');
+  }
+  if (heap?.glibc) {
+    const g = heap.glibc;
+    out.allocatorLive = g.inUse + g.mmapped;
+    // The brk heap's resident pages minus what the main arena hands out: free chunks glibc keeps in
+    // RAM. Unlike fordblks this falls when malloc_trim(0) madvises free pages away.
+    out.brkHeapFree = breakdown.brkHeap - (g.mainArenaInUse ?? g.inUse);
+    // Per-thread arenas (malloc/arena.c) are their own mmap'd heaps: their free bytes, an upper bound.
+    out.threadArenasFree = g.mainArenaFree === undefined ? 0 : g.free - g.mainArenaFree;
+  } else if (heap?.jemalloc) {
+    const j = heap.jemalloc;
+    out.allocatorLive = j.allocated;
+    out.jemallocDirty = j.dirty;
+    out.jemallocMuzzy = j.muzzy;
+    // Page slack of live extents, and jemalloc's own bookkeeping (it grows in 2 MiB steps).
+    out.jemallocOverhead = j.active - j.allocated + j.metadata;
+  } else {
+    out.missing.push('allocator');
+  }
+  return out;
+}
+
+const ALLOCATOR_PARTS = ['brkHeapFree', 'threadArenasFree', 'jemallocDirty', 'jemallocMuzzy', 'jemallocOverhead'] as const;
+
+/**
+ * The split at every phase end after baseline, as changes since the end of baseline. Empty when
+ * baseline's breakdown is missing (no /proc); a phase end without a breakdown is left out.
+ */
+export function accountPhaseEnds(ends: readonly PhaseEndFigures[]): PhaseAccounting[] {
+  const baseEnd = ends.find((e) => e.phase === 'baseline');
+  if (!baseEnd?.breakdown) return [];
+  const base = levels(baseEnd.heap, baseEnd.breakdown);
+  return ends.filter((e) => e.phase !== 'baseline' && e.breakdown).map((e) => {
+    const now = levels(e.heap, e.breakdown!);
+    const missing = [...new Set([...base.missing, ...now.missing])];
+    const parts: Partial<Record<(typeof ALLOCATOR_PARTS)[number], number>> = {};
+    for (const key of ALLOCATOR_PARTS) {
+      if (now[key] !== undefined && base[key] !== undefined) parts[key] = now[key] - base[key];
+    }
+    const freeInAllocator = Object.values(parts).reduce((a, b) => a + b, 0);
+    const runtimeLive = now.runtimeLive - base.runtimeLive;
+    const freeInRuntime = now.runtimeFree - base.runtimeFree;
+    let allocatorLive = now.allocatorLive - base.allocatorLive;
+    // Bytes handed out but never written are not in RSS (a list's spare capacity, the tail of a
+    // size class): the C allocator's live bytes cannot exceed what its mappings grew by, less what
+    // the runtime and the allocator's free pages hold in them.
+    const room = Math.max(0, now.heapMappings - base.heapMappings - runtimeLive - freeInRuntime - freeInAllocator);
+    const liveUntouched = missing.length === 0 && allocatorLive > room ? allocatorLive - room : 0;
+    allocatorLive -= liveUntouched;
+    const rss = now.rss - base.rss;
+    const live = runtimeLive + allocatorLive;
+    const rest = now.rest - base.rest;
+    return {
+      phase: e.phase, rss, live, ...(liveUntouched > 0 && { liveUntouched }), freeInRuntime, freeInAllocator, ...parts,
+      rest, unexplained: rss - live - freeInRuntime - freeInAllocator - rest, missing,
+    };
+  });
+}
+
+/** The largest unexplained remainder over the phase ends, as a fraction of what allocate added (0 when it added nothing). */
+export function worstUnexplainedFraction(accounting: readonly PhaseAccounting[]): number {
+  const grew = accounting.find((a) => a.phase === 'allocate')?.rss ?? 0;
+  if (grew <= 0) return 0;
+  return Math.max(0, ...accounting.map((a) => Math.abs(a.unexplained) / grew));
+}
