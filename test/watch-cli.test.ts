@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunStore } from '../server/storage/run-store.js';
+import { gdbAvailability } from '../server/watch/gdb-probe.js';
 import { ProcessListAnswer } from '../shared/protocol/http.js';
 import { RunRecord } from '../shared/run-record.js';
 import { MiB } from '../shared/units.js';
@@ -25,7 +26,7 @@ describe('memtide ps / watch', () => {
     expect(text.stdout).toMatch(new RegExp(`^\\s*${victim.pid}  \\S+ +\\d+\\.\\d  python 3\\.\\d+ +glibc +\\S*python\\S* \\S*victim-medium-bytes\\.py 1000$`, 'm'));
   });
 
-  it('watch --trim --json: the probe in the record, stdin lines as markers, stored with the runs', async () => {
+  it.skipIf(!gdbAvailability().allowed)('watch --trim --json: the probe in the record, stdin lines as markers, stored with the runs', async () => {
     const victim = await spawnVictim('python3', [fixture('victim-medium-bytes.py'), '60000']);
     const r = memtide(['watch', String(victim.pid), '--duration', '2', '--hz', '200', '--trim', '--json'], 'before the trim\n');
     expect(r.status, r.stderr).toBe(0);
@@ -38,7 +39,7 @@ describe('memtide ps / watch', () => {
     expect(new RunStore(dataDir).load(record.id)?.kind).toBe('watch');
   });
 
-  it('the table says what the probe does, then the breakdown, the probe and the verdict', async () => {
+  it.skipIf(!gdbAvailability().allowed)('the table says what the probe does, then the breakdown, the probe and the verdict', async () => {
     const victim = await spawnVictim('python3', [fixture('victim-medium-bytes.py'), '60000']);
     const r = memtide(['watch', String(victim.pid), '--duration', '1', '--hz', '100', '--trim']);
     expect(r.status, r.stderr).toBe(0);
