@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { build, type Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { REPORT_SHELL_FILE } from './shared/report.js';
@@ -6,6 +7,14 @@ import { REPORT_SHELL_FILE } from './shared/report.js';
 const serverPort = Number(process.env.MEMTIDE_DEV_API_PORT ?? 5177);
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+/** The run section both pages show, written once (client/lab.html). */
+function labPartial(): Plugin {
+  return {
+    name: 'memtide-lab-partial',
+    transformIndexHtml: (html) => html.replace('<!-- lab -->', () => readFileSync('client/lab.html', 'utf8')),
+  };
+}
 
 /**
  * The report shell as one file: its script and stylesheet inline, and a CSP allowing exactly those
@@ -60,7 +69,7 @@ function reportShell(): Plugin {
           configFile: false,
           root: 'client',
           logLevel: 'warn',
-          plugins: [inlineIntoHtml()],
+          plugins: [labPartial(), inlineIntoHtml()],
           build: {
             outDir: '../dist/client',
             emptyOutDir: false,
@@ -79,7 +88,7 @@ function reportShell(): Plugin {
 
 export default defineConfig({
   root: 'client',
-  plugins: [reportShell()],
+  plugins: [labPartial(), reportShell()],
   build: { outDir: '../dist/client', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 1024 },
   server: {
     port: 5173,

@@ -5,7 +5,17 @@ import { fmt, median, postRun, quantile, sleep, startServerProcess, table, waitR
 
 const EXPERIMENT = { experiment: 'seed-strings', params: { n: 10_000_000 } };
 
-export async function measureFrameLatency(runs = 2): Promise<{ p50: number; p99: number; max: number; samples: number; offset: number; longTasks: number; longestTask: number }> {
+interface TraceEvent { name: string; ph: string; tid: number; pid: number; tdur?: number; args?: { name?: string } }
+
+/** CPU time (thread clock) of the renderer's main thread in top-level tasks: total and longest task. */
+function mainThreadCpu({ traceEvents }: { traceEvents: TraceEvent[] }): { totalMs: number; longestMs: number } {
+  const mains = new Set(traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}/${e.tid}`));
+  const tasks = traceEvents.filter((e) => e.ph === 'X' && e.name === 'RunTask' && mains.has(`${e.pid}/${e.tid}`));
+  const cpu = tasks.map((e) => (e.tdur ?? 0) / 1000);
+  return { totalMs: cpu.reduce((a, b) => a + b, 0), longestMs: Math.max(0, ...cpu) };
+}
+
+export async function measureFrameLatency(runs = 2): Promise<{ p50: number; p99: number; max: number; samples: number; offset: number; longTasks: number; longestTask: number; cpuMsPerS: number; longestTaskCpuMs: number }> {
   const server = await startServerProcess({ MEMTIDE_SAMPLE_HZ: '1000' });
   const browser = await launchChromium();
   try {
@@ -53,17 +63,24 @@ export async function measureFrameLatency(runs = 2): Promise<{ p50: number; p99:
         for (const t of times) if (t > from) w.latencies.push(drawn - t);
       };
     }, offset);
+    // The page's main-thread CPU while the runs stream, from the trace's thread clock (tdur): unlike
+    // wall time it does not grow when other processes take the cores, so it compares across loads.
+    await browser.startTracing(page, { categories: ['disabled-by-default-devtools.timeline'] });
+    const streamStart = Date.now();
     for (let r = 0; r < runs; r++) {
       const id = await postRun(server.url, EXPERIMENT);
       await waitRunEnd(server.url, id);
       await sleep(100);
     }
+    const streamedS = (Date.now() - streamStart) / 1000;
+    const cpu = mainThreadCpu(JSON.parse((await browser.stopTracing()).toString()) as { traceEvents: TraceEvent[] });
     const latencies = await page.evaluate(() => (window as unknown as { latencies: number[] }).latencies);
     const longTasks = (await page.evaluate(() => (window as unknown as { longTasks: { start: number; ms: number }[] }).longTasks)).filter((t) => t.start >= measuredFrom);
     await page.close();
     return {
       p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: quantile(latencies, 1), samples: latencies.length, offset,
       longTasks: longTasks.length, longestTask: Math.max(0, ...longTasks.map((t) => t.ms)),
+      cpuMsPerS: cpu.totalMs / streamedS, longestTaskCpuMs: cpu.longestMs,
     };
   } finally {
     await browser.close();
@@ -82,10 +99,10 @@ export async function run(): Promise<BenchResult> {
   return {
     title: `Sample → drawn frame latency in Chromium (dashboard, 1 kHz, seed-strings n=10⁷; ${ROUNDS} rounds of 2 runs, each with a fresh server and browser)`,
     lines: [
-      ...table(['round', 'p50 ms', 'p99 ms', 'max ms', 'samples', 'clock offset ms', 'long tasks (≥ 50 ms)', 'longest task ms'],
-        rounds.map((r, i) => [i + 1, fmt(r.p50), fmt(r.p99), fmt(r.max), r.samples, fmt(r.offset, 3), r.longTasks, fmt(r.longestTask, 0)])),
+      ...table(['round', 'p50 ms', 'p99 ms', 'max ms', 'samples', 'clock offset ms', 'long tasks (≥ 50 ms)', 'longest task ms', 'main-thread CPU ms/s', 'longest task CPU ms'],
+        rounds.map((r, i) => [i + 1, fmt(r.p50), fmt(r.p99), fmt(r.max), r.samples, fmt(r.offset, 3), r.longTasks, fmt(r.longestTask, 0), fmt(r.cpuMsPerS, 0), fmt(r.longestTaskCpuMs, 1)])),
       '',
-      `Median of the rounds: p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms; worst round p99 ${fmt(worst)} ms. Latency is taken at the end of the requestAnimationFrame callback that drew the sample; the clock offset (server − page, from the fastest of 20 pings) is already applied. Long tasks: the page's main-thread tasks of 50 ms or more while the runs streamed (PerformanceObserver 'longtask').`,
+      `Median of the rounds: p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms; worst round p99 ${fmt(worst)} ms. Latency is taken at the end of the requestAnimationFrame callback that drew the sample; the clock offset (server − page, from the fastest of 20 pings) is already applied. Long tasks: the page's main-thread tasks of 50 ms or more while the runs streamed (PerformanceObserver 'longtask'), in wall time. Main-thread CPU: the renderer main thread's tasks on its own thread clock (trace 'RunTask' tdur) per second of streaming, and the longest one: what the page itself costs, whatever else runs on the machine.`,
     ],
     targets: [
       { name: 'sample → frame latency p99 (Chromium), median of rounds', target: '≤ 50 ms', measured: `${fmt(p99)} ms (median of ${ROUNDS} rounds)`, met: p99 <= 50 },

@@ -17,7 +17,7 @@ export const mean = (values: readonly number[]) => values.reduce((a, b) => a + b
 
 export const fmt = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
 
-/** One target of issue 4: what was asked, what was measured, and whether it holds. */
+/** One target of a benchmark: what was asked, what was measured, and whether it holds. */
 export interface Target {
   name: string;
   target: string;

@@ -30,7 +30,8 @@ interface Levels {
   threadArenasFree?: number;
   jemallocDirty?: number;
   jemallocMuzzy?: number;
-  jemallocOverhead?: number;
+  jemallocPinned?: number;
+  jemallocMetadata?: number;
   rest: number;
   missing: string[];
 }
@@ -65,15 +66,27 @@ function levels(heap: HeapFigures | undefined, breakdown: MemoryBreakdown): Leve
     out.allocatorLive = j.allocated;
     out.jemallocDirty = j.dirty;
     out.jemallocMuzzy = j.muzzy;
-    // Page slack of live extents, and jemalloc's own bookkeeping (it grows in 2 MiB steps).
-    out.jemallocOverhead = j.active - j.allocated + j.metadata;
+    // Free regions of pages that still hold a live allocation (slabs pinned by survivors), and
+    // jemalloc's own bookkeeping (it grows in 2 MiB steps).
+    out.jemallocPinned = j.active - j.allocated;
+    out.jemallocMetadata = j.metadata;
   } else {
     out.missing.push('allocator');
   }
   return out;
 }
 
-const ALLOCATOR_PARTS = ['brkHeapFree', 'threadArenasFree', 'jemallocDirty', 'jemallocMuzzy', 'jemallocOverhead'] as const;
+const ALLOCATOR_PARTS = ['brkHeapFree', 'threadArenasFree', 'jemallocDirty', 'jemallocMuzzy', 'jemallocPinned', 'jemallocMetadata'] as const;
+type AllocatorPart = (typeof ALLOCATOR_PARTS)[number];
+
+/**
+ * The allocator's counts are upper bounds of what is resident: bytes handed out that nobody wrote
+ * (a list's spare capacity, the tail of a size class, a jemalloc metadata block: its radix-tree
+ * leaves are mapped zeroed and touched as used), or free pages malloc_trim(0) handed back with
+ * madvise while the arena still counts them free. Where the heap mappings ([heap] and anonymous)
+ * did not grow enough to hold them, the excess is not resident: taken from these claims, in order.
+ */
+const UNSURE: readonly (AllocatorPart | 'live')[] = ['jemallocMetadata', 'threadArenasFree', 'live'];
 
 /**
  * The split at every phase end after baseline, as changes since the end of baseline. Empty when
@@ -86,25 +99,29 @@ export function accountPhaseEnds(ends: readonly PhaseEndFigures[]): PhaseAccount
   return ends.filter((e) => e.phase !== 'baseline' && e.breakdown).map((e) => {
     const now = levels(e.heap, e.breakdown!);
     const missing = [...new Set([...base.missing, ...now.missing])];
-    const parts: Partial<Record<(typeof ALLOCATOR_PARTS)[number], number>> = {};
+    const parts: Partial<Record<AllocatorPart, number>> = {};
     for (const key of ALLOCATOR_PARTS) {
       if (now[key] !== undefined && base[key] !== undefined) parts[key] = now[key] - base[key];
     }
-    const freeInAllocator = Object.values(parts).reduce((a, b) => a + b, 0);
     const runtimeLive = now.runtimeLive - base.runtimeLive;
     const freeInRuntime = now.runtimeFree - base.runtimeFree;
-    let allocatorLive = now.allocatorLive - base.allocatorLive;
-    // Bytes handed out but never written are not in RSS (a list's spare capacity, the tail of a
-    // size class): the C allocator's live bytes cannot exceed what its mappings grew by, less what
-    // the runtime and the allocator's free pages hold in them.
-    const room = Math.max(0, now.heapMappings - base.heapMappings - runtimeLive - freeInRuntime - freeInAllocator);
-    const liveUntouched = missing.length === 0 && allocatorLive > room ? allocatorLive - room : 0;
-    allocatorLive -= liveUntouched;
+    const claims: Record<'live', number> & Partial<Record<AllocatorPart, number>> = { ...parts, live: now.allocatorLive - base.allocatorLive };
+    const sure = Object.entries(claims).filter(([k]) => !UNSURE.includes(k as AllocatorPart)).reduce((sum, [, v]) => sum + v, 0);
+    const room = Math.max(0, now.heapMappings - base.heapMappings - runtimeLive - freeInRuntime - sure);
+    let notResident = missing.length === 0 ? Math.max(0, UNSURE.reduce((sum, k) => sum + Math.max(0, claims[k] ?? 0), 0) - room) : 0;
+    const total = notResident;
+    for (const key of UNSURE) {
+      const cut = Math.min(notResident, Math.max(0, claims[key] ?? 0));
+      if (key !== 'live' && parts[key] !== undefined) parts[key] -= cut;
+      else if (key === 'live') claims.live -= cut;
+      notResident -= cut;
+    }
+    const freeInAllocator = Object.values(parts).reduce((a, b) => a + b, 0);
     const rss = now.rss - base.rss;
-    const live = runtimeLive + allocatorLive;
+    const live = runtimeLive + claims.live;
     const rest = now.rest - base.rest;
     return {
-      phase: e.phase, rss, live, ...(liveUntouched > 0 && { liveUntouched }), freeInRuntime, freeInAllocator, ...parts,
+      phase: e.phase, rss, live, ...(total > 0 && { notResident: total }), freeInRuntime, freeInAllocator, ...parts,
       rest, unexplained: rss - live - freeInRuntime - freeInAllocator - rest, missing,
     };
   });

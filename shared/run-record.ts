@@ -5,8 +5,12 @@ import { Knobs } from './knobs.js';
 import { ALL_PHASES, PHASES } from './phases.js';
 import { Count, ProcessMemoryUsage, SmapsFigures, Time, Verdict, VERDICTS } from './record-parts.js';
 import { RECORD_RUNTIMES, type Runtime } from './runtimes.js';
+import { GlibcFigures, JemallocFigures, PymallocFigures, V8Figures } from './allocator-figures.js';
+import { PhaseAccounting, Remedy, VerdictNoise } from './evidence.js';
 import { withoutProtoKey } from './validation.js';
 import { RecordKind, WatchInfo, WatchTimeline } from './watch-record.js';
+
+export { GlibcFigures, JemallocFigures, PhaseAccounting, PymallocFigures, Remedy, V8Figures, VerdictNoise };
 
 export { ALL_PHASES, PHASES };
 
@@ -20,66 +24,6 @@ export const Params = withoutProtoKey(z.record(z.string(), z.number()));
 export type Params = z.infer<typeof Params>;
 
 export { Count, Time, Verdict, VERDICTS };
-
-const Bytes = z.number().nonnegative();
-
-/** V8's heap spaces summed (v8.getHeapSpaceStatistics()). */
-export const V8Figures = z.strictObject({
-  /** space_used_size: bytes in objects not yet freed. */
-  used: Bytes,
-  /** physical_space_size: pages V8 has committed and touched; physical − used is free inside V8. */
-  physical: Bytes,
-  /** The young generation's pages (new_space physical_space_size): it grows during allocation bursts. */
-  newSpacePhysical: Bytes.optional(),
-});
-export type V8Figures = z.infer<typeof V8Figures>;
-
-/** pymalloc's byte lines of sys._debugmallocstats() (CPython Objects/obmalloc.c, _PyObject_DebugMallocStats). */
-export const PymallocFigures = z.strictObject({
-  /** "# bytes in allocated blocks": live objects ≤ 512 bytes. */
-  allocated: Bytes,
-  /** Available blocks + unused pools + pool headers + quantization: touched pages pymalloc keeps free. */
-  free: Bytes,
-  /** Arenas mapped × bytes per arena. */
-  arenas: Bytes,
-});
-export type PymallocFigures = z.infer<typeof PymallocFigures>;
-
-/** glibc malloc's own counts: mallinfo2() over every arena; malloc_info() for the main (brk) arena. */
-export const GlibcFigures = z.strictObject({
-  /** uordblks: bytes in chunks handed out, not counting mmapped ones. */
-  inUse: Bytes,
-  /** hblkhd: bytes in chunks that got their own mmap (≥ M_MMAP_THRESHOLD). */
-  mmapped: Bytes,
-  /** fordblks: free bytes kept in every arena (resident or not). */
-  free: Bytes,
-  /** The main arena, which lives in the brk heap ([heap]); the rest are per-thread arenas. */
-  mainArenaInUse: Bytes.optional(),
-  mainArenaFree: Bytes.optional(),
-});
-export type GlibcFigures = z.infer<typeof GlibcFigures>;
-
-/** jemalloc's mallctl stats after an "epoch" refresh, and the decay settings in force. */
-export const JemallocFigures = z.strictObject({
-  /** stats.allocated: bytes in live allocations. */
-  allocated: Bytes,
-  /** stats.active: bytes in pages holding live allocations (≥ allocated). */
-  active: Bytes,
-  /** stats.metadata: jemalloc's own bookkeeping. */
-  metadata: Bytes,
-  /** stats.resident: pages jemalloc has touched and not purged (an upper bound). */
-  resident: Bytes,
-  /** stats.retained: address space kept but purged (not in RSS). */
-  retained: Bytes,
-  /** stats.arenas.<all>.pdirty / pmuzzy × page size: freed pages waiting for their decay. */
-  dirty: Bytes,
-  muzzy: Bytes,
-  /** opt.dirty_decay_ms / opt.muzzy_decay_ms (-1 = never) and whether the background thread runs. */
-  dirtyDecayMs: z.number().int(),
-  muzzyDecayMs: z.number().int(),
-  backgroundThread: z.boolean(),
-});
-export type JemallocFigures = z.infer<typeof JemallocFigures>;
 
 /** Figures a runtime reports about itself (bytes, or counts). Node fills the V8 ones (process.memoryUsage(): record-parts.ts), CPython the rest. */
 export const HeapFigures = ProcessMemoryUsage.extend({
@@ -122,67 +66,7 @@ export type MemoryBreakdown = z.infer<typeof MemoryBreakdown>;
 
 export const Env = z.record(z.string(), z.string());
 
-/**
- * Where RSS above baseline is at one phase end, in bytes (each a change since the end of baseline;
- * shared/accounting.ts computes it). live + freeInRuntime + freeInAllocator + rest + unexplained = rss.
- */
-export const PhaseAccounting = z.object({
-  phase: PhaseName,
-  /** Change in RSS (smaps_rollup, read while the worker stood still). */
-  rss: z.number(),
-  /** Objects the program can still reach: V8's used bytes or pymalloc's allocated blocks, plus the C allocator's in-use bytes. */
-  live: z.number(),
-  /** Allocated but never written, so not in RSS (a list's spare capacity, a size class's tail): left out of live. */
-  liveUntouched: z.number().optional(),
-  /** Freed, but kept by the runtime: V8 pages it keeps (physical − used), pymalloc's free blocks and pools. */
-  freeInRuntime: z.number(),
-  /** Freed, but kept by the C allocator: free chunks in glibc's brk heap and thread arenas, jemalloc's dirty and muzzy pages. */
-  freeInAllocator: z.number(),
-  /** The part of freeInAllocator in glibc's brk heap ([heap] Rss minus the main arena's in-use bytes). */
-  brkHeapFree: z.number().optional(),
-  /** The part of freeInAllocator in glibc's per-thread arenas. */
-  threadArenasFree: z.number().optional(),
-  /** jemalloc: dirty and muzzy pages (freed, not yet purged) and its metadata and page slack. */
-  jemallocDirty: z.number().optional(),
-  jemallocMuzzy: z.number().optional(),
-  jemallocOverhead: z.number().optional(),
-  /** Code and file pages, stacks: not the experiment's data. */
-  rest: z.number(),
-  /** What no figure explains. */
-  unexplained: z.number(),
-  /** Figures the worker could not give (e.g. "allocator" without koffi): their share lands in unexplained. */
-  missing: z.array(z.string()).default([]),
-});
-export type PhaseAccounting = z.infer<typeof PhaseAccounting>;
-
 // ---- the summary of a run: the seed's four lines and a verdict (VERDICTS: record-parts.ts) ----
-
-/** Something to try that should return kept memory, as the changes to a run request that would. */
-export const Remedy = z.object({
-  text: z.string(),
-  knobs: Knobs.optional(),
-  settleMs: z.number().int().positive().optional(),
-  params: Params.optional(),
-  /** Roughly how many bytes it should give back, when that can be said. */
-  returns: z.number().nonnegative().optional(),
-});
-export type Remedy = z.infer<typeof Remedy>;
-
-/** The run's own noise and the thresholds the verdict used (bytes). */
-export const VerdictNoise = z.object({
-  /** max − min of RSS over baseline's idle samples, and how many samples. */
-  jitter: z.number().nonnegative(),
-  jitterSamples: Count,
-  /** RSS change over the last half of settle (negative: still falling). */
-  settleDrift: z.number(),
-  settleDriftMs: z.number().nonnegative(),
-  /** The noise band: a share smaller than this decides nothing. */
-  noiseBand: z.number().nonnegative(),
-  /** Data above baseline up to this counts as released. */
-  threshold: z.number().nonnegative(),
-});
-export type VerdictNoise = z.infer<typeof VerdictNoise>;
-
 export const Summary = z.object({
   mem0: z.number(),
   mem1: z.number(),

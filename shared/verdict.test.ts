@@ -53,11 +53,11 @@ describe('decideVerdict', () => {
 
   it('py-seed + jemalloc: 32 MiB of dirty pages, not "still referenced" by a block count', () => {
     // Recorded 10⁷: live −0.38 MiB (sys.getallocatedblocks() rose ~47: noise, and not bytes), dirty 31.86, overhead 2.15.
-    const end = settle({ rss: 29.7, live: -0.38, freeInAllocator: 34.0, jemallocDirty: 31.86, jemallocMuzzy: 0, jemallocOverhead: 2.15 });
+    const end = settle({ rss: 29.7, live: -0.38, freeInAllocator: 34.0, jemallocDirty: 31.86, jemallocMuzzy: 0, jemallocMetadata: 2.15 });
     const d = decideVerdict(input({ end, grew: 109.7, mallocLibrary: 'jemalloc' }));
     expect(d.verdict).toBe('retained by allocator');
     expect(d.mechanism).toBe('jemalloc-dirty');
-    expect(d.shares.map((s) => s.mechanism)).toEqual(['jemalloc-dirty', 'jemalloc-overhead']);
+    expect(d.shares.map((s) => s.mechanism)).toEqual(['jemalloc-dirty', 'jemalloc-metadata']);
   });
 
   it('a live share below the noise band decides nothing, even when it is the largest', () => {
@@ -99,7 +99,7 @@ describe('decideVerdict', () => {
 
 describe('describeVerdict', () => {
   it('names jemalloc\'s decay in force and what returns the pages, with the bytes', () => {
-    const end = settle({ rss: 29.7, live: -0.38, freeInAllocator: 34.0, jemallocDirty: 31.86, jemallocOverhead: 2.15 });
+    const end = settle({ rss: 29.7, live: -0.38, freeInAllocator: 34.0, jemallocDirty: 31.86, jemallocMetadata: 2.15 });
     const i = input({ end, grew: 109.7, mallocLibrary: 'jemalloc', jemalloc: { dirtyDecayMs: 10_000, muzzyDecayMs: 0, backgroundThread: false } });
     const words = describeVerdict(decideVerdict(i), i, { n: 10_000_000 });
     expect(words.verdictText).toMatch(/^retained by allocator: RSS ended 29\.7 MiB above baseline; 29\.7 MiB of it is the run's data\. jemalloc keeps 31\.9 MiB of dirty pages/);

@@ -31,7 +31,7 @@ export const VERDICT_RULES = {
 /** What keeps the memory, when something does; shared/verdict-text.ts explains each. */
 export const MECHANISMS = [
   'live-objects', 'v8-pages', 'pymalloc-arenas', 'glibc-brk-heap', 'glibc-thread-arenas',
-  'jemalloc-dirty', 'jemalloc-muzzy', 'jemalloc-overhead', 'too-small', 'still-falling', 'unexplained',
+  'jemalloc-dirty', 'jemalloc-muzzy', 'jemalloc-pinned', 'jemalloc-metadata', 'too-small', 'still-falling', 'unexplained',
 ] as const;
 export type Mechanism = (typeof MECHANISMS)[number];
 
@@ -87,7 +87,8 @@ export function sharesOf(end: PhaseAccounting, input: Pick<VerdictInput, 'runtim
     ['glibc-thread-arenas', end.threadArenasFree],
     ['jemalloc-dirty', end.jemallocDirty],
     ['jemalloc-muzzy', end.jemallocMuzzy],
-    ['jemalloc-overhead', end.jemallocOverhead],
+    ['jemalloc-pinned', end.jemallocPinned],
+    ['jemalloc-metadata', end.jemallocMetadata],
   ];
   return parts
     .filter((p): p is [Mechanism, number] => p[1] !== undefined && p[1] >= noiseBand)

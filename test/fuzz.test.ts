@@ -67,7 +67,9 @@ const badHttp: fc.Arbitrary<BadRequest> = fc.oneof(
   fc.string({ minLength: 1 }).filter((s) => { try { JSON.parse(s); return false; } catch { return true; } }).map((body): BadRequest => ({ method: 'POST', path: '/api/runs', body, field: 'body' })),
   fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', '').map((contentType): BadRequest => ({ method: 'POST', path: '/api/runs', body: json({ experiment: 'seed-strings' }), contentType, field: 'body' })),
   fc.integer({ min: 65 * 1024, max: 128 * 1024 }).map((n): BadRequest => ({ method: 'POST', path: '/api/runs', body: json({ experiment: 'x'.repeat(n) }), field: 'body' })),
-  fc.tuple(fc.constantFrom('GET', 'POST'), fc.string({ minLength: 1, maxLength: 80 })).map(([method, id]): BadRequest => ({ method, path: `/api/runs/${encodeURIComponent(id)}${method === 'POST' ? '/cancel' : ''}` })),
+  // "." and ".." are dot segments: fetch resolves them away before sending (…/runs/. is …/runs/).
+  fc.tuple(fc.constantFrom('GET', 'POST'), fc.string({ minLength: 1, maxLength: 80 }).filter((id) => id !== '.' && id !== '..'))
+    .map(([method, id]): BadRequest => ({ method, path: `/api/runs/${encodeURIComponent(id)}${method === 'POST' ? '/cancel' : ''}` })),
   fc.tuple(fc.constantFrom('/api/runs', '/api/health', '/api/experiments'), fc.stringMatching(/^[A-Za-z_][\w.[\]-]{0,10}$/).filter((k) => k !== 'token'), fc.string()).map(([path, key, value]): BadRequest => ({ method: 'GET', path: `${path}?${new URLSearchParams({ [key]: value })}`, field: `query.${key}` })),
   fc.constantFrom('/api/runs', '/api/health').map((path): BadRequest => ({ method: 'GET', path: `${path}?token=a&token=b`, field: 'query.token' })),
   fc.tuple(fc.constantFrom('PUT', 'DELETE', 'PATCH'), fc.constantFrom('/api/runs', '/api/health', '/api/experiments')).map(([method, path]): BadRequest => ({ method, path })),

@@ -21,3 +21,19 @@ export function download(filename: string, content: string, type = 'application/
   link.remove();
   if (!content.startsWith('data:')) setTimeout(() => URL.revokeObjectURL(href), 1000);
 }
+
+/**
+ * Writes only what differs: setting a text, attribute or property to the value it already has
+ * still invalidates style and layout, and mid-run that cost a full-page layout per state change.
+ */
+export function setText(node: Node, text: string): void {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+export function setData(node: HTMLElement, key: string, value: string): void {
+  if (node.dataset[key] !== value) node.dataset[key] = value;
+}
+
+export function setProp<T extends object, K extends keyof T>(node: T, key: K, value: T[K]): void {
+  if (node[key] !== value) node[key] = value;
+}

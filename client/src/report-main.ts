@@ -26,6 +26,11 @@ const data = embedded();
 if (typeof data === 'string') {
   $('run-title').textContent = data;
 } else {
+  // The run section is the dashboard's (client/lab.html): what differs in a report is said here.
+  $('cancel').textContent = 'Stop replay';
+  $('history-title').textContent = 'Runs in this report';
+  $('lab').ariaLabel = 'Runs in this report';
+  $('queue').parentElement!.hidden = true;
   const files = fileSource(data.records, data.catalog);
   const store = createStore(initialState(runIdFromHash()));
   const actions = startController(store, files);

@@ -6,7 +6,7 @@ import type { Experiment } from '../../../shared/catalog/experiment.js';
 import { SETTLE_MS } from '../../../shared/limits.js';
 import type { CreateRunBody } from '../../../shared/protocol/http.js';
 import type { Actions } from '../controller.js';
-import { el } from '../dom.js';
+import { el, setData, setProp, setText } from '../dom.js';
 import { formatCount } from '../format.js';
 import { signal } from '@preact/signals-core';
 import { watch, type Store } from '../state/store.js';
@@ -86,19 +86,19 @@ export function cardsView(container: HTMLElement, store: Store, actions: Actions
   });
   watch(() => {
     const ok = canRun.value && actions.start !== undefined;
-    for (const c of cards.value.values()) c.button.disabled = !ok || !c.available; // during a run, Run queues the next one
+    for (const c of cards.value.values()) setProp(c.button, 'disabled', !ok || !c.available); // during a run, Run queues the next one
   });
   watch(() => {
     const { running, progress, queued } = active.value;
     for (const [id, c] of cards.value) {
       const isRunning = running?.experiment === id;
       const waiting = queued.filter((r) => r.experiment === id).length;
-      c.article.dataset.running = String(isRunning);
-      c.state.textContent = isRunning ? `running${progress ? ` · ${formatCount(progress[0])} of ${formatCount(progress[1])}` : ''}` : waiting ? `${waiting} queued` : c.state.textContent === 'starting…' ? 'starting…' : '';
-      c.progress.hidden = !(isRunning && progress);
+      setData(c.article, 'running', String(isRunning));
+      setText(c.state, isRunning ? `running${progress ? ` · ${formatCount(progress[0])} of ${formatCount(progress[1])}` : ''}` : waiting ? `${waiting} queued` : c.state.textContent === 'starting…' ? 'starting…' : '');
+      setProp(c.progress, 'hidden', !(isRunning && progress));
       if (isRunning && progress) {
-        c.progress.max = Math.max(1, progress[1]);
-        c.progress.value = progress[0];
+        setProp(c.progress, 'max', Math.max(1, progress[1]));
+        setProp(c.progress, 'value', progress[0]);
       }
     }
   });

@@ -14,6 +14,7 @@ import { heapLevel } from '../../../shared/summary.js';
 import { MiB } from '../../../shared/units.js';
 import { appendSamples, emptyLog, type SampleLog } from '../state/sample-log.js';
 import { el } from '../dom.js';
+import { renderLegend, showTooltip } from './chart-overlays.js';
 import { chartPng, onThemeChange, SERIES, themeChart } from './chart-theme.js';
 import { phaseBandsPlugin, type Band, type Mark } from './phase-bands.js';
 import { decimateMinMax, indexAtOrBefore, SeriesBuffer, type Point, type Series } from './series-buffer.js';
@@ -119,20 +120,6 @@ export class ChartView {
   private readonly legend: HTMLElement;
   private legendKey = '';
 
-  /** The series that have data, as an HTML list under the chart (rebuilt only when that set changes). */
-  private renderLegend(): void {
-    const datasets = this.chart.data.datasets;
-    const shown = datasets.filter((d, i) => i === 0 || d.data.length > 0);
-    const key = shown.map((d) => d.label).join('|');
-    if (key === this.legendKey) return;
-    this.legendKey = key;
-    this.legend.replaceChildren(...shown.map((d) => {
-      const swatch = el('span', { className: 'swatch' });
-      swatch.style.background = String(d.borderColor);
-      return el('li', {}, swatch, d.label ?? '');
-    }));
-  }
-
   /** Back to the whole run, following new samples again. */
   resetZoom(): void {
     this.chart.resetZoom('none');
@@ -145,20 +132,8 @@ export class ChartView {
     this.schedule();
   }
 
-  /** The tooltip as HTML beside the cursor (readable, selectable, testable), not canvas pixels. */
   private renderTooltip(tooltip: TooltipModel<'line'>): void {
-    const box = this.tooltipBox;
-    if (tooltip.opacity === 0) {
-      box.hidden = true;
-      return;
-    }
-    const title = Object.assign(document.createElement('b'), { textContent: tooltip.title.join(' ') });
-    box.replaceChildren(title, ...tooltip.body.flatMap((b) => b.lines).map((line) => Object.assign(document.createElement('div'), { textContent: line })));
-    box.hidden = false;
-    const { offsetLeft, offsetTop } = this.chart.canvas;
-    const flip = tooltip.caretX > this.chart.width / 2; // keep it inside the chart
-    box.style.left = `${offsetLeft + tooltip.caretX + (flip ? -12 - box.offsetWidth : 12)}px`;
-    box.style.top = `${offsetTop + Math.max(0, tooltip.caretY - 20)}px`;
+    showTooltip(this.tooltipBox, tooltip, this.chart);
   }
 
   private tooltipTitle(x: number): string {
@@ -275,7 +250,7 @@ export class ChartView {
     }
     this.chart.options.scales!.y1!.display = HEAP_SERIES.some((s, i) => s.axis === 'y1' && this.heap[i]!.length > 0);
     this.chart.update('none');
-    this.renderLegend();
+    this.legendKey = renderLegend(this.legend, this.chart.data.datasets, this.legendKey);
     if (this.probe) {
       this.probe(this.undrawn, performance.now() - started);
       this.undrawn = [];

@@ -1,5 +1,6 @@
 // The header's live parts: the connection badge (live only once the server's hello is in), and the
 // theme toggle (follows the system's light or dark preference until the user picks one).
+import { setData, setText } from '../dom.js';
 import { watch, type Store } from '../state/store.js';
 import { themeChanged } from './chart-theme.js';
 
@@ -43,7 +44,7 @@ export function connectionBadge(badge: HTMLElement, store: Store): void {
   watch(() => {
     const { state, detail, ready } = view.value;
     const waiting = state === 'open' && !ready;
-    badge.dataset.state = waiting ? 'connecting' : state;
-    badge.textContent = waiting ? 'loading…' : detail;
+    setData(badge, 'state', waiting ? 'connecting' : state);
+    setText(badge, waiting ? 'loading…' : detail);
   });
 }

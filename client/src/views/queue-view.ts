@@ -1,5 +1,5 @@
 // The runs waiting behind the one in progress, each with its own cancel, and "cancel all queued".
-import { el } from '../dom.js';
+import { el, setProp } from '../dom.js';
 import type { Actions } from '../controller.js';
 import { watch, type Store } from '../state/store.js';
 import { runLabel } from './history-view.js';
@@ -9,7 +9,8 @@ export function queueView(list: HTMLElement, cancelAll: HTMLButtonElement, store
   cancelAll.addEventListener('click', () => actions.cancelQueued());
   watch(() => {
     const { queue, mine } = view.value;
-    cancelAll.hidden = queue.length < 2;
+    setProp(cancelAll, 'hidden', queue.length < 2);
+    if (queue.length === 0 && list.childElementCount === 0) return;
     list.replaceChildren(
       ...queue.map((r, i) => {
         const cancel = el('button', { type: 'button', className: 'link danger', textContent: 'cancel', ariaLabel: `Cancel queued run ${runLabel(r)}` });

@@ -1,5 +1,6 @@
 // One line under the title: what the run on screen is doing, or how it ended and how it was sampled.
 // The queue is not repeated here (it has its own list).
+import { setText } from '../dom.js';
 import { formatSeconds } from '../format.js';
 import type { ShownRun } from '../state/dashboard-state.js';
 import { watch, type Store } from '../state/store.js';
@@ -26,6 +27,6 @@ export function statusLineView(container: HTMLElement, store: Store): void {
   // Re-rendered at most every 100 ms of run time, not on every 10 ms batch.
   const text = store.select((s) => (s.shown ? statusText(s.shown, Math.floor(latestTime(s.shown) / 100) * 100) : ''));
   watch(() => {
-    container.textContent = text.value;
+    setText(container, text.value);
   });
 }

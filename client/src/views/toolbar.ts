@@ -2,7 +2,7 @@
 // report), import someone else's, and replay it at 1×, 4× or 16×.
 import { runToCsv, runToJson } from '../../../shared/run-export.js';
 import type { Actions } from '../controller.js';
-import { download, el } from '../dom.js';
+import { download, el, setProp, setText } from '../dom.js';
 import { REPLAY_SPEEDS } from '../sources/replay-player.js';
 import { watch, type Store } from '../state/store.js';
 
@@ -56,10 +56,10 @@ export function toolbarView({ bar, cancel, message, importInput }: ToolbarElemen
   watch(() => {
     const { id, status } = view.value;
     const ended = id !== undefined && status !== 'running' && status !== 'queued';
-    for (const b of [...exports, ...replays]) b.disabled = !ended;
-    cancel.hidden = status !== 'running';
+    for (const b of [...exports, ...replays]) setProp(b, 'disabled', !ended);
+    setProp(cancel, 'hidden', status !== 'running');
   });
   watch(() => {
-    message.textContent = notice.value;
+    setText(message, notice.value);
   });
 }
