@@ -13,7 +13,8 @@ import { configFromEnv } from './config.js';
 import { DEFAULT_SAMPLE_HZ } from './run-request.js';
 import type { PackedSamples } from './sampling/packed-samples.js';
 import { RunStore } from './storage/run-store.js';
-import { describeTarget, formatProcessTable, formatWatchReport, probeNotice } from './watch/watch-report.js';
+import { describeTarget, formatProcessTable, formatWatchReport } from './watch/watch-report.js';
+import { probeNotice } from '../shared/probe-notice.js';
 import { processListAnswer, WatchRegistry } from './watch/watch-registry.js';
 
 export const WATCH_USAGE = `  memtide ps [word ...] [--json]

@@ -1,6 +1,7 @@
 // The watch's contract: records stored before watches existed still validate as runs; a watch
 // keeps everything it recorded through a store round trip; the verdict says what probes showed.
 import { describe, expect, it } from 'vitest';
+import { probeNotice } from './probe-notice.js';
 import { matchesProcess } from './process-filter.js';
 import { RunInfo, RunRecord, recordKind } from './run-record.js';
 import { MiB } from './units.js';
@@ -78,5 +79,13 @@ describe('the process filter', () => {
     expect(matchesProcess(entry, '4242 ada glibc')).toBe(true);
     expect(matchesProcess(entry, 'node')).toBe(false);
     expect(matchesProcess(entry, '')).toBe(true);
+  });
+});
+
+describe('what a probe says it does, before it runs', () => {
+  it('gdb probes say the process is stopped and may deadlock; the Node GC names SIGUSR1 and the inspector', () => {
+    expect(probeNotice('trim', { pid: 7, runtime: 'python' }, 10_000)).toBe('trim: gdb attaches to pid 7 and calls malloc_trim(0) in it; the process is stopped while gdb is attached (~0.1-0.5 s) and could deadlock if one of its threads holds the malloc lock (limit 10 s, then gdb is interrupted and detaches)');
+    expect(probeNotice('gc', { pid: 7, runtime: 'python' }, 10_000)).toMatch(/^gc: gdb attaches to pid 7 and runs gc\.collect\(\) in it; the process is stopped/);
+    expect(probeNotice('gc', { pid: 8, runtime: 'node' }, 10_000)).toMatch(/^gc: opening pid 8's inspector with SIGUSR1 \(127\.0\.0\.1 only, closed again at once\)/);
   });
 });

@@ -2,7 +2,7 @@
 // verdict of a watch as plain-text tables. Pure, so they are tested without a process.
 import { formatCount, formatMiB, formatSeconds } from '../../shared/format.js';
 import type { RunRecord } from '../../shared/run-record.js';
-import type { ProbeKind, ProcessEntry, WatchBreakdown, WatchTarget } from '../../shared/watch-record.js';
+import type { ProcessEntry, WatchBreakdown, WatchTarget } from '../../shared/watch-record.js';
 
 const table = (rows: string[][], rightAligned: ReadonlySet<number> = new Set()): string => {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -23,16 +23,6 @@ export function formatProcessTable(entries: readonly ProcessEntry[]): string {
 
 export const describeTarget = (t: WatchTarget): string =>
   `pid ${t.pid} (${t.command.length > 80 ? `${t.command.slice(0, 79)}…` : t.command}) · ${runtimeLabel(t)} · ${t.allocator}`;
-
-/** What a probe does to the process, said before it runs. */
-export function probeNotice(kind: ProbeKind, target: WatchTarget, timeoutMs: number): string {
-  const limit = `limit ${timeoutMs / 1000} s`;
-  if (kind === 'gc' && target.runtime === 'node') {
-    return `gc: opening pid ${target.pid}'s inspector with SIGUSR1 (127.0.0.1 only, closed again at once) to run a full GC; Node prints "Debugger listening…" on its stderr (${limit})`;
-  }
-  const call = kind === 'gc' ? 'runs gc.collect() in it' : 'calls malloc_trim(0) in it';
-  return `${kind}: gdb attaches to pid ${target.pid} and ${call}; the process is stopped while gdb is attached (~0.1-0.5 s) and could deadlock if one of its threads holds the malloc lock (${limit}, then gdb is interrupted and detaches)`;
-}
 
 const KINDS: [keyof WatchBreakdown, string][] = [
   ['brkHeap', 'brk heap'], ['arenaHeaps', 'arena heaps'], ['anonMappings', 'anonymous mmaps'], ['fileMappings', 'files'],
