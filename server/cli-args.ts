@@ -15,6 +15,8 @@ export const USAGE = `usage:
   memtide run --code alloc.py [--setup setup.py] [--unref 'del foo'] [--runtime python|node] [the run flags above]
   memtide matrix <experiment> [--param k=v ...] [--hz N] [--settle MS] [--json]
   memtide list [--json]
+  memtide ps [word ...] [--json]
+  memtide watch <pid> [--hz N] [--duration S] [--gc] [--trim] [--json]
   memtide serve            (the same as npm start)
   ${REPORT_USAGE}
   memtide --help
@@ -35,6 +37,8 @@ export const COMMAND_FLAGS = {
   list: { ...COMMON, json: 'boolean' },
   serve: COMMON,
   report: { ...COMMON, out: 'string' },
+  ps: { ...COMMON, json: 'boolean' },
+  watch: { ...COMMON, hz: 'string', duration: 'string', gc: 'boolean', trim: 'boolean', json: 'boolean' },
 } as const satisfies Record<string, FlagSpec>;
 /** One-letter forms: `report -o out.html`. */
 const SHORT: Partial<Record<Command, Record<string, string>>> = { report: { out: 'o' } };

@@ -11,6 +11,7 @@ import { MatrixBook } from './matrix-book.js';
 import { parseMatrixRequest } from './matrix-request.js';
 import { reportCommand } from './report.js';
 import { parseRunRequest } from './run-request.js';
+import { parseWatchCommand, ps, watch } from './cli-watch.js';
 
 /** Exit codes: what CI reads. */
 export const EXIT = { ok: 0, runFailed: 1, usage: 2, gateFailed: 3 } as const;
@@ -107,6 +108,8 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'matrix') return await matrix(parseMatrixCommand(rest));
     if (command === 'list') return await list(rest);
     if (command === 'report') return await report(rest);
+    if (command === 'ps') return await ps(rest);
+    if (command === 'watch') return await watch(parseWatchCommand(rest));
     if (command === 'serve') {
       parseFlags('serve', rest);
       return (await import('./main.js'), -1);

@@ -38,6 +38,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigResult {
       wallClockCapS,
       sampleHz,
       allowCode,
+      ...(env.MEMTIDE_ALLOW_PROBES === '1' && { allowProbes: true }),
     },
   };
 }

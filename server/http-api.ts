@@ -38,8 +38,8 @@ const noSuchRun = (res: Response, id: string) => res.status(404).json({ error: `
 
 export const REFUSAL_STATUS: Record<SubmitRefusal, number> = { 'shutting-down': 503, 'queue-full': 429, 'spawn-failed': 500 };
 
-/** `routes`: more /api routes, each domain in its own module (matrix-api.ts); `custom`: user code (custom-api.ts, code-policy.ts). */
-export function createHttpApp(registry: RunRegistry, defaults: RunDefaults = {}, security: SecurityOptions = {}, routes?: Router, custom?: CustomCodeOptions): Express {
+/** `routers`: more /api routes, each domain in its own module (matrix-api.ts, watch/watch-api.ts), behind the same checks; `custom`: user code (custom-api.ts, code-policy.ts). */
+export function createHttpApp(registry: RunRegistry, defaults: RunDefaults = {}, security: SecurityOptions = {}, routers: Router[] = [], custom?: CustomCodeOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(securityMiddleware(security));
@@ -101,7 +101,7 @@ export function createHttpApp(registry: RunRegistry, defaults: RunDefaults = {},
     else if (result === 'running') res.status(409).json({ error: `id: run ${id} is queued or running: cancel it first` });
     else res.json({ ok: true });
   });
-  if (routes) app.use('/api', routes);
+  for (const router of routers) app.use('/api', router);
   app.use('/api', (req, res) => {
     res.status(404).json({ error: `no API route ${req.method} ${req.path}` });
   });

@@ -4,7 +4,7 @@
 // matrix-request.ts and RunRegistry.submitAll (all its runs queued, or none).
 import { matrixRows, matrixSettingsFor, settingOrder, type Matrix, type MatrixEntry, type MatrixInfo } from '../shared/matrix.js';
 import type { ServerMessage } from '../shared/protocol/ws.js';
-import { isEnded, type RunInfo, type RunRecord } from '../shared/run-record.js';
+import { experimentRuntime, isEnded, type RunInfo, type RunRecord } from '../shared/run-record.js';
 import { firstUnavailableKnob, type Machine } from './machine.js';
 import type { MatrixRequest } from './matrix-request.js';
 import type { RunRegistry, SubmitAllResult } from './run-registry.js';
@@ -57,18 +57,19 @@ export class MatrixBook {
     const sorted = [...runs].sort((a, b) => settingOrder(a.matrixSetting ?? '', b.matrixSetting ?? ''));
     const have = new Set(runs.map((r) => r.matrixSetting));
     const machine = this.machine();
+    const runtime = experimentRuntime(first); // a matrix's runs are experiments, never watches
     return {
       id,
       experiment: first.experiment,
-      runtime: first.runtime,
+      runtime,
       params: first.params,
       ...(first.settleMs !== undefined && { settleMs: first.settleMs }),
       createdAt: first.createdAt,
       runs: sorted.map((r) => ({ setting: r.matrixSetting ?? '', runId: r.id, status: r.status })),
       // Settings without a run were skipped when the matrix was made: say why, as this machine sees it now.
-      skipped: matrixSettingsFor(first.runtime).filter((s) => !have.has(s.name)).map((s) => ({
+      skipped: matrixSettingsFor(runtime).filter((s) => !have.has(s.name)).map((s) => ({
         setting: s.name,
-        reason: firstUnavailableKnob(s.knobs, first.runtime, machine) ?? 'not run in this matrix',
+        reason: firstUnavailableKnob(s.knobs, runtime, machine) ?? 'not run in this matrix',
       })),
     };
   }

@@ -165,6 +165,11 @@ export class RunRegistry {
     this.active?.cancel('cancelled: the server exited');
   }
 
+  /** Stores an ended record made elsewhere (a watch, server/watch/) and lists it with the runs. */
+  storeEnded(record: RunRecord): void {
+    this.store(record);
+  }
+
   /** Starts a run's worker (throws when it cannot be spawned). */
   private launch({ record, python }: QueuedRun): void {
     const run = new Run(record, { events: this.options.events, python, spawn: this.options.spawn, onEnded: (ended) => this.ended(ended) });

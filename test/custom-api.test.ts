@@ -70,7 +70,7 @@ describe('POST /api/runs with experiment "custom"', () => {
     expect(address, 'this machine needs a non-loopback IPv4 address for this test').toBeDefined();
     const dir = tempDataDir();
     const registry = new RunRegistry({ events: { send: () => undefined, samples: () => undefined, watching: () => false }, store: new RunStore(dir) });
-    const server = createServer(createHttpApp(registry, {}, {}, undefined, { store: new CustomStore(dir), policy: { allowed: true } }));
+    const server = createServer(createHttpApp(registry, {}, {}, [], { store: new CustomStore(dir), policy: { allowed: true } }));
     await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
     try {
       const { port } = server.address() as AddressInfo;

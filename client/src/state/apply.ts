@@ -107,6 +107,16 @@ function applyServer(s: DashboardState, m: ServerMessage): DashboardState {
       return { ...s, queue: m.runs };
     case 'matrix':
       return { ...s, matrices: new Map(s.matrices).set(m.matrix.id, m.matrix) };
+    // A watch of a running process (server/watch/): stored like a run, so an ended one joins the
+    // history; its live stream waits for a watch view.
+    case 'watch-ended':
+      return { ...s, runs: withRun(s.runs, m.run, 'server') };
+    case 'watch-started':
+    case 'watch-breakdown':
+    case 'watch-rate':
+    case 'watch-cgroup':
+    case 'watch-marker':
+    case 'watch-probe':
     case 'pong':
       return s;
   }

@@ -33,8 +33,8 @@ export function runCodeView(container: HTMLElement, store: Store, actions: Actio
     container.hidden = !v;
     if (!v) return container.replaceChildren();
     actions.load(v.id).then((record) => {
-      if (mine !== seq) return;
-      const draft = { runtime: record.runtime, code: record.code!, name: record.customName, knobs: record.knobs, settleMs: record.settleMs, codeError: record.codeError };
+      if (mine !== seq || !record.code || record.runtime === 'other') return;
+      const draft = { runtime: record.runtime, code: record.code, name: record.customName, knobs: record.knobs, settleMs: record.settleMs, codeError: record.codeError };
       const buttons: HTMLElement[] = [];
       if (custom && actions.start) {
         const again = el('button', { type: 'button', textContent: 'Run this code again', className: 'run-again' });
