@@ -42,15 +42,24 @@ export class BreakdownView {
     onThemeChange(() => themeChart(this.chart));
   }
 
+  private frame = 0;
+
+  /** Drawn in the next animation frame, never inside a message handler (a Chart.js update there
+   * forced a style recalculation at each run's start, while its first samples waited). */
   show(breakdowns: readonly MemoryBreakdown[]): void {
     this.chart.data.labels = breakdowns.map((b) => b.phase);
     this.chart.data.datasets.forEach((dataset, i) => {
       dataset.data = breakdowns.map((b) => (b[PARTS[i]!.key] ?? 0) / MiB);
     });
-    this.chart.update('none');
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.chart.update('none');
+    });
   }
 
   toPng(): string {
+    this.chart.update('none');
     return chartPng(this.chart);
   }
 }

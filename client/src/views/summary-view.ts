@@ -1,9 +1,10 @@
 // The seed's table for a finished run: each step as % of baseline RSS and in MiB, then the verdict
 // and why. Rows come from shared/summary.ts summaryRows(), so a row added there appears here.
 import type { HeapSample, Phase, RunInfo } from '../../../shared/run-record.js';
-import { summaryRows, VERDICT_RULES } from '../../../shared/summary.js';
+import { summaryRows } from '../../../shared/summary.js';
 import { el } from '../dom.js';
-import { formatMiB, formatPct, formatSignedMiB } from '../format.js';
+import { formatPct, formatSignedMiB } from '../format.js';
+import { renderEvidence } from './evidence-view.js';
 import { watch, type Store } from '../state/store.js';
 
 export function summaryView(container: HTMLElement, store: Store): void {
@@ -28,12 +29,7 @@ export function renderSummary(run: RunInfo, heap: readonly HeapSample[], phases:
       el('tr', { className: r.total ? 'seed-total' : '', dataset: { row: r.label } }, el('td', {}, r.label), el('td', {}, formatPct(r.pct)), el('td', {}, formatSignedMiB(r.bytes))))),
   );
   const verdict = el('p', { className: 'verdict', dataset: { verdict: s.verdict } }, el('b', {}, s.verdict), ` — ${s.verdictText.replace(/^[^:]*:\s*/, '')}`);
-  const note = el('p', { className: 'note' },
-    `Baseline RSS ${formatMiB(s.mem0)}, peak ${formatMiB(s.peak)}. Each step is 100 × (after − before) / baseline, as in the seed; ` +
-    'the first four rows are its table (RSS read right after each step), the rows after it add the trim phase (when asked for) and settle, when freed pages really go back. ' +
-    `Verdict: released if RSS ends within max(${VERDICT_RULES.releasedFloorBytes / 2 ** 20} MiB, ${VERDICT_RULES.releasedFraction * 100}% of what allocate added) of baseline; ` +
-    `otherwise still referenced if the runtime's own heap (the chart's "heap the verdict reads") still holds ≥ ${VERDICT_RULES.referencedFraction * 100}% of its growth, else retained by allocator.`);
-  return [table, verdict, note, ...(run.runtime === 'python' ? inProcessTable(heap, phases) : [])];
+  return [table, verdict, ...renderEvidence(s), ...(run.runtime === 'python' ? inProcessTable(heap, phases) : [])];
 }
 
 const na = (value: number | undefined) => (value === undefined ? 'n/a' : value.toLocaleString());
