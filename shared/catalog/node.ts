@@ -1,6 +1,6 @@
 // The Node experiments (server/workers/node-experiments.ts runs them): what each allocates, its
 // bounded parameters, and why its memory does or does not go back to the operating system.
-import { count, defineExperiments } from './experiment.js';
+import { bytesEach, count, defineExperiments, keepEvery, threadCount } from './experiment.js';
 
 export const NODE_EXPERIMENTS = defineExperiments([
   {
@@ -50,7 +50,7 @@ export const NODE_EXPERIMENTS = defineExperiments([
       'only at the next GC: V8 updates that counter late, while the pages are already gone).',
     params: [
       count(256, 1, 4_096),
-      { name: 'size', label: 'S (bytes each)', type: 'integer', min: 1_024, max: 16_777_216, default: 1_048_576, unit: 'B' },
+      bytesEach(1_048_576, 1_024, 16_777_216),
     ],
   },
   {
@@ -73,7 +73,7 @@ export const NODE_EXPERIMENTS = defineExperiments([
       'The seed\'s point about one survivor pinning a whole arena, in V8: survivors are scattered over ' +
       "every page. V8's compactor can move them together, but it compacts only the most fragmented pages " +
       'per GC, so part of the heap stays resident until later GCs.',
-    params: [count(1_000_000, 1_000, 10_000_000), { name: 'keepEvery', label: 'k (keep every k-th)', type: 'integer', min: 2, max: 1_000_000, default: 1_000 }],
+    params: [count(1_000_000, 1_000, 10_000_000), keepEvery(1_000)],
   },
   {
     id: 'buffer-pool-slices',
@@ -89,7 +89,7 @@ export const NODE_EXPERIMENTS = defineExperiments([
       '(Buffer.from(slice) packs the copies into a few pools) or allocate long-lived bytes with Buffer.allocUnsafeSlow().',
     params: [
       count(50_000, 100, 500_000),
-      { name: 'size', label: 'S (bytes each)', type: 'integer', min: 1, max: 4_095, default: 4_000, unit: 'B' },
+      bytesEach(4_000, 1, 4_095),
       { name: 'keep', label: 'K (bytes kept of each)', type: 'integer', min: 1, max: 4_095, default: 16, unit: 'B' },
     ],
   },
@@ -106,8 +106,8 @@ export const NODE_EXPERIMENTS = defineExperiments([
       'page of it, so trim gives back only part (seen here: 48.5 of the 97 MiB free, 122 → 77 MiB kept).',
     params: [
       count(100_000, 100, 1_000_000),
-      { name: 'size', label: 'S (bytes each)', type: 'integer', min: 64, max: 65_536, default: 1_000, unit: 'B' },
-      { name: 'keepEvery', label: 'k (keep every k-th)', type: 'integer', min: 2, max: 1_000_000, default: 8 },
+      bytesEach(1_000, 64, 65_536),
+      keepEvery(8),
     ],
   },
   {
@@ -125,9 +125,9 @@ export const NODE_EXPERIMENTS = defineExperiments([
       'MALLOC_ARENA_MAX=1 or 2 the threads share arenas and each burst reuses the last one\'s free chunks; malloc_trim(0) walks every arena ' +
       '(seen here, 8 threads: 77.8 MiB kept; MALLOC_ARENA_MAX=1 10.2, =2 19.3; trim 0.2).',
     params: [
-      { name: 'threads', label: 'T (threads)', type: 'integer', min: 1, max: 32, default: 8 },
+      threadCount(),
       count(10_000, 100, 60_000, 'N (blocks per thread)'),
-      { name: 'size', label: 'S (bytes each)', type: 'integer', min: 64, max: 65_536, default: 1_000, unit: 'B' },
+      bytesEach(1_000, 64, 65_536),
     ],
     needs: ['koffi'],
   },

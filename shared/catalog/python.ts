@@ -1,6 +1,6 @@
 // The CPython experiments (server/workers/python-worker.py runs them). Figures quoted in the texts
 // were measured on a 2-core Linux machine with Python 3.11.7 and glibc 2.36.
-import { count, defineExperiments } from './experiment.js';
+import { bytesEach, count, defineExperiments, keepEvery, threadCount } from './experiment.js';
 
 /** From CPython's Objects/obmalloc.c and pycore_obmalloc.h (3.10+, 64-bit, radix tree). */
 const PYMALLOC = 'pymalloc (objects ≤ 512 bytes) carves 16 KiB pools out of 1 MiB arenas, each arena its own mmap; ' +
@@ -63,7 +63,7 @@ export const PYTHON_EXPERIMENTS = defineExperiments([
       'fall ~99% while RSS stays (seen: 1e6 dicts, +250 MiB kept). malloc_trim, MALLOC_TRIM_THRESHOLD_=0 and jemalloc ' +
       'change nothing: the arenas are mmap\'d by pymalloc, not malloc\'d. With PYTHONMALLOC=malloc the dicts go to glibc\'s brk ' +
       'heap instead, and malloc_trim(0) (or jemalloc with dirty_decay_ms:0) gives most of it back.',
-    params: [count(1_000_000, 1_000, 10_000_000), { name: 'keepEvery', label: 'k (keep every k-th)', type: 'integer', min: 2, max: 1_000_000, default: 1_000 }],
+    params: [count(1_000_000, 1_000, 10_000_000), keepEvery(1_000)],
   },
   {
     id: 'py-medium-bytes',
@@ -78,7 +78,7 @@ export const PYTHON_EXPERIMENTS = defineExperiments([
       'returns the free pages (→ ~14 MiB in ~15 ms): turn on the trim knob.',
     params: [
       count(200_000, 100, 2_000_000),
-      { name: 'size', label: 'S (bytes each)', type: 'integer', min: 513, max: 131_000, default: 1_000, unit: 'B' },
+      bytesEach(1_000, 513, 131_000),
     ],
   },
   {
@@ -91,7 +91,7 @@ export const PYTHON_EXPERIMENTS = defineExperiments([
       'munmaps it: RSS falls at del, with nothing left for gc.collect() or malloc_trim to do.',
     params: [
       count(256, 1, 4_096),
-      { name: 'size', label: 'S (bytes each)', type: 'integer', min: 262_144, max: 16_777_216, default: 1_048_576, unit: 'B' },
+      bytesEach(1_048_576, 262_144, 16_777_216),
     ],
   },
   {
@@ -108,8 +108,8 @@ export const PYTHON_EXPERIMENTS = defineExperiments([
       'jemalloc keeps more: each survivor pins its slab (250 MiB kept).',
     params: [
       count(200_000, 100, 2_000_000),
-      { name: 'size', label: 'S (bytes each)', type: 'integer', min: 513, max: 131_000, default: 1_000, unit: 'B' },
-      { name: 'keepEvery', label: 'k (keep every k-th)', type: 'integer', min: 2, max: 1_000_000, default: 8 },
+      bytesEach(1_000, 513, 131_000),
+      keepEvery(8),
     ],
   },
   {
@@ -127,9 +127,9 @@ export const PYTHON_EXPERIMENTS = defineExperiments([
       "last one's free chunks; malloc_trim(0) walks every arena (seen here, 8 threads: 81.3 MiB kept; MALLOC_ARENA_MAX=1 9.9, =2 20.1; " +
       'trim 0). The GIL does not help: it serialises the threads, not their arenas.',
     params: [
-      { name: 'threads', label: 'T (threads)', type: 'integer', min: 1, max: 32, default: 8 },
+      threadCount(),
       count(10_000, 100, 60_000, 'N (objects per thread)'),
-      { name: 'size', label: 'S (bytes each)', type: 'integer', min: 513, max: 65_536, default: 1_000, unit: 'B' },
+      bytesEach(1_000, 513, 65_536),
     ],
   },
 ]);
