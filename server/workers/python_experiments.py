@@ -64,14 +64,20 @@ def thread_bursts(p, tick):
     turns = [threading.Event() for _ in range(threads)]
     done = [threading.Event() for _ in range(threads)]
     finished = threading.Event()
+    failures = []
 
     def work(k):
         turns[k].wait()
-        burst = [None] * n  # one malloc of 8N bytes, then N blocks above it in this thread's arena
-        for i in range(n):
-            burst[i] = make_bytes(i, size)
-        survivors[k] = burst[-1]  # the last block sits at the top of the arena's heap
-        del burst
+        if failures:  # an earlier burst failed: the run ends without this one
+            return
+        try:
+            burst = [None] * n  # one malloc of 8N bytes, then N blocks above it in this thread's arena
+            for i in range(n):
+                burst[i] = make_bytes(i, size)
+            survivors[k] = burst[-1]  # the last block sits at the top of the arena's heap
+            del burst
+        except BaseException as error:  # noqa: BLE001 - a MemoryError here must end the run, not hang it
+            failures.append(f'thread {k}: {type(error).__name__}: {error}')
         done[k].set()
         finished.wait()  # stay alive: an exited thread's arena would be handed to the next new thread
 
@@ -83,15 +89,24 @@ def thread_bursts(p, tick):
         turns[k].set()
         done[k].wait()
         tick(None, k * n)
+        if failures:
+            break
+    for turn in turns:
+        turn.set()
     finished.set()
     for t in pool:
         t.join()
     until_threads_gone(alive)
+    if failures:
+        raise RuntimeError(failures[0])
     return survivors
 
 
 def thread_count():
-    return len(os.listdir('/proc/self/task'))
+    try:
+        return len(os.listdir('/proc/self/task'))
+    except OSError:  # no /proc: nothing to wait for
+        return 0
 
 
 def until_threads_gone(count, cap_s=1.0):
