@@ -28,7 +28,7 @@ export function mountFirstViews(store: Store, actions: Actions): void {
   queueView($('queue'), $('cancel-queued'), store, actions);
   const clock = store.select((s) => (s.shown ? Math.floor(latestTime(s.shown) / 100) * 100 : 0));
   phaseListView($('phases'), store.select((s) => s.shown?.phases ?? []), clock);
-  summaryView($('summary'), store);
+  summaryView($('summary'), store, actions.start);
   historyView($('history'), $('compare-selected'), store, actions);
   routeSync(store);
 }

@@ -1,0 +1,34 @@
+// A remedy (summary.remedies, shared/verdict-text.ts) as the run that would try it: the same
+// experiment with the run's own settings, the remedy's knobs, settle and params laid over them.
+// Pure, so a Node test pins what the button would ask for.
+import { formatCount, formatSeconds } from '../format.js';
+import { KNOB_DEFS, type KnobName, type Knobs } from '../../../shared/knobs.js';
+import type { CreateRunBody } from '../../../shared/protocol/http.js';
+import type { Remedy, RunInfo } from '../../../shared/run-record.js';
+
+export function remedyRequest(run: Pick<RunInfo, 'experiment' | 'params' | 'knobs' | 'settleMs' | 'sampleHz' | 'memoryCapMiB'>, remedy: Remedy): CreateRunBody {
+  const knobs: Knobs = { ...run.knobs, ...remedy.knobs };
+  const settleMs = remedy.settleMs ?? run.settleMs;
+  return {
+    experiment: run.experiment,
+    params: { ...run.params, ...remedy.params },
+    ...(Object.keys(knobs).length > 0 && { knobs }),
+    ...(settleMs !== undefined && { settleMs }),
+    sampleHz: run.sampleHz,
+    ...(run.memoryCapMiB !== undefined && { memoryCapMiB: run.memoryCapMiB }),
+  };
+}
+
+const knobWords = (name: KnobName, value: unknown): string => {
+  const label = KNOB_DEFS[name].label;
+  return value === true ? `${label} on` : value === false ? `${label} off` : `${label} ${String(value)}`;
+};
+
+/** What the remedy changes, in the knobs' own labels: "trim phase on · settle 31.0 s". */
+export function remedyChanges(remedy: Remedy): string {
+  return [
+    ...Object.entries(remedy.knobs ?? {}).map(([name, value]) => knobWords(name as KnobName, value)),
+    ...(remedy.settleMs === undefined ? [] : [`settle ${formatSeconds(remedy.settleMs)}`]),
+    ...Object.entries(remedy.params ?? {}).map(([name, value]) => `${name} = ${formatCount(value)}`),
+  ].join(' · ');
+}
