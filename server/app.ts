@@ -3,13 +3,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpApp } from './http-api.js';
-import { availableCatalog } from './machine.js';
+import { availableCatalog, machine } from './machine.js';
+import { matrixRoutes } from './matrix-api.js';
+import { MatrixBook } from './matrix-book.js';
+import type { RunEvents } from './run-events.js';
 import { checkMemoryCap } from './run-limits.js';
 import { RunRegistry } from './run-registry.js';
+import { DEFAULT_SAMPLE_HZ } from './run-request.js';
 import { bindProblem, checkAccess } from './security.js';
 import { DEFAULT_DATA_DIR, RunStore } from './storage/run-store.js';
 import { VERSION } from './version.js';
 import type { SpawnWorker } from './worker-process.js';
+import { watchApi } from './watch/watch-api.js';
+import { probePolicy, WatchRegistry } from './watch/watch-registry.js';
 import { createWsHub, type WsHub } from './ws-hub.js';
 
 export interface AppOptions {
@@ -29,12 +35,19 @@ export interface AppOptions {
   heartbeatMs?: number;
   spawn?: SpawnWorker;
   log?(line: string): void;
+  /** MEMTIDE_ALLOW_PROBES=1: probes into watched processes even when listening beyond loopback. */
+  allowProbes?: boolean;
+  /** A probe's time limit (ms), and gdb's grace after SIGINT; tests shorten them. */
+  probeTimeoutMs?: number;
+  probeInterruptGraceMs?: number;
+  gdbPath?: string;
 }
 
 export interface RunningApp {
   url: string;
   server: Server;
   registry: RunRegistry;
+  watches: WatchRegistry;
   hub: WsHub;
   close(): Promise<void>;
 }
@@ -49,16 +62,39 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
   const store = new RunStore(options.dataDir ?? DEFAULT_DATA_DIR);
 
   const server = createServer();
-  // hello() runs only on a connection, after listen: registry exists by then.
-  const hub = createWsHub(server, () => ({ type: 'hello', version: VERSION, catalog: availableCatalog(), runs: registry.list() }), {
+  // hello() runs only on a connection, after listen: registry, matrices and watches exist by then.
+  const hello = () => ({ type: 'hello', version: VERSION, catalog: availableCatalog(), runs: registry.list(), matrices: matrices.list(), watches: watches.list() }) as const;
+  const hub = createWsHub(server, hello, {
     verify: (req) => checkAccess(req, security),
     maxSockets: options.maxSockets,
     heartbeatMs: options.heartbeatMs,
   });
-  const registry = new RunRegistry({ events: hub, store, log, maxQueue: options.maxQueue, spawn: options.spawn });
+  // Runs tell the hub; a run of a matrix also updates its matrix's table for every client.
+  const events: RunEvents = {
+    send(message) {
+      hub.send(message);
+      const update = matrices.eventFor(message);
+      if (update) hub.send(update);
+    },
+    samples: (runId, packed) => hub.samples(runId, packed),
+    watching: () => hub.watching(),
+  };
+  const registry = new RunRegistry({ events, store, log, maxQueue: options.maxQueue, spawn: options.spawn });
+  const matrices = new MatrixBook(registry, machine);
   for (const { file, error } of registry.storeProblems) log(`memtide: skipped ${file} in ${store.dir}: ${error}`);
+  const watches = new WatchRegistry({
+    events: hub,
+    storeEnded: (record) => registry.storeEnded(record),
+    findEnded: (id) => registry.get(id),
+    sampleHz: options.sampleHz ?? DEFAULT_SAMPLE_HZ,
+    probePolicy: probePolicy(host, options.allowProbes ?? false),
+    probeTimeoutMs: options.probeTimeoutMs,
+    interruptGraceMs: options.probeInterruptGraceMs,
+    gdbPath: options.gdbPath,
+    log,
+  });
   const defaults = { sampleHz: options.sampleHz, memoryCapMiB: options.memoryCapMiB, wallClockCapS: options.wallClockCapS };
-  server.on('request', createHttpApp(registry, defaults, security));
+  server.on('request', createHttpApp(registry, defaults, security, [matrixRoutes(matrices, defaults, (m) => hub.send(m)), watchApi(watches)]));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -69,8 +105,10 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     url: `http://${shownHost}:${address.port}`,
     server,
     registry,
+    watches,
     hub,
     async close() {
+      await watches.shutdown();
       await registry.shutdown();
       await hub.close();
       server.closeAllConnections();

@@ -34,6 +34,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigResult {
       memoryCapMiB,
       wallClockCapS,
       sampleHz,
+      ...(env.MEMTIDE_ALLOW_PROBES === '1' && { allowProbes: true }),
     },
   };
 }

@@ -1,7 +1,7 @@
 // The HTTP surface: /api/* as JSON, and the built client as static files.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type Response, type Router } from 'express';
 import { ApiQuery, type CreateRunAnswer } from '../shared/protocol/http.js';
 import { RunId } from '../shared/run-record.js';
 import { describeZodError, quote } from '../shared/validation.js';
@@ -14,19 +14,20 @@ import { VERSION } from './version.js';
 
 export const BODY_LIMIT = '64kb';
 
-/** The run id in the path, or undefined after answering 400: ids never reach the file system unchecked. */
-function runIdParam(req: Request, res: Response): string | undefined {
+/** The run (or matrix) id in the path, or undefined after answering 400: ids never reach the file system unchecked. */
+export function runIdParam(req: Request, res: Response, what = 'run'): string | undefined {
   const id = RunId.safeParse(req.params.id);
   if (id.success) return id.data;
-  res.status(400).json({ error: `id: ${quote(String(req.params.id))} is not a run id (a-z, 0-9, -)` });
+  res.status(400).json({ error: `id: ${quote(String(req.params.id))} is not a ${what} id (a-z, 0-9, -)` });
   return undefined;
 }
 
 const noSuchRun = (res: Response, id: string) => res.status(404).json({ error: `id: no run "${id}"` });
 
-const REFUSAL_STATUS: Record<SubmitRefusal, number> = { 'shutting-down': 503, 'queue-full': 429, 'spawn-failed': 500 };
+export const REFUSAL_STATUS: Record<SubmitRefusal, number> = { 'shutting-down': 503, 'queue-full': 429, 'spawn-failed': 500 };
 
-export function createHttpApp(registry: RunRegistry, defaults: RunDefaults = {}, security: SecurityOptions = {}): Express {
+/** `routers`: more /api routes, each domain in its own module (matrix-api.ts, watch/watch-api.ts), behind the same checks. */
+export function createHttpApp(registry: RunRegistry, defaults: RunDefaults = {}, security: SecurityOptions = {}, routers: Router[] = []): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(securityMiddleware(security));
@@ -81,6 +82,7 @@ export function createHttpApp(registry: RunRegistry, defaults: RunDefaults = {},
     else if (result === 'running') res.status(409).json({ error: `id: run ${id} is queued or running: cancel it first` });
     else res.json({ ok: true });
   });
+  for (const router of routers) app.use('/api', router);
   app.use('/api', (req, res) => {
     res.status(404).json({ error: `no API route ${req.method} ${req.path}` });
   });

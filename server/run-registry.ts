@@ -19,6 +19,10 @@ export type SubmitResult =
   | { ok: true; id: string; status: 'running' | 'queued'; position?: number }
   | { ok: false; reason: SubmitRefusal; error: string };
 
+export type SubmitAllResult =
+  | { ok: true; runs: { id: string; status: RunInfo['status']; position?: number }[] }
+  | { ok: false; reason: SubmitRefusal; error: string };
+
 export interface RegistryOptions {
   events: RunEvents;
   store: RunStore;
@@ -69,6 +73,36 @@ export class RunRegistry {
     this.queue.push(queued);
     this.sendQueue();
     return { ok: true, id: queued.record.id, status: 'queued', position: this.queue.length };
+  }
+
+  /**
+   * Takes every request or none: refused as a whole when they would not all fit in the queue (an
+   * allocator matrix is never half run). The first starts at once when nothing runs; one whose
+   * worker cannot be spawned ends `failed` and the next starts, as for any queued run.
+   */
+  submitAll(requests: readonly RunRequest[]): SubmitAllResult {
+    if (this.shuttingDown) return { ok: false, reason: 'shutting-down', error: 'the server is shutting down' };
+    const max = this.options.maxQueue ?? DEFAULT_MAX_QUEUE;
+    const idle = !this.active && this.queue.length === 0;
+    const room = max - this.queue.length + (idle ? 1 : 0);
+    if (requests.length > room) {
+      return {
+        ok: false, reason: 'queue-full',
+        error: `the queue has room for ${room} of these ${requests.length} runs (at most ${max} wait): wait for runs to end or cancel some; none was queued`,
+      };
+    }
+    const queued = requests.map((r): QueuedRun => ({ record: newRunRecord(r), python: r.python }));
+    this.queue.push(...queued);
+    if (idle) this.startNext();
+    else this.sendQueue();
+    return { ok: true, runs: queued.map(({ record }) => this.placeOf(record.id)) };
+  }
+
+  /** Where a run just submitted stands: running (or already ended), or its place in the queue. */
+  private placeOf(id: string): { id: string; status: RunInfo['status']; position?: number } {
+    const index = this.queue.findIndex((q) => q.record.id === id);
+    if (index !== -1) return { id, status: 'queued', position: index + 1 };
+    return { id, status: this.active?.id === id ? 'running' : (this.endedRuns.get(id)?.info.status ?? 'failed') };
   }
 
   get(id: string): RunRecord | undefined {
@@ -131,6 +165,11 @@ export class RunRegistry {
     this.active?.cancel('cancelled: the server exited');
   }
 
+  /** Stores an ended record made elsewhere (a watch, server/watch/) and lists it with the runs. */
+  storeEnded(record: RunRecord): void {
+    this.store(record);
+  }
+
   /** Starts a run's worker (throws when it cannot be spawned). */
   private launch({ record, python }: QueuedRun): void {
     const run = new Run(record, { events: this.options.events, python, spawn: this.options.spawn, onEnded: (ended) => this.ended(ended) });
@@ -144,10 +183,12 @@ export class RunRegistry {
    */
   private ended(record: RunRecord): void {
     this.store(record);
+    // Only the active run may hand over: anything else must never start a second one. It stops
+    // being active before the end is told, so whoever hears of it and asks get() reads the end.
+    const wasActive = this.active?.id === record.id;
+    if (wasActive) this.active = undefined;
     this.options.events.send(runEndMessage(record));
-    // Only the active run may hand over: anything else must never start a second one.
-    if (this.active?.id !== record.id) return;
-    this.active = undefined;
+    if (!wasActive) return;
     if (this.closing) this.closing();
     else this.startNext();
   }

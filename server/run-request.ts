@@ -40,6 +40,8 @@ export interface RunRequest {
   wallClockCapS: number;
   sampleHz: number;
   settleMs: number;
+  /** Set when the run is one setting of an allocator matrix (matrix-request.ts). */
+  matrix?: { id: string; setting: string };
 }
 
 export type RunRequestResult = { ok: true; request: RunRequest } | { ok: false; error: string };
@@ -106,5 +108,6 @@ export function newRunRecord(request: Omit<RunRequest, 'python'>, id = newRunId(
     samples: [],
     heap: [],
     breakdowns: [],
+    ...(request.matrix && { matrixId: request.matrix.id, matrixSetting: request.matrix.setting }),
   };
 }

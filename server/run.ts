@@ -5,7 +5,7 @@
 // belong together here, so this is a class.
 import { phasesOf } from '../shared/phases.js';
 import { workerSpec as specForRun, type WorkerMessage, type WorkerSpec } from '../shared/protocol/worker.js';
-import { runInfo, type HeapSample, type RunInfo, type RunRecord } from '../shared/run-record.js';
+import { experimentRuntime, runInfo, type HeapSample, type RunInfo, type RunRecord } from '../shared/run-record.js';
 import { computeSummary } from '../shared/summary.js';
 import { MiB, now } from '../shared/units.js';
 import type { RunEvents } from './run-events.js';
@@ -78,7 +78,7 @@ export class Run {
   start(): void {
     const { record, hooks } = this;
     const spawn = hooks.spawn ?? spawnWorker;
-    this.worker = spawn(record.runtime, workerSpec(record), {
+    this.worker = spawn(experimentRuntime(record), workerSpec(record), {
       onMessage: (m) => this.handle(m),
       onProtocolError: (reason) => this.fail(reason),
       onExit: (code, signal, stderr) => this.finish(code, signal, stderr),

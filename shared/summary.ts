@@ -101,7 +101,8 @@ export function judgeRun(input: SummaryInput, rss: { grew: number; kept: number;
   const noise = measureNoise(phases, samples);
   const arenasAfterAllocate = endHeap('allocate')?.arenasInUse;
   const verdictInput: VerdictInput = {
-    runtime: input.runtime ?? (last?.v8 || last?.heapUsed !== undefined ? 'node' : 'python'),
+    // ('other' is only a watched process's, which has no summary.)
+    runtime: (input.runtime === 'other' ? undefined : input.runtime) ?? (last?.v8 || last?.heapUsed !== undefined ? 'node' : 'python'),
     end: at('settle'),
     trim: at('trim'),
     grew: at('allocate')?.rss ?? rss.grew,

@@ -94,16 +94,17 @@ describe.skipIf(!hasBrowser)('queue and token in Chromium', () => {
     await page.goto(app.url);
     await page.waitForSelector('#connection[data-state="open"]');
     const cardOf = (id: string) => page.locator('article.card', { has: page.locator(`button[data-experiment="${id}"]`) });
-    await cardOf('small-objects').locator('input[name="n"]').fill('10000000');
-    await cardOf('small-objects').locator('button').click();
+    // The longest Node run (unique-strings at its maximum, ~4 s): it must still run when Cancel is pressed below.
+    await cardOf('unique-strings').locator('input[name="n"]').fill('10000000');
+    await cardOf('unique-strings').locator('button[data-experiment="unique-strings"]').click();
     await page.waitForSelector('#status:has-text("running")');
     await cardOf('seed-strings').locator('input[name="n"]').fill('1000');
-    await cardOf('seed-strings').locator('button').click();
+    await cardOf('seed-strings').locator('button[data-experiment="seed-strings"]').click();
     await page.waitForSelector('#queue li:has-text("#1 seed-strings n=1,000 (yours)")');
     await expect(page.locator('#status').textContent()).resolves.not.toMatch(/queued/); // said once, not twice
     // A second queued run is cancelled from the queue list; the first stays queued.
     await cardOf('big-buffers').locator('input[name="n"]').fill('8');
-    await cardOf('big-buffers').locator('button').click();
+    await cardOf('big-buffers').locator('button[data-experiment="big-buffers"]').click();
     const second = page.locator('#queue li', { hasText: 'big-buffers' });
     await second.waitFor();
     const secondId = await second.getAttribute('data-run-id');
@@ -135,7 +136,7 @@ describe.skipIf(!hasBrowser)('queue and token in Chromium', () => {
       await page.waitForSelector('#connection[data-state="open"]');
       const card = page.locator('article.card', { has: page.locator('button[data-experiment="seed-strings"]') });
       await card.locator('input[name="n"]').fill('1000');
-      await card.locator('button').click();
+      await card.locator('button[data-experiment="seed-strings"]').click();
       await page.waitForSelector('table[aria-label="Summary"]', { timeout: 30_000 });
       expect(errors).toEqual([]);
       await page.close();

@@ -1,17 +1,20 @@
 // The page's side effects, in one place: fetches the state asks for, the comparison's records, and
 // the actions views call (run, cancel, delete, import, replay). It is the only code that knows
 // which source a run comes from.
-import type { CreateRunBody } from '../../shared/protocol/http.js';
+import type { CreateMatrixBody, CreateRunBody } from '../../shared/protocol/http.js';
 import type { RunRecord } from '../../shared/run-record.js';
 import { parseRunJson } from '../../shared/run-export.js';
 import type { FileSource } from './sources/file-source.js';
 import { playRecord } from './sources/replay-player.js';
 import type { RunSource } from './sources/run-source.js';
+import { matrixTable } from './state/dashboard-state.js';
 import { watch, type Store } from './state/store.js';
 
 export interface Actions {
   /** Undefined where runs cannot be started (a report). */
   start?(body: CreateRunBody): Promise<void>;
+  /** Runs the experiment under every allocator setting and opens the matrix's table (live server only). */
+  startMatrix?(body: CreateMatrixBody): Promise<void>;
   cancel(id: string): void;
   cancelQueued(): void;
   remove(id: string): Promise<void>;
@@ -49,6 +52,17 @@ export function startController(store: Store, files: FileSource, live?: RunSourc
     );
   });
 
+  // The open matrix's table, fetched when only its info (or nothing) is known here.
+  const matrixToLoad = store.select((s) => (s.matrixShown && !s.matrixShown.error && !matrixTable(s.matrices.get(s.matrixShown.id)) ? s.matrixShown.id : undefined));
+  watch(() => {
+    const id = matrixToLoad.value;
+    if (!id || !live?.loadMatrix) return;
+    live.loadMatrix(id).then(
+      (matrix) => dispatch({ type: 'matrix-loaded', matrix }),
+      (error: Error) => dispatch({ type: 'matrix-failed', id, error: error.message }),
+    );
+  });
+
   const endReplay = () => {
     stopReplay?.();
     stopReplay = undefined;
@@ -59,6 +73,11 @@ export function startController(store: Store, files: FileSource, live?: RunSourc
     start: live?.start && (async (body) => {
       const answer = await live.start!(body);
       dispatch({ type: 'asked', id: answer.id });
+    }),
+    startMatrix: live?.startMatrix && (async (body) => {
+      const answer = await live.startMatrix!(body);
+      for (const run of answer.runs) dispatch({ type: 'asked', id: run.id });
+      dispatch({ type: 'matrix-open', id: answer.id });
     }),
     cancel(id) {
       if (id === replaying) {

@@ -12,6 +12,7 @@ import { liveSource } from './sources/live-source.js';
 import { initialState } from './state/dashboard-state.js';
 import { createStore, watch } from './state/store.js';
 import { cardsView } from './views/cards-view.js';
+import { matrixView } from './views/matrix-view.js';
 import { runIdFromHash } from './views/route.js';
 
 const store = createStore(initialState(runIdFromHash()));
@@ -27,6 +28,8 @@ cardsView($('experiments'), store, actions, () => {
   return Number(sampleHz.value);
 });
 mountFirstViews(store, actions);
+// The allocator matrix needs the live server (it starts runs): the dashboard's, not a report's.
+matrixView({ section: $('matrix'), title: $('matrix-title'), overlay: $('matrix-overlay'), close: $('matrix-close'), body: $('matrix-body') }, store);
 live.connect(store.dispatch);
 
 // The rest after the frame that shows the cards (or after 1.5 s without a catalog): Chart.js takes

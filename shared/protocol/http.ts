@@ -3,8 +3,10 @@
 import { z } from 'zod';
 import { Experiment } from '../catalog/experiment.js';
 import { Knobs } from '../knobs.js';
-import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN, SETTLE_MS } from '../limits.js';
-import { Params, RunId, RunInfo, RunRecord } from '../run-record.js';
+import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN, SETTLE_MS, WATCH_LIMITS } from '../limits.js';
+import { Matrix, MatrixInfo, MatrixSkip } from '../matrix.js';
+import { Params, RunId, RunInfo, RunRecord, RunStatus } from '../run-record.js';
+import { Marker, PROBE_KINDS, ProbePermission, ProbeResult, ProcessEntry } from '../watch-record.js';
 
 export { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN };
 
@@ -50,3 +52,72 @@ export const RunListAnswer = z.array(RunInfo);
 
 /** GET /api/runs/:id: the full record. */
 export const RunAnswer = RunRecord;
+
+/** POST /api/matrices: an experiment to run under every allocator setting (shared/matrix.ts); the
+ * settings choose the knobs, so a body with `knobs` is refused. */
+export const CreateMatrixBody = CreateRunBody.omit({ knobs: true });
+export type CreateMatrixBody = z.infer<typeof CreateMatrixBody>;
+
+/** Answer to POST /api/matrices (201): the matrix id, each setting's run as queued or started, and
+ * the settings this machine cannot run. */
+export const CreateMatrixAnswer = z.object({
+  id: RunId,
+  /** `failed` when its worker could not be spawned (the next one starts, as for any queued run). */
+  runs: z.array(z.object({ setting: z.string(), id: RunId, status: RunStatus, position: z.number().int().positive().optional() })),
+  skipped: z.array(MatrixSkip),
+});
+export type CreateMatrixAnswer = z.infer<typeof CreateMatrixAnswer>;
+
+/** GET /api/matrices: every matrix, newest first, without its table. */
+export const MatrixListAnswer = z.array(MatrixInfo);
+
+/** GET /api/matrices/:id: the matrix and its table. */
+export const MatrixAnswer = Matrix;
+// ---- watching a running process (server/watch/) ----
+
+/** GET /api/processes: what this server's user may inspect, biggest RSS first. */
+export const ProcessListAnswer = z.object({
+  processes: z.array(ProcessEntry),
+  /** The server's uid; as root (0) every user's processes are listed and may be watched. */
+  uid: z.number().int().nonnegative(),
+  /** What the list covers, in words ("running as root: every user's processes"). */
+  scope: z.string(),
+  /** Whether gdb probes can run at all here (gdb installed, server on loopback or MEMTIDE_ALLOW_PROBES=1). */
+  gdbProbes: ProbePermission,
+  /** Whether the Node GC probe (the inspector) can run (loopback or MEMTIDE_ALLOW_PROBES=1). */
+  inspectorProbes: ProbePermission,
+});
+export type ProcessListAnswer = z.infer<typeof ProcessListAnswer>;
+
+const pidError = 'pid: must be a process id (a positive integer)';
+const durationError = `durationS: must be a number of seconds from 1 to ${WATCH_LIMITS.maxDurationS}`;
+
+/** POST /api/watches. `probes: true` allows gdb probes in this watch (the target is stopped while gdb is attached). */
+export const CreateWatchBody = z.strictObject({
+  pid: z.number({ error: pidError }).int(pidError).positive(pidError).max(2 ** 22, pidError),
+  sampleHz: z.number({ error: sampleHzError }).min(SAMPLE_HZ_MIN, sampleHzError).max(SAMPLE_HZ_MAX, sampleHzError).optional(),
+  probes: z.boolean({ error: 'probes: must be true or false' }).optional(),
+  durationS: z.number({ error: durationError }).min(1, durationError).max(WATCH_LIMITS.maxDurationS, durationError).optional(),
+});
+export type CreateWatchBody = z.infer<typeof CreateWatchBody>;
+
+export const CreateWatchAnswer = z.object({ id: RunId });
+export type CreateWatchAnswer = z.infer<typeof CreateWatchAnswer>;
+
+const labelError = `label: must be text of 1 to ${WATCH_LIMITS.markerLabelMax} characters`;
+/** POST /api/watches/:id/markers → the Marker, stamped with the server's clock. */
+export const MarkerBody = z.strictObject({
+  label: z.string({ error: labelError }).trim().min(1, labelError).max(WATCH_LIMITS.markerLabelMax, labelError),
+});
+export type MarkerBody = z.infer<typeof MarkerBody>;
+export const MarkerAnswer = Marker;
+
+/** POST /api/watches/:id/probe → the ProbeResult, once the probe ended and RSS was read again. */
+export const ProbeBody = z.strictObject({ kind: z.enum(PROBE_KINDS, { error: `kind: must be ${PROBE_KINDS.map((k) => `"${k}"`).join(' or ')}` }) });
+export type ProbeBody = z.infer<typeof ProbeBody>;
+export const ProbeAnswer = ProbeResult;
+
+/** GET /api/watches: the watches going on now. GET /api/watches/:id: one, live or ended. Ended
+ * watches are also in GET /api/runs (kind 'watch'). POST /api/watches/:id/stop → OkAnswer. */
+export const WatchListAnswer = z.array(RunInfo);
+export const WatchAnswer = RunRecord;

@@ -2,11 +2,14 @@
 // calls the client makes.
 import { z } from 'zod';
 import { Experiment } from '../catalog/experiment.js';
+import { Matrix, MatrixInfo } from '../matrix.js';
 import { HeapSample, MemoryBreakdown, PhaseName, RunId, RunInfo, Sample, Summary, Time } from '../run-record.js';
+import { CgroupMemory, Marker, ProbeResult, SmapsRate, WatchBreakdown } from '../watch-record.js';
 
 // ---- events the server pushes ----
 export const ServerMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('hello'), version: z.string(), catalog: z.array(Experiment), runs: z.array(RunInfo) }),
+  /** `watches`: the watches going on when the socket opened (ended ones are among `runs`). */
+  z.object({ type: z.literal('hello'), version: z.string(), catalog: z.array(Experiment), runs: z.array(RunInfo), matrices: z.array(MatrixInfo).optional(), watches: z.array(RunInfo).optional() }),
   z.object({ type: z.literal('run-started'), run: RunInfo }),
   /** The worker said it is ready: its runtime version and allocator are known. */
   z.object({ type: z.literal('run-updated'), run: RunInfo }),
@@ -21,6 +24,20 @@ export const ServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pong'), t: Time, serverT: Time }),
   /** The waiting runs, in order, sent whenever the queue changes. */
   z.object({ type: z.literal('queue'), runs: z.array(RunInfo) }),
+  /** An allocator matrix with its table, sent when it is created and whenever one of its runs starts or ends. */
+  z.object({ type: z.literal('matrix'), matrix: Matrix }),
+  // A watch of a running process streams its RSS as `samples` (and the inspector's figures as
+  // `heap`) under its id, like a run; the rest of what it records comes as these:
+  z.object({ type: z.literal('watch-started'), run: RunInfo }),
+  z.object({ type: z.literal('watch-breakdown'), runId: RunId, breakdown: WatchBreakdown }),
+  /** The breakdown's interval changed (it follows what reading smaps costs). */
+  z.object({ type: z.literal('watch-rate'), runId: RunId, rate: SmapsRate }),
+  z.object({ type: z.literal('watch-cgroup'), runId: RunId, cgroup: CgroupMemory }),
+  z.object({ type: z.literal('watch-marker'), runId: RunId, marker: Marker }),
+  /** Sent when a probe starts (status 'running') and again when it has ended and RSS was read again. */
+  z.object({ type: z.literal('watch-probe'), runId: RunId, probe: ProbeResult }),
+  /** Stored before it is sent; run.watch has the end reason and the verdict. */
+  z.object({ type: z.literal('watch-ended'), runId: RunId, run: RunInfo }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 

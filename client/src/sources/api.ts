@@ -1,6 +1,8 @@
 // Calls to the HTTP API; every answer is checked against the shared schemas.
 import { z } from 'zod';
-import { ApiError, CreateRunAnswer, ExperimentsAnswer, OkAnswer, type CreateRunBody } from '../../../shared/protocol/http.js';
+import {
+  ApiError, CreateMatrixAnswer, CreateRunAnswer, ExperimentsAnswer, MatrixAnswer, OkAnswer, type CreateMatrixBody, type CreateRunBody,
+} from '../../../shared/protocol/http.js';
 import { RunRecord } from '../../../shared/run-record.js';
 import { describeZodError } from '../../../shared/validation.js';
 import { tokenHeaders } from './token.js';
@@ -30,3 +32,8 @@ export const deleteRun = (id: string) => call(runPath(id), OkAnswer, { method: '
 
 /** The catalog (the page preloads it: see index.html). */
 export const fetchCatalog = () => call('/api/experiments', ExperimentsAnswer);
+
+export const startMatrix = (body: CreateMatrixBody) =>
+  call('/api/matrices', CreateMatrixAnswer, { method: 'POST', body: JSON.stringify(body) });
+
+export const fetchMatrix = (id: string) => call(`/api/matrices/${encodeURIComponent(id)}`, MatrixAnswer);

@@ -1,6 +1,6 @@
 // The live server as a RunSource: the WebSocket stream (validated, reconnecting) and the HTTP API.
 import type { RunSource } from './run-source.js';
-import { cancelRun, deleteRun, fetchRun, startRun } from './api.js';
+import { cancelRun, deleteRun, fetchMatrix, fetchRun, startMatrix, startRun } from './api.js';
 import { connectWs } from './ws-client.js';
 
 export function liveSource(): RunSource {
@@ -12,5 +12,7 @@ export function liveSource(): RunSource {
     remove: async (id) => void (await deleteRun(id)),
     start: startRun,
     cancel: async (id) => void (await cancelRun(id)),
+    startMatrix,
+    loadMatrix: fetchMatrix,
   };
 }

@@ -2,7 +2,8 @@
 // the controller asks the run's source. Two sources implement it — the live server (./live-source.ts)
 // and a file (./file-source.ts: an imported run, a report) — as vite-plugin-inspect's static mode
 // reads a saved report through the same calls its server answers.
-import type { CreateRunAnswer, CreateRunBody } from '../../../shared/protocol/http.js';
+import type { Matrix } from '../../../shared/matrix.js';
+import type { CreateMatrixAnswer, CreateMatrixBody, CreateRunAnswer, CreateRunBody } from '../../../shared/protocol/http.js';
 import type { RunRecord } from '../../../shared/run-record.js';
 import type { DashboardEvent } from '../state/dashboard-state.js';
 
@@ -16,4 +17,7 @@ export interface RunSource {
   /** Only where runs can be started and stopped (the live server): absent on a file. */
   start?(body: CreateRunBody): Promise<CreateRunAnswer>;
   cancel?(id: string): Promise<void>;
+  /** An allocator matrix (shared/matrix.ts): started and read on the live server only. */
+  startMatrix?(body: CreateMatrixBody): Promise<CreateMatrixAnswer>;
+  loadMatrix?(id: string): Promise<Matrix>;
 }

@@ -17,7 +17,7 @@ export function apply(state: DashboardState, event: DashboardEvent): DashboardSt
 
 const LOCAL_TYPES = new Set<string>([
   'connection', 'catalog', 'route', 'open', 'fetched', 'fetch-failed', 'file-runs', 'removed', 'select', 'asked',
-  'compare', 'compare-loaded', 'compare-closed', 'notice',
+  'compare', 'compare-loaded', 'compare-closed', 'notice', 'matrix-open', 'matrix-loaded', 'matrix-failed', 'matrix-closed',
 ]);
 const isLocal = (e: DashboardEvent): e is LocalEvent => LOCAL_TYPES.has(e.type);
 
@@ -103,6 +103,18 @@ function applyServer(s: DashboardState, m: ServerMessage): DashboardState {
     }
     case 'queue':
       return { ...s, queue: m.runs };
+    case 'matrix':
+      return { ...s, matrices: new Map(s.matrices).set(m.matrix.id, m.matrix) };
+    // A watch of a running process (server/watch/): stored like a run, so an ended one joins the
+    // history; its live stream waits for a watch view.
+    case 'watch-ended':
+      return { ...s, runs: withRun(s.runs, m.run, 'server') };
+    case 'watch-started':
+    case 'watch-breakdown':
+    case 'watch-rate':
+    case 'watch-cgroup':
+    case 'watch-marker':
+    case 'watch-probe':
     case 'pong':
       return s;
   }
@@ -124,7 +136,9 @@ function hello(s: DashboardState, m: Extract<ServerMessage, { type: 'hello' }>):
     shown = { ...shown, info: { ...shown.info, status: 'failed', error: 'lost: the server restarted while it ran' } };
   }
   const selected = new Set([...s.selected].filter((id) => runs.has(id)));
-  const next: DashboardState = { ...s, catalog, ready: true, runs, queue, shown, selected };
+  // Tables are fetched again when shown: the server's list says which matrices exist.
+  const matrices = new Map((m.matrices ?? []).map((x) => [x.id, x]));
+  const next: DashboardState = { ...s, catalog, ready: true, runs, queue, shown, selected, matrices };
   const running = m.runs.find((r) => r.status === 'running');
   const target = running?.id ?? s.route ?? shown?.info.id ?? m.runs.find((r) => r.status !== 'queued')?.id;
   return target ? request(next, target, true) : next;
@@ -205,5 +219,13 @@ function applyLocal(s: DashboardState, e: LocalEvent): DashboardState {
       return { ...s, compare: undefined };
     case 'notice':
       return { ...s, notice: e.text };
+    case 'matrix-open':
+      return { ...s, matrixShown: { id: e.id } };
+    case 'matrix-loaded':
+      return { ...s, matrices: new Map(s.matrices).set(e.matrix.id, e.matrix) };
+    case 'matrix-failed':
+      return s.matrixShown?.id === e.id ? { ...s, matrixShown: { id: e.id, error: e.error } } : s;
+    case 'matrix-closed':
+      return { ...s, matrixShown: undefined };
   }
 }

@@ -2,6 +2,7 @@
 // (ServerMessage, shared/protocol/ws.ts) and what happens in the page (LocalEvent). apply() in
 // ./apply.ts is the only function that makes a new state; views read it, never write it.
 import type { Experiment } from '../../../shared/catalog/experiment.js';
+import type { Matrix, MatrixInfo } from '../../../shared/matrix.js';
 import type { ServerMessage } from '../../../shared/protocol/ws.js';
 import type { HeapSample, MemoryBreakdown, Phase, RunInfo, RunRecord } from '../../../shared/run-record.js';
 import { emptyLog, logOf, type SampleLog } from './sample-log.js';
@@ -65,6 +66,10 @@ export interface DashboardState {
   compare: Comparison | undefined;
   /** The toolbar's last message (import, delete, errors). */
   notice: string;
+  /** Allocator matrices: from the hello without their tables, whole from `matrix` events and fetches. */
+  matrices: ReadonlyMap<string, MatrixInfo | Matrix>;
+  /** The matrix whose table is open, and why it could not be loaded. */
+  matrixShown: { id: string; error?: string } | undefined;
 }
 
 export type LocalEvent =
@@ -84,7 +89,11 @@ export type LocalEvent =
   | { type: 'compare'; ids: readonly string[] }
   | { type: 'compare-loaded'; ids: readonly string[]; records?: readonly RunRecord[]; error?: string }
   | { type: 'compare-closed' }
-  | { type: 'notice'; text: string };
+  | { type: 'notice'; text: string }
+  | { type: 'matrix-open'; id: string }
+  | { type: 'matrix-loaded'; matrix: Matrix }
+  | { type: 'matrix-failed'; id: string; error: string }
+  | { type: 'matrix-closed' };
 
 export type DashboardEvent = ServerMessage | LocalEvent;
 
@@ -104,11 +113,16 @@ export const initialState = (route?: string): DashboardState => ({
   problem: undefined,
   compare: undefined,
   notice: '',
+  matrices: new Map(),
+  matrixShown: undefined,
 });
 
 export const shownOf = (record: RunRecord, origin: Origin): ShownRun => {
   const { phases, samples, heap, breakdowns, ...info } = record;
   return { info, origin, phases, heap, breakdowns, samples: logOf(samples) };
 };
+
+/** A matrix with its table, or undefined while only its info is known. */
+export const matrixTable = (m: MatrixInfo | Matrix | undefined): Matrix | undefined => (m && 'rows' in m ? m : undefined);
 
 export const emptyShown = (info: RunInfo, origin: Origin): ShownRun => ({ info, origin, phases: [], heap: [], breakdowns: [], samples: emptyLog() });

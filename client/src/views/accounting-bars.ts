@@ -3,8 +3,7 @@
 // parts a segment of its own), the rest (code, files, stacks) and what nothing explains. Pure: the
 // chart (breakdown-view.ts), the charts' data table and the Node tests read the same model.
 import { accountPhaseEnds, phaseEndFigures } from '../../../shared/accounting.js';
-import type { PhaseAccounting, PhaseName } from '../../../shared/run-record.js';
-import type { Runtime } from '../../../shared/runtimes.js';
+import type { PhaseAccounting, PhaseName, RunInfo } from '../../../shared/run-record.js';
 import { MiB } from '../../../shared/units.js';
 import type { ShownRun } from '../state/dashboard-state.js';
 import type { ACCOUNTING_COLORS } from './chart-theme.js';
@@ -35,7 +34,7 @@ export const PART_WORDS = {
 export const ALLOCATOR_PARTS = ['brkHeapFree', 'threadArenasFree', 'jemallocDirty', 'jemallocMuzzy', 'jemallocPinned', 'jemallocMetadata'] as const;
 
 /** Bottom to top. */
-function segmentsFor(runtime: Runtime | undefined): { key: SegmentKey; label: string; read: (a: PhaseAccounting) => number | undefined }[] {
+function segmentsFor(runtime: RunInfo['runtime'] | undefined): { key: SegmentKey; label: string; read: (a: PhaseAccounting) => number | undefined }[] {
   const where = runtime === 'node' ? ': V8 pages' : runtime === 'python' ? ': pymalloc arenas' : '';
   return [
     { key: 'live', label: PART_WORDS.live, read: (a) => a.live },
@@ -66,7 +65,7 @@ export interface AccountingBars {
 /** A part that never reaches this is left out: it would show as 0.0 MiB, a legend entry with no bar. */
 const VISIBLE_BYTES = 0.05 * MiB;
 
-export function accountingBars(rows: readonly PhaseAccounting[], runtime?: Runtime): AccountingBars {
+export function accountingBars(rows: readonly PhaseAccounting[], runtime?: RunInfo['runtime']): AccountingBars {
   const segments = segmentsFor(runtime)
     .map(({ key, label, read }) => ({ key, label, present: rows.some((r) => read(r) !== undefined), values: rows.map((r) => read(r) ?? 0) }))
     .filter((s) => s.present && s.values.some((v) => Math.abs(v) >= VISIBLE_BYTES))

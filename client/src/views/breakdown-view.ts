@@ -107,16 +107,17 @@ export class BreakdownView {
     const shown = this.shownMode;
     const { data, options } = this.chart;
     const panel = pageColors().panel;
-    if (shown === 'owner') {
-      const bars = this.accounting!;
-      data.labels = bars.phases;
-      data.datasets = bars.segments.map((s): Bars => ({
-        label: s.label, data: s.values.map((v) => v / MiB), backgroundColor: ACCOUNTING_COLORS[s.key], borderColor: panel, borderWidth: 1, stack: 'rss',
-      }));
-    } else {
-      data.labels = this.breakdowns.map((b) => b.phase);
-      data.datasets = PARTS.map((p): Bars => ({ label: p.label, data: this.breakdowns.map((b) => b[p.key] / MiB), backgroundColor: PART_COLORS[p.key], stack: 'rss' }));
-    }
+    const next: Bars[] = shown === 'owner'
+      ? this.accounting!.segments.map((seg) => ({
+        label: seg.label, data: seg.values.map((v) => v / MiB), backgroundColor: ACCOUNTING_COLORS[seg.key], borderColor: panel, borderWidth: 1, stack: 'rss',
+      }))
+      : PARTS.map((p) => ({ label: p.label, data: this.breakdowns.map((b) => b[p.key] / MiB), backgroundColor: PART_COLORS[p.key], stack: 'rss' }));
+    data.labels = shown === 'owner' ? this.accounting!.phases : this.breakdowns.map((b) => b.phase);
+    // The same series as drawn (each phase end mid-run): new figures in place, as before the split;
+    // replacing the datasets makes Chart.js build its elements and legend again.
+    const same = next.length === data.datasets.length && next.every((d, i) => d.label === data.datasets[i]!.label && d.borderColor === data.datasets[i]!.borderColor);
+    if (same) next.forEach((d, i) => (data.datasets[i]!.data = d.data));
+    else data.datasets = next;
     // Below zero only when some bar really goes there: a share 0.2 MiB under baseline is not a pixel,
     // but it made Chart.js open a −20 MiB band (the data table has the exact figures).
     const below = Math.min(0, ...data.labels.map((_, i) => data.datasets.reduce((sum, d) => sum + Math.min(0, d.data[i] ?? 0), 0)));

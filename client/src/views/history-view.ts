@@ -6,7 +6,7 @@ import { formatPct } from '../format.js';
 import type { HistoryEntry } from '../state/dashboard-state.js';
 import { watch, type Store } from '../state/store.js';
 
-export function runLabel(run: RunInfo): string {
+export function runLabel(run: Pick<RunInfo, 'experiment' | 'params'>): string {
   const params = Object.entries(run.params).map(([k, v]) => `${k}=${v.toLocaleString()}`).join(' ');
   return `${run.experiment} ${params}`;
 }
@@ -17,8 +17,16 @@ export function knobsLabel(run: RunInfo): string {
   return entries.length === 0 ? 'defaults' : entries.map(([k, v]) => (v === true ? k : `${k}=${v}`)).join(', ');
 }
 
+/** A run of an allocator matrix opens its matrix's table too. */
+function matrixLink(store: Store, id: string): HTMLElement {
+  const link = el('button', { type: 'button', className: 'link', textContent: 'matrix', title: 'Show the allocator matrix this run belongs to', dataset: { matrixId: id } });
+  link.addEventListener('click', () => store.dispatch({ type: 'matrix-open', id }));
+  return link;
+}
+
 export function historyView(container: HTMLElement, compareButton: HTMLButtonElement, store: Store, actions: Actions): void {
-  const view = store.select((s) => ({ runs: s.runs, selected: s.selected, shownId: s.shown?.info.id }));
+  // Matrices the source knows (the live server's): a report's runs keep their matrixId but have no matrix to open.
+  const view = store.select((s) => ({ runs: s.runs, selected: s.selected, shownId: s.shown?.info.id, matrices: s.matrices }));
   compareButton.addEventListener('click', () => store.dispatch({ type: 'compare', ids: [...store.state.value.selected] }));
   // Rows are kept per run and rebuilt only when their run, selection or "on screen" mark changes:
   // replacing the whole table at each run's start and end cost a full-page layout.
@@ -30,17 +38,18 @@ export function historyView(container: HTMLElement, compareButton: HTMLButtonEle
     tbody);
   const empty = el('p', { className: 'empty' }, 'No runs yet.');
   watch(() => {
-    const { runs, selected, shownId } = view.value;
+    const { runs, selected, shownId, matrices } = view.value;
     setProp(compareButton, 'disabled', selected.size < 2);
     setText(compareButton, `Compare selected (${selected.size})`);
     const entries = [...runs.values()].sort((a, b) => b.run.createdAt - a.run.createdAt);
     const shown = entries.length === 0 ? empty : table;
     if (container.firstChild !== shown || container.childNodes.length !== 1) container.replaceChildren(shown);
     const trs = entries.map((entry) => {
-      const key = [entry.run, entry.origin, selected.has(entry.run.id), entry.run.id === shownId];
+      const matrixId = entry.run.matrixId !== undefined && matrices.has(entry.run.matrixId) ? entry.run.matrixId : undefined;
+      const key = [entry.run, entry.origin, selected.has(entry.run.id), entry.run.id === shownId, matrixId];
       const kept = rows.get(entry.run.id);
       if (kept && kept.key.every((k, i) => k === key[i])) return kept.tr;
-      const tr = row(entry, selected.has(entry.run.id), entry.run.id === shownId);
+      const tr = row(entry, selected.has(entry.run.id), entry.run.id === shownId, matrixId);
       rows.set(entry.run.id, { key, tr });
       return tr;
     });
@@ -48,7 +57,7 @@ export function historyView(container: HTMLElement, compareButton: HTMLButtonEle
     if (trs.length !== tbody.children.length || trs.some((tr, i) => tbody.children[i] !== tr)) tbody.replaceChildren(...trs);
   });
 
-  function row({ run, origin }: HistoryEntry, isSelected: boolean, isShown: boolean): HTMLTableRowElement {
+  function row({ run, origin }: HistoryEntry, isSelected: boolean, isShown: boolean, matrixId: string | undefined): HTMLTableRowElement {
     const label = runLabel(run);
     const tick = el('input', { type: 'checkbox', checked: isSelected, ariaLabel: `Select ${label} to compare` });
     tick.addEventListener('change', () => store.dispatch({ type: 'select', id: run.id, on: tick.checked }));
@@ -66,7 +75,7 @@ export function historyView(container: HTMLElement, compareButton: HTMLButtonEle
       el('td', {}, tick),
       el('td', {}, open, origin === 'file' ? el('span', { className: 'tag' }, 'imported') : ''),
       el('td', {}, run.runtime),
-      el('td', { className: 'knobs' }, knobsLabel(run)),
+      el('td', { className: 'knobs' }, knobsLabel(run), matrixId ? matrixLink(store, matrixId) : ''),
       el('td', {}, new Date(run.createdAt).toLocaleString()),
       el('td', { className: 'num' }, s ? formatPct(s.overallPct) : '—'),
       el('td', { className: 'num' }, s ? formatPct(s.finalPct) : '—'),
