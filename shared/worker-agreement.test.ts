@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ALL_ARENAS } from '../server/workers/node-allocator.js';
 import { PYTHON_EXPERIMENTS } from './catalog/index.js';
+import { CODE_FD, CODE_FIELDS } from './custom/facts.js';
 import { KNOB_ENV_NAMES } from './knob-env.js';
 import { ALL_PHASES } from './phases.js';
 import { WorkerSpec } from './protocol/worker.js';
@@ -40,6 +41,11 @@ describe('python-worker.py agrees with shared/', () => {
       .toEqual(Object.keys(JemallocFigures.shape).sort());
     const pymalloc = /return \{('allocated'[^}]*)\}/.exec(python)?.[1] ?? '';
     expect(quoted(pymalloc).filter((k) => k in PymallocFigures.shape).sort()).toEqual(Object.keys(PymallocFigures.shape).sort());
+  });
+  it('reads custom code from the same descriptor, with the same fields and file names', () => {
+    expect(Number(/^CODE_FD = (\d+)/m.exec(python)?.[1])).toBe(CODE_FD);
+    expect(quoted(/^CODE_FIELDS = \(([^)]*)\)/m.exec(python)?.[1] ?? '')).toEqual([...CODE_FIELDS]);
+    expect(python).toContain(`frame.filename in (${CODE_FIELDS.map((f) => `'<${f}>'`).join(', ')})`);
   });
   it('uses the same "all arenas" index for jemalloc\'s mallctl as the Node worker', () => {
     expect(Number(/^ALL_ARENAS = (\d+)/m.exec(python)?.[1])).toBe(ALL_ARENAS);

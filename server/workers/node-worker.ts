@@ -8,6 +8,7 @@ import type { WorkerSpec } from '../../shared/protocol/worker.js';
 import type { AnyPhaseName } from '../../shared/phases.js';
 import type { HeapFigures } from '../../shared/run-record.js';
 import { loadAllocatorProbe, type AllocatorProbe } from './node-allocator.js';
+import { compileCode, readCode, UserCodeError } from './node-custom-code.js';
 import { NODE_EXPERIMENT_CODE } from './node-experiments.js';
 import { parseWorkerSpec } from './parse-worker-spec.js';
 import { now, report, waitForAck } from './worker-channel.js';
@@ -67,18 +68,23 @@ async function main(): Promise<void> {
   const gc = globalThis.gc;
   if (!gc) throw new Error('the worker needs --expose-gc');
   const spec: WorkerSpec = parseWorkerSpec(process.argv[2]);
-  const code = Object.hasOwn(NODE_EXPERIMENT_CODE, spec.experiment) ? NODE_EXPERIMENT_CODE[spec.experiment as keyof typeof NODE_EXPERIMENT_CODE] : undefined;
+  // The user's code (custom runs) is compiled before anything else: a syntax error ends the run at once.
+  const custom = spec.codeFd === undefined ? undefined : compileCode(readCode(spec.codeFd));
+  const code = custom ? { allocate: () => custom.run('allocate'), unreference: () => custom.run('unreference') }
+    : Object.hasOwn(NODE_EXPERIMENT_CODE, spec.experiment) ? NODE_EXPERIMENT_CODE[spec.experiment as keyof typeof NODE_EXPERIMENT_CODE] : undefined;
   if (!code) throw new Error(`unknown experiment ${spec.experiment}`);
   const allocator = await loadAllocatorProbe();
   if (!allocator && spec.phases.includes('trim')) throw new Error('the trim phase needs koffi (npm install koffi)');
   const total = spec.params.n ?? 0;
+  // Progress only where the worker counts the items itself: the user's loop cannot be counted.
+  const progress = (done: number): Partial<HeapFigures> => (custom ? {} : { progress: [done, total] });
 
   let lastReport = 0;
   const tick = (done: number) => {
     const t = now();
     if (t - lastReport < spec.reportEveryMs) return;
     lastReport = t;
-    report({ type: 'heap', t, heap: heapFigures(current === 'allocate' ? { progress: [done, total] } : {}) });
+    report({ type: 'heap', t, heap: heapFigures(current === 'allocate' ? progress(done) : {}) });
   };
   /** Idles for ms, still reporting: V8 hands freed pages back on its own time. */
   const idle = async (ms: number) => {
@@ -110,6 +116,8 @@ async function main(): Promise<void> {
   };
 
   report({ type: 'ready', t: now(), pid: process.pid, runtime: 'node', version: process.version, env: knobEnvSeen() });
+  // Setup (imports, helpers) runs before baseline, so what it loads is part of the baseline.
+  custom?.run('setup');
   for (const phase of spec.phases) {
     current = phase;
     lastReport = now();
@@ -118,7 +126,7 @@ async function main(): Promise<void> {
     // V8's background threads go on freeing after a GC inside the phase: the end is read once RSS is still.
     if (phase !== 'settle') await untilRssSteady();
     const releaseWaitMs = phase === 'collect' && releaseStart !== undefined ? now() - releaseStart : undefined;
-    const extra: Partial<HeapFigures> = phase === 'allocate' ? { progress: [total, total] }
+    const extra: Partial<HeapFigures> = phase === 'allocate' ? progress(total)
       : phase === 'collect' && releaseWaitMs !== undefined ? { releaseWaitMs } : {};
     lastReport = now();
     report({ type: 'phase', phase, edge: 'end', t: lastReport, heap: phaseEndFigures(allocator, extra) });
@@ -173,7 +181,8 @@ main().then(
   },
   (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
-    report({ type: 'error', t: now(), message, ...(current && { phase: current }) });
+    const code = error instanceof UserCodeError ? { field: error.field, line: error.line, column: error.column, type: error.type } : undefined;
+    report({ type: 'error', t: now(), message, ...(current && { phase: current }), ...(code && { code }) });
     process.exit(1);
   },
 );

@@ -8,6 +8,7 @@ Standard library only: RSS is sampled from outside, so nothing like psutil is ne
 repeats from shared/ (experiment ids, knob variable names, phase names, spec fields) is checked by
 shared/worker-agreement.test.ts.
 """
+import builtins
 import ctypes
 import gc
 import json
@@ -22,6 +23,9 @@ MASK = 0x3FFF  # check the clock every 16k items: cheap, and well under 50 ms ap
 KNOB_ENV = ('MALLOC_TRIM_THRESHOLD_', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_ARENA_MAX', 'PYTHONMALLOC', 'LD_PRELOAD', 'MALLOC_CONF')
 PHASES = ('baseline', 'allocate', 'unreference', 'collect', 'trim', 'settle')
 PAGE = os.sysconf('SC_PAGE_SIZE')
+CODE_FD = 4  # a custom run's code arrives on this descriptor (shared/custom/facts.ts)
+CODE_FIELDS = ('setup', 'allocate', 'unreference')
+MESSAGE_MAX = 2000  # a report line is at most 64 KiB: a huge exception message is cut
 
 
 def now():
@@ -233,6 +237,68 @@ EXPERIMENTS = {
 }
 
 
+# ---- the user's own code (custom runs) ----
+
+class CodeFailure(Exception):
+    """An error in the user's code: the field holding the line, and where in it (1-based)."""
+
+    def __init__(self, field, kind, message, line=None, column=None):
+        super().__init__(message)
+        self.field, self.kind, self.line, self.column = field, kind, line, column
+
+    def report_fields(self):
+        code = {'field': self.field, 'type': self.kind[:200]}
+        if isinstance(self.line, int) and self.line > 0:
+            code['line'] = self.line
+            if isinstance(self.column, int) and self.column > 0:
+                code['column'] = self.column
+        return code
+
+
+def read_code(fd):
+    chunks = []
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    code = json.loads(b''.join(chunks).decode('utf-8'))
+    for field in CODE_FIELDS:
+        if not isinstance(code.get(field), str):
+            raise ValueError(f'bad code: {field} must be a string')
+    return code
+
+
+class CustomCode:
+    """The three fields compiled up front (a syntax error fails the run before baseline) and run with
+    one globals dict, as one module would: what allocate binds (`foo`) is there for unreference."""
+
+    def __init__(self, code):
+        self.globals = {'__name__': '__memtide__', '__builtins__': builtins}
+        self.compiled = {}
+        for field in CODE_FIELDS:
+            try:
+                # Each field its own "file" with no wrapper: positions are the ones the user typed.
+                self.compiled[field] = compile(code[field], f'<{field}>', 'exec', dont_inherit=True)
+            except SyntaxError as error:  # IndentationError and TabError too
+                raise CodeFailure(field, type(error).__name__, str(error.msg)[:MESSAGE_MAX], error.lineno, error.offset) from None
+
+    def run(self, field):
+        try:
+            exec(self.compiled[field], self.globals)
+        except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt in the code are its failures too
+            import traceback  # only when needed: not part of every run's baseline
+            where, line, column = field, None, None
+            for frame in traceback.extract_tb(error.__traceback__):  # innermost user frame last
+                if frame.filename in ('<setup>', '<allocate>', '<unreference>'):
+                    where, line = frame.filename[1:-1], frame.lineno
+                    colno = getattr(frame, 'colno', None)  # 3.11+
+                    column = colno + 1 if isinstance(colno, int) else None
+            message = (str(error) or type(error).__name__)[:MESSAGE_MAX]
+            raise CodeFailure(where, type(error).__name__, message, line, column) from None
+
+
 def parse_spec(text):
     """The server validated the spec against shared/; this re-checks what the worker relies on."""
     spec = json.loads(text)
@@ -248,6 +314,8 @@ def parse_spec(text):
     for name in ('baselineMs', 'settleMs', 'reportEveryMs'):
         if not isinstance(spec.get(name), int) or isinstance(spec.get(name), bool) or spec[name] < 0:
             raise ValueError(f'bad spec: {name} must be a whole number of ms')
+    if spec.get('codeFd') not in (None, CODE_FD):
+        raise ValueError(f'bad spec: codeFd must be {CODE_FD}')
     return spec
 
 
@@ -255,7 +323,17 @@ class Worker:
     def __init__(self, spec):
         self.spec = spec
         self.params = spec['params']
-        self.allocate_fn, self.unreference_fn = EXPERIMENTS[spec['experiment']]
+        # The acks come on a copy of stdin; fd 0 becomes /dev/null, so code that reads stdin gets EOF, not an ack byte.
+        self.ack_fd = os.dup(0)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        self.custom = CustomCode(read_code(spec['codeFd'])) if spec.get('codeFd') is not None else None
+        if self.custom:
+            self.allocate_fn = lambda _p: self.custom.run('allocate')
+            self.unreference_fn = lambda _data, _p: self.custom.run('unreference')
+        else:
+            self.allocate_fn, self.unreference_fn = EXPERIMENTS[spec['experiment']]
         self.allocator = load_allocator()
         self.current = None
         self.last_report = 0.0
@@ -266,7 +344,7 @@ class Worker:
         t = now()
         if t - self.last_report >= self.spec['reportEveryMs']:
             self.last_report = t
-            extra = {'progress': [done, self.params.get('n', 0)]} if self.current == 'allocate' else None
+            extra = {'progress': [done, self.params.get('n', 0)]} if self.current == 'allocate' and not self.custom else None
             report({'type': 'heap', 't': t, 'heap': heap_figures(extra)})
         return value
 
@@ -302,16 +380,18 @@ class Worker:
             'env': {k: os.environ[k] for k in KNOB_ENV if k in os.environ},
             'objectAllocator': 'pymalloc' if PYMALLOC else 'malloc',
         })
+        if self.custom:
+            self.custom.run('setup')  # imports and helpers: before baseline, so they are part of it
         for phase in self.spec['phases']:
             self.current = phase
             self.last_report = now()
             report({'type': 'phase', 'phase': phase, 'edge': 'start', 't': self.last_report, 'heap': heap_figures()})
             getattr(self, phase)()
-            extra = {'progress': [self.params.get('n', 0)] * 2} if phase == 'allocate' else None
+            extra = {'progress': [self.params.get('n', 0)] * 2} if phase == 'allocate' and not self.custom else None
             heap = heap_figures(extra, self.allocator)
             self.last_report = now()
             report({'type': 'phase', 'phase': phase, 'edge': 'end', 't': self.last_report, 'heap': heap})
-            if os.read(0, 1) == b'':
+            if os.read(self.ack_fd, 1) == b'':
                 raise SystemExit('the server closed the acknowledgement pipe')
         # Survivors (fragmentation) stay referenced until the very end.
         if self.data is not None and len(self.data) < 0:
@@ -329,7 +409,7 @@ def tick(value=None, done=0):
 def main():
     global WORKER
     spec = parse_spec(sys.argv[1] if len(sys.argv) > 1 else 'null')
-    if spec['experiment'] not in EXPERIMENTS:
+    if spec['experiment'] not in EXPERIMENTS and spec.get('codeFd') is None:
         raise ValueError(f"unknown experiment {spec['experiment']}")
     WORKER = Worker(spec)
     WORKER.run()
@@ -341,5 +421,6 @@ if __name__ == '__main__':
     except BaseException as error:  # noqa: BLE001 - every failure is reported, then the exit code says it
         message = str(error) or type(error).__name__
         phase = WORKER.current if WORKER else None
-        report({'type': 'error', 't': now(), 'message': message, **({'phase': phase} if phase else {})})
+        code = {'code': error.report_fields()} if isinstance(error, CodeFailure) else {}
+        report({'type': 'error', 't': now(), 'message': message, **({'phase': phase} if phase else {}), **code})
         sys.exit(1)

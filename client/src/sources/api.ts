@@ -1,7 +1,9 @@
 // Calls to the HTTP API; every answer is checked against the shared schemas.
 import { z } from 'zod';
+import type { SavedExperimentBody } from '../../../shared/custom/code.js';
 import {
-  ApiError, CreateMatrixAnswer, CreateRunAnswer, ExperimentsAnswer, MatrixAnswer, OkAnswer, type CreateMatrixBody, type CreateRunBody,
+  ApiError, CreateMatrixAnswer, CreateRunAnswer, CustomExperimentsAnswer, ExperimentsAnswer, MatrixAnswer, OkAnswer, SavedExperimentAnswer,
+  type CreateMatrixBody, type CreateRunBody,
 } from '../../../shared/protocol/http.js';
 import { RunRecord } from '../../../shared/run-record.js';
 import { describeZodError } from '../../../shared/validation.js';
@@ -37,3 +39,14 @@ export const startMatrix = (body: CreateMatrixBody) =>
   call('/api/matrices', CreateMatrixAnswer, { method: 'POST', body: JSON.stringify(body) });
 
 export const fetchMatrix = (id: string) => call(`/api/matrices/${encodeURIComponent(id)}`, MatrixAnswer);
+
+const customPath = (id?: string) => `/api/experiments/custom${id === undefined ? '' : `/${encodeURIComponent(id)}`}`;
+
+/** Whether code may run here, and the saved custom experiments. */
+export const fetchCustom = () => call(customPath(), CustomExperimentsAnswer);
+
+/** Saves a new custom experiment, or replaces saved experiment `id`. */
+export const saveCustom = (body: SavedExperimentBody, id?: string) =>
+  call(customPath(id), SavedExperimentAnswer, { method: id === undefined ? 'POST' : 'PUT', body: JSON.stringify(body) });
+
+export const deleteCustom = (id: string) => call(customPath(id), OkAnswer, { method: 'DELETE' });

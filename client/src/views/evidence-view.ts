@@ -2,13 +2,12 @@
 // noise and the threshold it set, the rules that decided (verdict-rules.ts), where RSS above
 // baseline is at each phase end, and what would return the kept memory — each remedy a button that
 // runs the same experiment again with the remedy laid over the run's own settings.
-import type { CreateRunBody } from '../../../shared/protocol/http.js';
 import type { PhaseAccounting, Remedy, RunInfo, Summary } from '../../../shared/run-record.js';
 import { VERDICT_RULES } from '../../../shared/summary.js';
 import { el } from '../dom.js';
 import { formatMiB, formatSignedMiB } from '../format.js';
 import { ALLOCATOR_PARTS, PART_WORDS } from './accounting-bars.js';
-import { remedyChanges, remedyRequest } from './remedy-request.js';
+import { remedyChanges } from './remedy-request.js';
 import { verdictRules } from './verdict-rules.js';
 
 type Part = Exclude<keyof PhaseAccounting, 'phase' | 'missing'>;
@@ -20,8 +19,8 @@ export const ACCOUNTING_PARTS: readonly { key: Part; label: string }[] = [
   ...(['notResident', 'rest', 'unexplained'] as const).map((key) => ({ key, label: PART_WORDS[key] })),
 ];
 
-/** Starts a run (the controller's start); absent where runs cannot be started (a report). */
-export type Rerun = (body: CreateRunBody) => Promise<void>;
+/** Runs the experiment again with a remedy (summary-view.ts); absent where runs cannot be started (a report). */
+export type Rerun = (run: RunInfo, remedy: Remedy) => Promise<void>;
 
 export function renderEvidence(run: RunInfo, s: Summary, rerun?: Rerun): HTMLElement[] {
   const out: HTMLElement[] = [el('p', { className: 'note' }, rulesText(s))];
@@ -58,7 +57,7 @@ function remedyItem(run: RunInfo, remedy: Remedy, rerun: Rerun | undefined): HTM
   button.addEventListener('click', () => {
     button.disabled = true;
     status.textContent = ' asked for: it starts when the queue reaches it';
-    rerun(remedyRequest(run, remedy)).catch((e: Error) => {
+    rerun(run, remedy).catch((e: Error) => {
       button.disabled = false;
       status.textContent = ` could not start it: ${e.message}`;
     });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CreateRunBody } from '../../../shared/protocol/http.js';
 import { RunRecord } from '../../../shared/run-record.js';
-import { remedyChanges, remedyRequest } from './remedy-request.js';
+import { needsRecord, remedyChanges, remedyRequest } from './remedy-request.js';
 
 const fixture = (name: string) => RunRecord.parse(JSON.parse(readFileSync(new URL(`../../../test/fixtures/${name}.json`, import.meta.url), 'utf8')));
 
@@ -33,5 +33,15 @@ describe('remedyRequest', () => {
     const body = remedyRequest(run, { text: 'Run with N = 8000 (×8).', params: { n: 8000 } });
     expect(body).toEqual({ experiment: 'seed-strings', params: { n: 8000 }, sampleHz: 200 });
     expect(remedyChanges({ text: '', params: { n: 8000 } })).toBe('n = 8,000');
+  });
+
+  it('a run of the user\'s own code: the same code, runtime and name, from its full record', () => {
+    const code = { setup: '', allocate: 'blobs = [bytes(1000) for _ in range(50_000)]', unreference: 'del blobs[:-1]' };
+    const run = { experiment: 'custom', params: {}, knobs: {}, settleMs: 1000, sampleHz: 1000, runtime: 'python' as const, code, customName: 'medium bytes' };
+    expect(needsRecord(run)).toBe(true);
+    const body = remedyRequest(run, { text: 'trim', knobs: { trim: true }, returns: 50 * 2 ** 20 });
+    expect(body).toEqual({ experiment: 'custom', runtime: 'python', code, name: 'medium bytes', params: {}, knobs: { trim: true }, settleMs: 1000, sampleHz: 1000 });
+    expect(CreateRunBody.safeParse(body).success).toBe(true);
+    expect(needsRecord({ experiment: 'py-medium-bytes' })).toBe(false);
   });
 });

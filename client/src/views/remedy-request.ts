@@ -1,16 +1,27 @@
 // A remedy (summary.remedies, shared/verdict-text.ts) as the run that would try it: the same
-// experiment with the run's own settings, the remedy's knobs, settle and params laid over them.
+// experiment with the run's own settings, the remedy's knobs, settle and params laid over them —
+// for a run of the user's own code, that same code (from the full record: run lists leave it out).
 // Pure, so a Node test pins what the button would ask for.
 import { formatCount, formatSeconds } from '../format.js';
 import { KNOB_DEFS, type KnobName, type Knobs } from '../../../shared/knobs.js';
 import type { CreateRunBody } from '../../../shared/protocol/http.js';
-import type { Remedy, RunInfo } from '../../../shared/run-record.js';
+import { CUSTOM_EXPERIMENT } from '../../../shared/custom/facts.js';
+import type { Remedy, RunInfo, RunRecord } from '../../../shared/run-record.js';
 
-export function remedyRequest(run: Pick<RunInfo, 'experiment' | 'params' | 'knobs' | 'settleMs' | 'sampleHz' | 'memoryCapMiB'>, remedy: Remedy): CreateRunBody {
+type RunSettings = Pick<RunInfo, 'experiment' | 'params' | 'knobs' | 'settleMs' | 'sampleHz' | 'memoryCapMiB'> & Partial<Pick<RunRecord, 'runtime' | 'code' | 'customName'>>;
+
+/** Whether the request needs the run's full record (its code) first. */
+export const needsRecord = (run: Pick<RunInfo, 'experiment'>): boolean => run.experiment === CUSTOM_EXPERIMENT;
+
+export function remedyRequest(run: RunSettings, remedy: Remedy): CreateRunBody {
   const knobs: Knobs = { ...run.knobs, ...remedy.knobs };
   const settleMs = remedy.settleMs ?? run.settleMs;
+  const custom = needsRecord(run) && run.code && run.runtime !== 'other' && run.runtime !== undefined
+    ? { runtime: run.runtime, code: run.code, ...(run.customName && { name: run.customName }) }
+    : {};
   return {
     experiment: run.experiment,
+    ...custom,
     params: { ...run.params, ...remedy.params },
     ...(Object.keys(knobs).length > 0 && { knobs }),
     ...(settleMs !== undefined && { settleMs }),

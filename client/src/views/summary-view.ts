@@ -5,11 +5,15 @@ import type { HeapSample, Phase, RunInfo, Summary } from '../../../shared/run-re
 import { summaryRows } from '../../../shared/summary.js';
 import { el } from '../dom.js';
 import { formatMiB, formatPct, formatSignedMiB } from '../format.js';
+import type { Actions } from '../controller.js';
 import { renderEvidence, type Rerun } from './evidence-view.js';
+import { needsRecord, remedyRequest } from './remedy-request.js';
 import { watch, type Store } from '../state/store.js';
 
-/** `rerun` starts a run (the remedies' buttons); absent where runs cannot be started. */
-export function summaryView(container: HTMLElement, store: Store, rerun?: Rerun): void {
+/** `actions` start the remedies' runs; a page that cannot start runs (a report) has no start. */
+export function summaryView(container: HTMLElement, store: Store, actions: Pick<Actions, 'start' | 'load'>): void {
+  const { start, load } = actions;
+  const rerun: Rerun | undefined = start && (async (run, remedy) => start(remedyRequest(needsRecord(run) ? await load(run.id) : run, remedy)));
   // Only an ended run has a table: while one runs, its 10 ms batches do not re-render this.
   const view = store.select((s) => {
     const shown = s.shown;
