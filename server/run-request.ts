@@ -12,7 +12,7 @@ import { CreateRunBody } from '../shared/protocol/http.js';
 import type { Params, RunRecord } from '../shared/run-record.js';
 import { now } from '../shared/units.js';
 import { describeZodError, quote } from '../shared/validation.js';
-import { firstUnavailableKnob, type Machine } from './machine.js';
+import { experimentUnavailableReason, firstUnavailableKnob, type Machine } from './machine.js';
 import { checkMemoryCap, defaultMemoryCapMiB, machineMaxCapMiB } from './run-limits.js';
 import { hasProc } from './sampling/proc-statm.js';
 
@@ -71,9 +71,8 @@ export function parseRunRequest(body: unknown, machine: Machine, defaults: RunDe
   const knobs = asked.knobs ?? {};
   const misfit = knobMisfit(knobs, experiment.runtime);
   if (misfit) return refuse(misfit);
-  if (experiment.runtime === 'python' && typeof machine.python === 'string') {
-    return refuse(`experiment: ${experiment.id} is not available on this machine: ${machine.python}`);
-  }
+  const unavailable = experimentUnavailableReason(experiment, machine);
+  if (unavailable) return refuse(`experiment: ${experiment.id} is not available on this machine: ${unavailable}`);
   const missing = firstUnavailableKnob(knobs, experiment.runtime, machine);
   if (missing) return refuse(missing);
   const maxCapMiB = defaults.maxMemoryCapMiB ?? machineMaxCapMiB();

@@ -61,8 +61,12 @@ export type Sample = z.infer<typeof Sample>;
 export const Phase = z.object({ name: PhaseName, start: Time, end: Time.optional() });
 export type Phase = z.infer<typeof Phase>;
 
-/** Where a worker's memory is (record-parts.ts SmapsFigures), read by the server at a phase end. */
-export const MemoryBreakdown = SmapsFigures.extend({ t: Time, phase: PhaseName });
+/**
+ * Where a worker's memory is (record-parts.ts SmapsFigures), read by the server at a phase end.
+ * arenaHeaps is split out of anonMappings as a watch's is (server/sampling/proc-smaps.ts
+ * classifyMappings); in runs recorded before that it is absent and anonMappings holds those heaps too.
+ */
+export const MemoryBreakdown = SmapsFigures.extend({ t: Time, phase: PhaseName, arenaHeaps: Count.optional() });
 export type MemoryBreakdown = z.infer<typeof MemoryBreakdown>;
 
 export const Env = z.record(z.string(), z.string());

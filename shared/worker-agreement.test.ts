@@ -1,4 +1,4 @@
-// server/workers/python-worker.py cannot import shared/: it repeats the experiment ids, the knob
+// server/workers/python-worker.py (and python_experiments.py beside it) cannot import shared/: they repeat the experiment ids, the knob
 // environment names, the phase names, the spec's fields and the names of the figures it reports.
 // These tests read it and check it agrees. (Its timings come in the spec: it repeats none.)
 import { readFileSync } from 'node:fs';
@@ -12,11 +12,13 @@ import { WorkerSpec } from './protocol/worker.js';
 import { GlibcFigures, JemallocFigures, PymallocFigures } from './run-record.js';
 
 const python = readFileSync(new URL('../server/workers/python-worker.py', import.meta.url), 'utf8');
+const experiments = readFileSync(new URL('../server/workers/python_experiments.py', import.meta.url), 'utf8');
 const quoted = (text: string) => [...text.matchAll(/'([A-Za-z_][\w-]*)'/g)].map((m) => m[1]!);
 
 describe('python-worker.py agrees with shared/', () => {
   it('runs exactly the catalog\'s Python experiments', () => {
-    const table = /^EXPERIMENTS = \{\n([\s\S]*?)^\}/m.exec(python)?.[1] ?? '';
+    expect(python).toMatch(/^from python_experiments import EXPERIMENTS$/m);
+    const table = /^EXPERIMENTS = \{\n([\s\S]*?)^\}/m.exec(experiments)?.[1] ?? '';
     const ids = [...table.matchAll(/^\s+'([a-z0-9-]+)':/gm)].map((m) => m[1]);
     expect(ids.sort()).toEqual(PYTHON_EXPERIMENTS.map((e) => e.id).sort());
   });

@@ -9,7 +9,7 @@ import type { AnyPhaseName } from '../../shared/phases.js';
 import type { HeapFigures } from '../../shared/run-record.js';
 import { loadAllocatorProbe, type AllocatorProbe } from './node-allocator.js';
 import { compileCode, readCode, UserCodeError } from './node-custom-code.js';
-import { NODE_EXPERIMENT_CODE } from './node-experiments.js';
+import { NODE_EXPERIMENT_CODE, type NodeExperiment } from './node-experiments.js';
 import { parseWorkerSpec } from './parse-worker-spec.js';
 import { now, report, waitForAck } from './worker-channel.js';
 
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   const spec: WorkerSpec = parseWorkerSpec(process.argv[2]);
   // The user's code (custom runs) is compiled before anything else: a syntax error ends the run at once.
   const custom = spec.codeFd === undefined ? undefined : compileCode(readCode(spec.codeFd));
-  const code = custom ? { allocate: () => custom.run('allocate'), unreference: () => custom.run('unreference') }
+  const code: NodeExperiment | undefined = custom ? { allocate: () => custom.run('allocate'), unreference: () => custom.run('unreference') }
     : Object.hasOwn(NODE_EXPERIMENT_CODE, spec.experiment) ? NODE_EXPERIMENT_CODE[spec.experiment as keyof typeof NODE_EXPERIMENT_CODE] : undefined;
   if (!code) throw new Error(`unknown experiment ${spec.experiment}`);
   const allocator = await loadAllocatorProbe();
@@ -95,6 +95,12 @@ async function main(): Promise<void> {
     }
   };
 
+  report({ type: 'ready', t: now(), pid: process.pid, runtime: 'node', version: process.version, env: knobEnvSeen() });
+  // Setup (imports, helpers) runs before baseline, so what it loads is part of the baseline.
+  custom?.run('setup');
+  // So does what an experiment sets up (thread-arenas' threads).
+  const prepared = await code.prepare?.(spec.params);
+
   let data: unknown;
   let arrayBuffersAtBaseline = 0;
   let releaseStart: number | undefined;
@@ -104,7 +110,9 @@ async function main(): Promise<void> {
       gc();
       arrayBuffersAtBaseline = process.memoryUsage().arrayBuffers;
     },
-    allocate: () => (data = code.allocate(spec.params, tick)),
+    allocate: async () => {
+      data = await code.allocate(spec.params, tick, prepared);
+    },
     unreference: () => (data = code.unreference(data, spec.params)),
     collect: async () => {
       gc();
@@ -115,9 +123,6 @@ async function main(): Promise<void> {
     settle: () => idle(spec.settleMs),
   };
 
-  report({ type: 'ready', t: now(), pid: process.pid, runtime: 'node', version: process.version, env: knobEnvSeen() });
-  // Setup (imports, helpers) runs before baseline, so what it loads is part of the baseline.
-  custom?.run('setup');
   for (const phase of spec.phases) {
     current = phase;
     lastReport = now();

@@ -6,7 +6,7 @@ allocator's own figures, to the server as JSON lines on fd 3 (WorkerMessage). Af
 waits for one byte on stdin: the server reads /proc/PID/smaps while the worker stands still.
 Standard library only: RSS is sampled from outside, so nothing like psutil is needed. What this file
 repeats from shared/ (experiment ids, knob variable names, phase names, spec fields) is checked by
-shared/worker-agreement.test.ts.
+shared/worker-agreement.test.ts. The experiments themselves are in python_experiments.py beside it.
 """
 import builtins
 import ctypes
@@ -18,8 +18,9 @@ import re
 import sys
 import time
 
+from python_experiments import EXPERIMENTS
+
 REPORT_FD = 3
-MASK = 0x3FFF  # check the clock every 16k items: cheap, and well under 50 ms apart
 KNOB_ENV = ('MALLOC_TRIM_THRESHOLD_', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_ARENA_MAX', 'PYTHONMALLOC', 'LD_PRELOAD', 'MALLOC_CONF')
 PHASES = ('baseline', 'allocate', 'unreference', 'collect', 'trim', 'settle')
 PAGE = os.sysconf('SC_PAGE_SIZE')
@@ -100,8 +101,29 @@ class Mallinfo2(ctypes.Structure):
 ALL_ARENAS = 4096  # MALLCTL_ARENAS_ALL (jemalloc.net/jemalloc.3.html)
 
 
+# malloc_info()'s XML (glibc malloc/malloc.c __malloc_info): per arena, the "fast" and "rest" free
+# totals (rest counts the top chunk) and "system current", the arena's size. The first <heap> is
+# the main arena, in the brk heap; the others are threads' arenas.
+ARENA_TOTALS = {k: re.compile(v) for k, v in (('fast', r'<total type="fast" count="\d+" size="(\d+)"'),
+                                               ('rest', r'<total type="rest" count="\d+" size="(\d+)"'),
+                                               ('system', r'<system type="current" size="(\d+)"'))}
+
+
+def parse_main_arena(xml):
+    """(in use, free) of the main arena, read as server/workers/node-allocator.ts parseMainArena reads it."""
+    start = xml.find('<heap nr="0">')
+    if start < 0:
+        return None
+    heap = xml[start:xml.find('</heap>', start)]
+    found = {k: r.search(heap) for k, r in ARENA_TOTALS.items()}
+    if not all(found.values()):
+        return None
+    free = int(found['fast'].group(1)) + int(found['rest'].group(1))
+    return max(0, int(found['system'].group(1)) - free), free
+
+
 class GlibcAllocator:
-    """One thread, so one arena: the main one, in the brk heap."""
+    """mallinfo2() sums every arena; malloc_info() splits off the main one (threads get their own)."""
 
     def __init__(self):
         libc = ctypes.CDLL('libc.so.6')
@@ -112,13 +134,32 @@ class GlibcAllocator:
         self._trim = libc.malloc_trim
         self._trim.argtypes = [ctypes.c_size_t]
         self._trim.restype = ctypes.c_int
+        # malloc_info() writes to a FILE*: fmemopen() over a buffer allocated now, before baseline.
+        self._xml = ctypes.create_string_buffer(256 * 1024)
+        self._fmemopen = libc.fmemopen
+        self._fmemopen.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+        self._fmemopen.restype = ctypes.c_void_p
+        self._fclose = libc.fclose
+        self._fclose.argtypes = [ctypes.c_void_p]
+        self._malloc_info = libc.malloc_info
+        self._malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+
+    def main_arena(self):
+        ctypes.memset(self._xml, 0, 64)
+        fp = self._fmemopen(self._xml, len(self._xml) - 1, b'w')
+        if not fp:
+            return None
+        self._malloc_info(0, fp)
+        self._fclose(fp)
+        return parse_main_arena(self._xml.value.decode('latin-1'))
 
     def figures(self):
         if self._mallinfo2 is None:
             return {}
         m = self._mallinfo2()
+        main_in_use, main_free = self.main_arena() or (m.uordblks, m.fordblks)
         return {'glibc': {'inUse': m.uordblks, 'mmapped': m.hblkhd, 'free': m.fordblks,
-                          'mainArenaInUse': m.uordblks, 'mainArenaFree': m.fordblks}}
+                          'mainArenaInUse': main_in_use, 'mainArenaFree': main_free}}
 
     def trim(self):
         self._trim(0)
@@ -181,60 +222,6 @@ def heap_figures(extra=None, allocator=None):
     if extra:
         figures.update(extra)
     return figures
-
-
-# ---- the experiments: allocate(params) returns the only reference; unreference(data) what survives ----
-# The `if i & MASK else tick(...)` inside comprehensions reports every 16k items without a function
-# call per item, so each list is still built the way the plain comprehension builds it.
-
-def seed(p):
-    n = p['n']
-    return ['abc' if x & MASK else tick('abc', x) for x in range(n)]
-
-
-def unique_ints(p):
-    # list(range(N)), filled in chunks so the worker can report: same N slots, same N int objects.
-    n, chunk = p['n'], MASK + 1
-    out = [None] * n
-    for i in range(0, n, chunk):
-        out[i:i + chunk] = range(i, min(n, i + chunk))
-        tick(None, i)
-    return out
-
-
-def small_dicts(p):
-    n = p['n']
-    return [{'a': i, 'b': i + 1} if i & MASK else tick({'a': i, 'b': i + 1}, i) for i in range(n)]
-
-
-def some_bytes(p):
-    n, size = p['n'], p['size']
-    # bytes([v]) * size is built at run time (a literal would be one constant) and writes every byte.
-    return [bytes([i & 0xFF]) * size if i & 0x3F else tick(bytes([i & 0xFF]) * size, i) for i in range(n)]
-
-
-def drop_all(_data, _p):
-    return None
-
-
-def keep_every(data, p):
-    return data[::p['keepEvery']]
-
-
-def keep_last(data, _p):
-    # One live chunk at the top of the brk heap, as any later allocation of a real program would be:
-    # glibc trims only free space at the top, so everything below stays mapped.
-    return data[-1:]
-
-
-EXPERIMENTS = {
-    'py-seed': (seed, drop_all),
-    'py-unique-ints': (unique_ints, drop_all),
-    'py-small-objects': (small_dicts, drop_all),
-    'py-fragmentation': (small_dicts, keep_every),
-    'py-medium-bytes': (some_bytes, keep_last),
-    'py-large-bytes': (some_bytes, drop_all),
-}
 
 
 # ---- the user's own code (custom runs) ----
@@ -330,7 +317,7 @@ class Worker:
         os.close(devnull)
         self.custom = CustomCode(read_code(spec['codeFd'])) if spec.get('codeFd') is not None else None
         if self.custom:
-            self.allocate_fn = lambda _p: self.custom.run('allocate')
+            self.allocate_fn = lambda _p, _tick: self.custom.run('allocate')
             self.unreference_fn = lambda _data, _p: self.custom.run('unreference')
         else:
             self.allocate_fn, self.unreference_fn = EXPERIMENTS[spec['experiment']]
@@ -360,7 +347,7 @@ class Worker:
         gc.collect()
 
     def allocate(self):
-        self.data = self.allocate_fn(self.params)
+        self.data = self.allocate_fn(self.params, tick)
 
     def unreference(self):
         self.data = self.unreference_fn(self.data, self.params)  # the seed's `del foo` happens here

@@ -2,7 +2,8 @@
 // - by owner (the default, what the verdict reads): RSS above baseline as live, free in the
 //   runtime, free in the C allocator part by part, the rest and what nothing explains
 //   (views/accounting-bars.ts, from the accounting of shared/accounting.ts);
-// - by mapping: RSS as the server read it from /proc/PID/smaps (brk heap, anonymous, files, other).
+// - by mapping: RSS as the server read it from /proc/PID/smaps (brk heap, thread arenas' heaps,
+//   anonymous, files, other).
 // A part added to PARTS or to the accounting appears in the bars, the legend and the data table alike.
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Title, Tooltip, type ChartDataset } from 'chart.js';
 import type { MemoryBreakdown } from '../../../shared/run-record.js';
@@ -15,6 +16,7 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, To
 
 export const PARTS = [
   { key: 'brkHeap', label: 'brk heap ([heap])' },
+  { key: 'arenaHeaps', label: "glibc thread arenas' heaps" },
   { key: 'anonMappings', label: 'anonymous mmaps' },
   { key: 'fileMappings', label: 'files (code, libraries)' },
   { key: 'otherMappings', label: 'stack and other' },
@@ -111,7 +113,7 @@ export class BreakdownView {
       ? this.accounting!.segments.map((seg) => ({
         label: seg.label, data: seg.values.map((v) => v / MiB), backgroundColor: ACCOUNTING_COLORS[seg.key], borderColor: panel, borderWidth: 1, stack: 'rss',
       }))
-      : PARTS.map((p) => ({ label: p.label, data: this.breakdowns.map((b) => b[p.key] / MiB), backgroundColor: PART_COLORS[p.key], stack: 'rss' }));
+      : PARTS.map((p) => ({ label: p.label, data: this.breakdowns.map((b) => (b[p.key] ?? 0) / MiB), backgroundColor: PART_COLORS[p.key], stack: 'rss' }));
     data.labels = shown === 'owner' ? this.accounting!.phases : this.breakdowns.map((b) => b.phase);
     // The same series as drawn (each phase end mid-run): new figures in place, as before the split;
     // replacing the datasets makes Chart.js build its elements and legend again.

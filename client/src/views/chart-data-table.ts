@@ -35,7 +35,7 @@ export function dataTable({ info, phases, heap, breakdowns, samples }: ShownRun)
     const b = breakdowns.find((x) => x.phase === p.name);
     return el('tr', { dataset: { phase: p.name } },
       el('th', { scope: 'row' }, p.name), el('td', {}, s(p.start)), el('td', {}, s(p.end)), el('td', {}, rssAt(p.end)), el('td', {}, heapAt(p.end)),
-      ...PARTS.map((part) => el('td', {}, b ? formatMiB(b[part.key]) : '—')));
+      ...PARTS.map((part) => el('td', {}, b ? formatMiB(b[part.key] ?? 0) : '—')));
   });
   const heads = ['phase', 'start s', 'end s', 'RSS at end', 'runtime heap (Node) or allocated blocks (CPython) at end', ...PARTS.map((p) => `${p.label} (by mapping)`)];
   return el('table', { className: 'data-table', ariaLabel: 'Chart data by phase' },

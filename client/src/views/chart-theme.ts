@@ -26,7 +26,7 @@ export const PHASE_COLORS: Record<PhaseName, string> = {
 };
 
 /** The breakdown's stacked parts, in stacking order. */
-export const PART_COLORS = { brkHeap: '#e09b1e', anonMappings: '#a35ee8', fileMappings: '#6b7b90', otherMappings: '#9aa6b5' } as const;
+export const PART_COLORS = { brkHeap: '#e09b1e', arenaHeaps: '#c8553d', anonMappings: '#a35ee8', fileMappings: '#6b7b90', otherMappings: '#9aa6b5' } as const;
 
 /**
  * The accounting's stacked parts (views/accounting-bars.ts): live, free in the runtime, and the C
