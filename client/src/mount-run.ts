@@ -10,7 +10,7 @@ import { runChartsView } from './views/run-charts.js';
 import { toolbarView, type Exporters } from './views/toolbar.js';
 
 export function mountRunViews(store: Store, actions: Actions, report?: Exporters['report']): ChartView {
-  const { chart } = runChartsView($('chart'), $('chart-legend'), $('breakdown'), $('reset-zoom'), store);
+  const { chart } = runChartsView({ canvas: $('chart'), legend: $('chart-legend'), breakdownCanvas: $('breakdown'), breakdownMode: $('breakdown-mode'), resetZoom: $('reset-zoom') }, store);
   chartDataTableView($('chart-data'), store);
   toolbarView({ bar: $('toolbar'), cancel: $('cancel'), message: $('toolbar-message'), importInput: $('import-json') }, store, actions, { png: () => chart.toPng(), report });
   compareView($('compare'), $('compare-chart'), $('compare-legend'), $('compare-tables'), store, report);

@@ -30,7 +30,7 @@ export function mountFirstViews(store: Store, actions: Actions, custom?: { actio
   queueView($('queue'), $('cancel-queued'), store, actions);
   const clock = store.select((s) => (s.shown ? Math.floor(latestTime(s.shown) / 100) * 100 : 0));
   phaseListView($('phases'), store.select((s) => s.shown?.phases ?? []), clock);
-  summaryView($('summary'), store);
+  summaryView($('summary'), store, actions);
   runCodeView($('run-code'), store, actions, custom?.actions, custom?.sampleHz);
   historyView($('history'), $('compare-selected'), store, actions);
   routeSync(store);
