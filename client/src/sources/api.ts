@@ -1,8 +1,10 @@
 // Calls to the HTTP API; every answer is checked against the shared schemas.
 import { z } from 'zod';
 import {
-  ApiError, CreateMatrixAnswer, CreateRunAnswer, ExperimentsAnswer, MatrixAnswer, OkAnswer, type CreateMatrixBody, type CreateRunBody,
+  ApiError, CreateMatrixAnswer, CreateRunAnswer, CreateWatchAnswer, ExperimentsAnswer, MarkerAnswer, MatrixAnswer, OkAnswer, ProbeAnswer,
+  ProcessListAnswer, WatchAnswer, type CreateMatrixBody, type CreateRunBody, type CreateWatchBody,
 } from '../../../shared/protocol/http.js';
+import type { ProbeKind } from '../../../shared/watch-record.js';
 import { RunRecord } from '../../../shared/run-record.js';
 import { describeZodError } from '../../../shared/validation.js';
 import { tokenHeaders } from './token.js';
@@ -37,3 +39,23 @@ export const startMatrix = (body: CreateMatrixBody) =>
   call('/api/matrices', CreateMatrixAnswer, { method: 'POST', body: JSON.stringify(body) });
 
 export const fetchMatrix = (id: string) => call(`/api/matrices/${encodeURIComponent(id)}`, MatrixAnswer);
+
+// ---- watching a running process ----
+const watchPath = (id: string) => `/api/watches/${encodeURIComponent(id)}`;
+
+export const fetchProcesses = () => call('/api/processes', ProcessListAnswer);
+
+export const startWatch = (body: CreateWatchBody) =>
+  call('/api/watches', CreateWatchAnswer, { method: 'POST', body: JSON.stringify(body) });
+
+/** A watch's record, live or ended (GET /api/runs knows only ended ones). */
+export const fetchWatch = (id: string) => call(watchPath(id), WatchAnswer);
+
+export const addMarker = (id: string, label: string) =>
+  call(`${watchPath(id)}/markers`, MarkerAnswer, { method: 'POST', body: JSON.stringify({ label }) });
+
+/** Answers once the probe has ended and RSS was read again (a few seconds at most: gdb's limit is 10 s). */
+export const runProbe = (id: string, kind: ProbeKind) =>
+  call(`${watchPath(id)}/probe`, ProbeAnswer, { method: 'POST', body: JSON.stringify({ kind }) });
+
+export const stopWatch = (id: string) => call(`${watchPath(id)}/stop`, OkAnswer, { method: 'POST' });
