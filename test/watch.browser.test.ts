@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
 import { buildReport } from '../server/report.js';
@@ -15,7 +15,7 @@ import { WATCH_LIMITS } from '../shared/limits.js';
 import { probeNotice } from '../shared/probe-notice.js';
 import { RunRecord } from '../shared/run-record.js';
 import { PROBE_COLORS } from '../client/src/views/chart-theme.js';
-import { chromiumAvailable, launchChromium, watchCsp } from './browser.js';
+import { chromiumAvailable, launchChromium, pixelsOf, watchCsp } from './browser.js';
 import { startTestServer, tempDataDir } from './helpers.js';
 import { fixture, killVictims, spawnVictim } from './victims.js';
 
@@ -39,18 +39,6 @@ afterAll(async () => {
   await browser?.close();
   await app?.close();
 });
-
-/** Pixels of a canvas close to an #rrggbb colour. */
-function pixelsOf(page: Page, selector: string, hex: string): Promise<number> {
-  return page.evaluate(([sel, color]) => {
-    const canvas = document.querySelector<HTMLCanvasElement>(sel!)!;
-    const want = [1, 3, 5].map((i) => parseInt(color!.slice(i, i + 2), 16));
-    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-    let n = 0;
-    for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 128 && want.every((w, k) => Math.abs(data[i + k]! - w) < 24)) n++;
-    return n;
-  }, [selector, hex]);
-}
 
 const mib = (text: string | null) => Number(/([\d.]+) MiB/.exec(text ?? '')?.[1]);
 
@@ -112,7 +100,16 @@ describe.skipIf(!hasBrowser || !hasGdb)('watching a process in Chromium', () => 
     await expect(page.locator('.probe-table tr[data-kind="trim"] td.probe-result').textContent()).resolves.toBe('malloc_trim(0) returned 1: memory was released');
     // On the chart itself: the trim's band (its colour's strip at the top of the plot).
     await page.waitForTimeout(100);
-    expect(await pixelsOf(page, '#watch-chart', PROBE_COLORS.trim)).toBeGreaterThan(20);
+    expect(await pixelsOf(page, '#watch-chart', PROBE_COLORS.trim, 24)).toBeGreaterThan(20);
+
+    // A refusal (4xx) is shown in the server's words: this process is being watched already.
+    await page.locator('#watch-open').click();
+    await page.waitForSelector('#processes-status:has-text("processes")');
+    await page.locator('#process-filter').fill(String(victim.pid));
+    await page.locator(`.process-table tr[data-pid="${victim.pid}"] button`).click();
+    await expect(page.locator('#processes .watch-alert').textContent()).resolves.toBe(`pid ${victim.pid} not watched: pid: ${victim.pid} is being watched already`);
+    await page.keyboard.press('Escape');
+    await expect(page.locator('#processes').isHidden()).resolves.toBe(true);
 
     // Stop: stored, listed as a watch with its verdict, and opened again from the stored record.
     await page.locator('#watch-stop').click();
@@ -137,9 +134,11 @@ describe.skipIf(!hasBrowser || !hasGdb)('watching a process in Chromium', () => 
     await page.waitForSelector(`#status:has-text("finished · stopped by the user")`);
     await expect(page.evaluate(() => location.hash)).resolves.toBe(`#/runs/${id}-copy2`);
     await expect(page.locator('#watch-events li[data-kind="trim"]').textContent()).resolves.toBe(label);
-    expect(errors).toEqual([]);
+    // Chromium logs every 4xx: the one refusal provoked above, and nothing else.
+    expect(errors).toEqual(['Failed to load resource: the server responded with a status of 409 (Conflict)']);
     expect(await violations()).toEqual([]);
     await page.close();
+    errors.length = 0;
 
     const file = join(tempDataDir(), 'watch-report.html');
     writeFileSync(file, buildReport([record]));

@@ -38,10 +38,14 @@ export interface WatchActions {
 export function startController(store: Store, files: FileSource, live?: RunSource): Actions {
   const { dispatch } = store;
   const sourceOf = (id: string): RunSource => (!live || store.state.value.runs.get(id)?.origin === 'file' ? files : live);
-  // A live watch is not among the server's runs yet (GET /api/runs/:id): its record comes from /api/watches/:id.
+  // A live watch is not among the server's runs yet (GET /api/runs/:id): its record comes from
+  // /api/watches/:id. One this page just started may not be listed yet either (its answer can
+  // overtake the stream's watch-started).
+  const startedWatches = new Set<string>();
   const loadRecord = (id: string): Promise<RunRecord> => {
     const source = sourceOf(id);
-    return source === live && live.watches && store.state.value.runs.get(id)?.run.kind === 'watch' ? live.watches.load(id) : source.load(id);
+    const isWatch = store.state.value.runs.get(id)?.run.kind === 'watch' || startedWatches.has(id);
+    return source === live && live.watches && isWatch ? live.watches.load(id) : source.load(id);
   };
   const say = (text: string) => dispatch({ type: 'notice', text });
   let stopReplay: (() => void) | undefined;
@@ -146,15 +150,16 @@ export function startController(store: Store, files: FileSource, live?: RunSourc
         stopReplay = playRecord(record, speed, dispatch, () => (replaying = undefined));
       }, (e: Error) => say(`could not replay ${id}: ${e.message}`));
     },
-    watch: live?.watches && watchActions(store, live.watches),
+    watch: live?.watches && watchActions(store, live.watches, (id) => startedWatches.add(id)),
   };
 }
 
-function watchActions(store: Store, calls: WatchCalls): WatchActions {
+function watchActions(store: Store, calls: WatchCalls, started: (id: string) => void): WatchActions {
   const { dispatch } = store;
   return {
     async start(body) {
       const { id } = await calls.start(body);
+      started(id);
       // watch-started usually came first over the WebSocket; if not, this shows it once it does.
       dispatch({ type: 'asked', id });
       dispatch({ type: 'open', id });

@@ -90,6 +90,12 @@ export function processPickerView(els: PickerElements, store: Store, actions: Wa
   filter.addEventListener('input', () => render(picker.peek().answer));
   els.open.addEventListener('click', () => store.dispatch({ type: 'processes-open', open: !picker.peek().open }));
   els.close.addEventListener('click', () => store.dispatch({ type: 'processes-open', open: false }));
+  // Escape closes it from anywhere (focus leaves a Watch button while it is disabled for its request).
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Escape' || !picker.peek().open) return;
+    store.dispatch({ type: 'processes-open', open: false });
+    els.open.focus();
+  });
   els.refresh.addEventListener('click', () => store.dispatch({ type: 'processes-refresh' }));
 
   let drawn: ProcessListAnswer | undefined;
