@@ -2,6 +2,7 @@
 // runs send their events (run-events.ts), the HTTP API where they are asked for.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { codePolicy } from './code-policy.js';
 import { createHttpApp } from './http-api.js';
 import { availableCatalog, machine } from './machine.js';
 import { matrixRoutes } from './matrix-api.js';
@@ -11,6 +12,7 @@ import { checkMemoryCap } from './run-limits.js';
 import { RunRegistry } from './run-registry.js';
 import { DEFAULT_SAMPLE_HZ } from './run-request.js';
 import { bindProblem, checkAccess } from './security.js';
+import { CustomStore } from './storage/custom-store.js';
 import { DEFAULT_DATA_DIR, RunStore } from './storage/run-store.js';
 import { VERSION } from './version.js';
 import type { SpawnWorker } from './worker-process.js';
@@ -30,6 +32,8 @@ export interface AppOptions {
   memoryCapMiB?: number;
   /** The wall-clock cap (s) of every run; default DEFAULT_WALL_CLOCK_S (shared/limits.ts). */
   wallClockCapS?: number;
+  /** false: no custom runs (MEMTIDE_ALLOW_CODE=0; code-policy.ts). */
+  allowCode?: boolean;
   maxQueue?: number;
   maxSockets?: number;
   heartbeatMs?: number;
@@ -60,6 +64,8 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
   if (cap && !cap.ok) throw new Error(cap.error);
   const security = { token, allowedHosts };
   const store = new RunStore(options.dataDir ?? DEFAULT_DATA_DIR);
+  const customStore = new CustomStore(options.dataDir ?? DEFAULT_DATA_DIR);
+  for (const { file, error } of customStore.problems) log(`memtide: skipped ${file} in ${customStore.dir}: ${error}`);
 
   const server = createServer();
   // hello() runs only on a connection, after listen: registry, matrices and watches exist by then.
@@ -94,7 +100,8 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     log,
   });
   const defaults = { sampleHz: options.sampleHz, memoryCapMiB: options.memoryCapMiB, wallClockCapS: options.wallClockCapS };
-  server.on('request', createHttpApp(registry, defaults, security, [matrixRoutes(matrices, defaults, (m) => hub.send(m)), watchApi(watches)]));
+  const custom = { store: customStore, policy: codePolicy({ allowCode: options.allowCode, host, token }) };
+  server.on('request', createHttpApp(registry, defaults, security, [matrixRoutes(matrices, defaults, (m) => hub.send(m)), watchApi(watches)], custom));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

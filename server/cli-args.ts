@@ -6,11 +6,13 @@ import { EXPECT_WORDS, isExpectWord, type Gates } from '../shared/gate.js';
 import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN, SETTLE_MS } from '../shared/limits.js';
 import type { Params } from '../shared/run-record.js';
 import { quote } from '../shared/validation.js';
+import { customRunFromFlags, type CustomBody } from './cli-code.js';
 import { REPORT_USAGE } from './report.js';
 
 export const USAGE = `usage:
   memtide run <experiment> [--param k=v ...] [--runtime-knob k=v ...] [--hz N] [--settle MS] [--json]
                            [--expect ${Object.keys(EXPECT_WORDS).join('|')}] [--max-final-mib N]
+  memtide run --code alloc.py [--setup setup.py] [--unref 'del foo'] [--runtime python|node] [the run flags above]
   memtide matrix <experiment> [--param k=v ...] [--hz N] [--settle MS] [--json]
   memtide list [--json]
   memtide ps [word ...] [--json]
@@ -30,7 +32,7 @@ type FlagSpec = Record<string, FlagKind>;
 const COMMON: FlagSpec = { help: 'boolean' };
 const RUN_LIKE: FlagSpec = { ...COMMON, param: 'multiple', hz: 'string', settle: 'string', json: 'boolean' };
 export const COMMAND_FLAGS = {
-  run: { ...RUN_LIKE, 'runtime-knob': 'multiple', expect: 'string', 'max-final-mib': 'string' },
+  run: { ...RUN_LIKE, 'runtime-knob': 'multiple', expect: 'string', 'max-final-mib': 'string', code: 'string', setup: 'string', unref: 'string', runtime: 'string' },
   matrix: RUN_LIKE,
   list: { ...COMMON, json: 'boolean' },
   serve: COMMON,
@@ -109,7 +111,7 @@ function integerFlag(flag: string, text: string | undefined, min: number, max: n
 }
 
 /** What POST /api/runs would get, from the flags run and matrix share: checked the same way. */
-export interface RunBody {
+export interface RunBody extends Partial<Omit<CustomBody, 'experiment'>> {
   experiment: string;
   params: Params;
   knobs?: Record<string, unknown>;
@@ -117,12 +119,22 @@ export interface RunBody {
   settleMs?: number;
 }
 
-function runBody(command: 'run' | 'matrix', flags: ParsedFlags): RunBody {
-  if (flags.positionals.length !== 1) throw new UsageError(`${command} takes one experiment id, got ${flags.positionals.length}`);
+/** `run --code`: the user's code from files (cli-code.ts); undefined without --code. */
+function customRun(flags: ParsedFlags): CustomBody | undefined {
+  if (flags.strings.code !== undefined && flags.positionals.length > 0) throw new UsageError(`run --code takes no experiment id, got ${quote(flags.positionals[0])}`);
+  try {
+    return customRunFromFlags({ code: flags.strings.code, setup: flags.strings.setup, unref: flags.strings.unref, runtime: flags.strings.runtime });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function runBody(command: 'run' | 'matrix', flags: ParsedFlags, custom?: CustomBody): RunBody {
+  if (!custom && flags.positionals.length !== 1) throw new UsageError(`${command} takes one experiment id, got ${flags.positionals.length}`);
   const sampleHz = integerFlag('--hz', flags.strings.hz, SAMPLE_HZ_MIN, SAMPLE_HZ_MAX);
   const settleMs = integerFlag('--settle', flags.strings.settle, SETTLE_MS.min, SETTLE_MS.max, ' (ms)');
   return {
-    experiment: flags.positionals[0]!,
+    ...(custom ?? { experiment: flags.positionals[0]! }),
     params: parsePairs('--param', flags.lists.param ?? []) as Params,
     ...(sampleHz !== undefined && { sampleHz }),
     ...(settleMs !== undefined && { settleMs }),
@@ -153,7 +165,7 @@ export function parseGates(flags: ParsedFlags): Gates {
 
 export function parseRunCommand(args: readonly string[]): RunCommand {
   const flags = parseFlags('run', args);
-  const body = runBody('run', flags);
+  const body = runBody('run', flags, customRun(flags));
   const knobs = parsePairs('--runtime-knob', flags.lists['runtime-knob'] ?? [], true);
   return {
     body: { ...body, ...(Object.keys(knobs).length ? { knobs } : {}) },

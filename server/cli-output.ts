@@ -1,5 +1,7 @@
 // What the CLI prints, and how it gets out whole. Texts are pure (tested alone); writeAll is the
 // one way the CLI writes what must not be lost.
+import type { RunOutput } from '../shared/custom/code.js';
+import { OUTPUT_MAX_BYTES } from '../shared/custom/facts.js';
 import type { Experiment } from '../shared/catalog/experiment.js';
 import { formatAsciiSignedMiB, formatMiB, formatSeedPct } from '../shared/format.js';
 import { describeSettings } from '../shared/knobs.js';
@@ -80,4 +82,10 @@ export function matrixText(matrix: Matrix): string {
     ...matrix.skipped.map((s) => `${s.setting}: skipped: ${s.reason}`),
     `Best: ${bestSentence(matrix.rows)}`,
   ].join('\n');
+}
+
+/** What a custom run's code printed, between two rules, and whether it was cut. */
+export function codeOutputText(output: RunOutput): string {
+  const cut = output.truncated ? `, cut at ${OUTPUT_MAX_BYTES / 1024} KiB of ${output.bytes.toLocaleString('en')} bytes` : '';
+  return `\n--- what the code printed${cut} ---\n${output.text.replace(/\n?$/, '\n')}---`;
 }

@@ -4,7 +4,7 @@
 import { checkGates } from '../shared/gate.js';
 import { quote } from '../shared/validation.js';
 import { COMMAND_FLAGS, parseFlags, parseMatrixCommand, parseRunCommand, USAGE, UsageError, type MatrixCommand, type RunCommand } from './cli-args.js';
-import { catalogText, formatSummary, matrixText, paramsText, writeAll } from './cli-output.js';
+import { catalogText, codeOutputText, formatSummary, matrixText, paramsText, writeAll } from './cli-output.js';
 import { cliSettings, headless, type CliSettings } from './cli-runner.js';
 import { availableCatalog, machine } from './machine.js';
 import { MatrixBook } from './matrix-book.js';
@@ -38,8 +38,12 @@ async function run(command: RunCommand): Promise<number> {
   }
   const [record] = await cli.ended([submitted.id]);
   if (command.json) await out(JSON.stringify(record));
-  else if (record!.status === 'finished') {
-    await out(`\n${record!.experiment} (${paramsText(record!.params)}) on ${record!.runtime} ${record!.runtimeVersion ?? ''}\n${formatSummary(record!)}`);
+  else {
+    if (record!.output && record!.output.bytes > 0) await out(codeOutputText(record!.output));
+    if (record!.status === 'finished') {
+      const what = record!.codeHash ? `${record!.customName ?? 'your code'} (sha256 ${record!.codeHash.slice(0, 12)})` : `${record!.experiment} (${paramsText(record!.params)})`;
+      await out(`\n${what} on ${record!.runtime} ${record!.runtimeVersion ?? ''}\n${formatSummary(record!)}`);
+    }
   }
   if (!command.json) await err(`memtide: stored as ${record!.id} in ${dataDir}`);
   if (record!.status !== 'finished' || !record!.summary) {

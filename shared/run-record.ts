@@ -1,6 +1,7 @@
 // A run as it is recorded, stored, streamed and exported: the timeline (phases, RSS samples, the
 // runtime's own figures, memory breakdowns) and its summary. The stored JSON doubles as a replay fixture.
 import { z } from 'zod';
+import { CodeError, RunCode, RunOutput } from './custom/code.js';
 import { Knobs } from './knobs.js';
 import { ALL_PHASES, PHASES } from './phases.js';
 import { Count, ProcessMemoryUsage, SmapsFigures, Time, Verdict, VERDICTS } from './record-parts.js';
@@ -60,8 +61,12 @@ export type Sample = z.infer<typeof Sample>;
 export const Phase = z.object({ name: PhaseName, start: Time, end: Time.optional() });
 export type Phase = z.infer<typeof Phase>;
 
-/** Where a worker's memory is (record-parts.ts SmapsFigures), read by the server at a phase end. */
-export const MemoryBreakdown = SmapsFigures.extend({ t: Time, phase: PhaseName });
+/**
+ * Where a worker's memory is (record-parts.ts SmapsFigures), read by the server at a phase end.
+ * arenaHeaps is split out of anonMappings as a watch's is (server/sampling/proc-smaps.ts
+ * classifyMappings); in runs recorded before that it is absent and anonMappings holds those heaps too.
+ */
+export const MemoryBreakdown = SmapsFigures.extend({ t: Time, phase: PhaseName, arenaHeaps: Count.optional() });
 export type MemoryBreakdown = z.infer<typeof MemoryBreakdown>;
 
 export const Env = z.record(z.string(), z.string());
@@ -154,6 +159,10 @@ export const RunInfo = z.object({
   matrixSetting: z.string().max(64).optional(),
   /** A watch's target, probe settings and verdict (kind 'watch' only). */
   watch: WatchInfo.optional(),
+  /** A run of the user's own code (experiment "custom"): sha256 of its code (codeHashOf), the name it was given, where it failed. */
+  codeHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  customName: z.string().max(80).optional(),
+  codeError: CodeError.optional(),
 });
 export type RunInfo = z.infer<typeof RunInfo>;
 
@@ -166,12 +175,15 @@ export const RunRecord = RunInfo.extend({
   breakdowns: z.array(MemoryBreakdown).default([]),
   /** A watch's markers, probes, breakdowns, cgroup readings and smaps rates (kind 'watch' only). */
   watchTimeline: WatchTimeline.optional(),
+  /** A custom run: the exact code it ran, and what it printed (kept out of run lists: up to 3 × 64 KiB + 64 KiB). */
+  code: RunCode.optional(),
+  output: RunOutput.optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
 /** A run without its timeline: what run lists and events carry. */
 export function runInfo(record: RunRecord): RunInfo {
-  const { phases: _p, samples: _s, heap: _h, breakdowns: _b, watchTimeline: _w, ...info } = record;
+  const { phases: _p, samples: _s, heap: _h, breakdowns: _b, watchTimeline: _w, code: _c, output: _o, ...info } = record;
   return info;
 }
 

@@ -11,7 +11,7 @@ import { toolbarView, type Exporters } from './views/toolbar.js';
 import { watchView } from './views/watch-view.js';
 
 export function mountRunViews(store: Store, actions: Actions, report?: Exporters['report']): ChartView {
-  const { chart } = runChartsView($('chart'), $('chart-legend'), $('breakdown'), $('reset-zoom'), store);
+  const { chart } = runChartsView({ canvas: $('chart'), legend: $('chart-legend'), breakdownCanvas: $('breakdown'), breakdownMode: $('breakdown-mode'), resetZoom: $('reset-zoom') }, store);
   chartDataTableView($('chart-data'), store);
   const watched = watchView({
     lab: $('lab'), section: $('watch'), target: $('watch-target'), controls: $('watch-controls'), chart: $('watch-chart'), legend: $('watch-legend'),

@@ -1,15 +1,13 @@
 // Ended runs on disk, one JSON file per run. Writes are atomic (temp file, fsync, rename, fsync
 // of the directory), so a kill -9 at any moment leaves either the old state or the new file,
 // never half of one. Synchronous on purpose: a run is on disk before anyone is told it ended.
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RunId, RunRecord } from '../../shared/run-record.js';
 import { describeZodError } from '../../shared/validation.js';
+import { syncDir, TEMP_PREFIX, writeFileAtomic } from './atomic-file.js';
 
 export const DEFAULT_DATA_DIR = '.memtide/runs';
-
-const TEMP_PREFIX = '.tmp-';
 
 export interface StoreProblem {
   file: string;
@@ -33,20 +31,7 @@ export class RunStore {
   /** Writes the record atomically, replacing any earlier version of the same run. */
   save(record: RunRecord): void {
     const id = RunId.parse(record.id);
-    const temp = join(this.dir, `${TEMP_PREFIX}${id}-${randomBytes(4).toString('hex')}`);
-    const fd = openSync(temp, 'wx', 0o600);
-    try {
-      const bytes = Buffer.from(JSON.stringify(record));
-      for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
-      fsyncSync(fd);
-    } catch (error) {
-      closeSync(fd);
-      rmSync(temp, { force: true });
-      throw error;
-    }
-    closeSync(fd);
-    renameSync(temp, this.path(id));
-    syncDir(this.dir);
+    writeFileAtomic(this.dir, `${id}.json`, JSON.stringify(record));
   }
 
   /** Every readable run, and what was wrong with the others. Leftover temp files are removed. */
@@ -100,15 +85,5 @@ export class RunStore {
     if (!parsed.success) return { ok: false, error: `not a run record: ${describeZodError(parsed.error)}` };
     if (parsed.data.id !== id) return { ok: false, error: `holds run ${parsed.data.id}, not ${id}` };
     return { ok: true, record: parsed.data };
-  }
-}
-
-/** The rename itself is only durable once the directory entry is on disk. */
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

@@ -25,6 +25,8 @@ export const Experiment = z.object({
   /** Why memory does or does not go back, drawn from the seed and the runtime's internals. */
   why: z.string(),
   params: z.array(ParamSpec),
+  /** What it needs beyond its runtime: koffi, to call malloc on threads of its own (Node). */
+  needs: z.array(z.enum(['koffi'])).optional(),
   /** The allocator knobs this experiment takes, each marked available on this machine or not. */
   knobs: z.array(KnobAvailability),
   available: z.boolean(),

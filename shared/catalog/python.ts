@@ -20,6 +20,19 @@ export const PYTHON_EXPERIMENTS = defineExperiments([
     params: [count(10_000_000, 1_000, 50_000_000)],
   },
   {
+    id: 'py-unique-strings',
+    runtime: 'python',
+    title: '[str(x) for x in range(N)]: the seed with distinct strings',
+    description: "The seed with a different object in every slot: foo = [str(x) for x in range(N)], del foo, gc.collect().",
+    why:
+      `The seed's 'abc' is one interned string referenced N times, so its memory is only the list's pointers. str(x) makes N ` +
+      `distinct 41–48-byte str objects (only one-character strings are cached), so the pymalloc path shows: ${PYMALLOC} ` +
+      'The strings are made in order and freed together at del (no cycles: gc.collect() finds nothing), so whole arenas empty ' +
+      'and are unmapped, and RSS comes back — distinct small objects are not by themselves what keeps memory; survivors scattered ' +
+      'among them are (py-fragmentation).',
+    params: [count(10_000_000, 1_000, 20_000_000)],
+  },
+  {
     id: 'py-unique-ints',
     runtime: 'python',
     title: 'list(range(N)): N distinct int objects',
@@ -78,6 +91,42 @@ export const PYTHON_EXPERIMENTS = defineExperiments([
     params: [
       count(256, 1, 4_096),
       { name: 'size', label: 'S (bytes each)', type: 'integer', min: 262_144, max: 16_777_216, default: 1_048_576, unit: 'B' },
+    ],
+  },
+  {
+    id: 'py-interleaved-lifetimes',
+    runtime: 'python',
+    title: 'Interleaved lifetimes in the C heap: keep every k-th bytes',
+    description: 'N bytes objects of S bytes (above pymalloc\'s 512-byte limit): every k-th lives on (a session, a cache entry), the rest were scratch and are dropped.',
+    why:
+      "Each object is a plain malloc chunk in glibc's brk heap, made one after another, so the long-lived ones are spread through " +
+      'it. glibc shrinks the heap only from its top (malloc/malloc.c systrim), so it cannot shrink past them and the free gaps ' +
+      'between them stay mapped, whatever MALLOC_TRIM_THRESHOLD_ says. malloc_trim(0) also madvises whole free pages inside the ' +
+      'heap away (glibc ≥ 2.8, mtrim), but a gap returns only the pages it fully covers: with 1000-byte objects and k = 8 a gap ' +
+      'is ~7 KiB, about one page of it, so trim gives back only part.',
+    params: [
+      count(200_000, 100, 2_000_000),
+      { name: 'size', label: 'S (bytes each)', type: 'integer', min: 513, max: 131_000, default: 1_000, unit: 'B' },
+      { name: 'keepEvery', label: 'k (keep every k-th)', type: 'integer', min: 2, max: 1_000_000, default: 8 },
+    ],
+  },
+  {
+    id: 'py-thread-arenas',
+    runtime: 'python',
+    title: 'Threads × glibc arenas: bursts of bytes on T threads',
+    description:
+      'T threads, all alive at once, one after another each build N bytes objects of S bytes (malloc-sized) and drop all but the last.',
+    why:
+      "Objects over 512 bytes skip pymalloc and are malloc'd on the thread that makes them. glibc gives each thread that mallocs " +
+      'an arena of its own, up to MALLOC_ARENA_MAX (8 × cores by default; malloc/arena.c arena_get2), each a chain of 64 MiB heaps ' +
+      "(HEAP_MAX_SIZE) shrunk only from the top (heap_trim). A burst freed on one thread stays in that thread's arena, pinned by the " +
+      "object still live at its top, and the next thread's burst cannot reuse it: RSS grows with T — the most reported \"RSS never " +
+      'goes down" of threaded Python services. With MALLOC_ARENA_MAX=1 or 2 the threads share arenas and each burst reuses the ' +
+      "last one's free chunks; malloc_trim(0) walks every arena. The GIL does not help: it serialises the threads, not their arenas.",
+    params: [
+      { name: 'threads', label: 'T (threads)', type: 'integer', min: 1, max: 32, default: 8 },
+      count(10_000, 100, 60_000, 'N (objects per thread)'),
+      { name: 'size', label: 'S (bytes each)', type: 'integer', min: 513, max: 65_536, default: 1_000, unit: 'B' },
     ],
   },
 ]);

@@ -1,8 +1,9 @@
 // Calls to the HTTP API; every answer is checked against the shared schemas.
 import { z } from 'zod';
+import type { SavedExperimentBody } from '../../../shared/custom/code.js';
 import {
-  ApiError, CreateMatrixAnswer, CreateRunAnswer, CreateWatchAnswer, ExperimentsAnswer, MarkerAnswer, MatrixAnswer, OkAnswer, ProbeAnswer,
-  ProcessListAnswer, WatchAnswer, type CreateMatrixBody, type CreateRunBody, type CreateWatchBody,
+  ApiError, CreateMatrixAnswer, CreateRunAnswer, CreateWatchAnswer, CustomExperimentsAnswer, ExperimentsAnswer, MarkerAnswer, MatrixAnswer, OkAnswer,
+  ProbeAnswer, ProcessListAnswer, SavedExperimentAnswer, WatchAnswer, type CreateMatrixBody, type CreateRunBody, type CreateWatchBody,
 } from '../../../shared/protocol/http.js';
 import type { ProbeKind } from '../../../shared/watch-record.js';
 import { RunRecord } from '../../../shared/run-record.js';
@@ -39,6 +40,17 @@ export const startMatrix = (body: CreateMatrixBody) =>
   call('/api/matrices', CreateMatrixAnswer, { method: 'POST', body: JSON.stringify(body) });
 
 export const fetchMatrix = (id: string) => call(`/api/matrices/${encodeURIComponent(id)}`, MatrixAnswer);
+
+const customPath = (id?: string) => `/api/experiments/custom${id === undefined ? '' : `/${encodeURIComponent(id)}`}`;
+
+/** Whether code may run here, and the saved custom experiments. */
+export const fetchCustom = () => call(customPath(), CustomExperimentsAnswer);
+
+/** Saves a new custom experiment, or replaces saved experiment `id`. */
+export const saveCustom = (body: SavedExperimentBody, id?: string) =>
+  call(customPath(id), SavedExperimentAnswer, { method: id === undefined ? 'POST' : 'PUT', body: JSON.stringify(body) });
+
+export const deleteCustom = (id: string) => call(customPath(id), OkAnswer, { method: 'DELETE' });
 
 // ---- watching a running process ----
 const watchPath = (id: string) => `/api/watches/${encodeURIComponent(id)}`;

@@ -16,13 +16,15 @@ export function apply(state: DashboardState, event: DashboardEvent): DashboardSt
   return isLocal(event) ? applyLocal(state, event) : applyServer(state, event);
 }
 
-const LOCAL_TYPES = new Set<string>([
-  'connection', 'catalog', 'route', 'open', 'fetched', 'fetch-failed', 'file-runs', 'removed', 'select', 'asked',
-  'compare', 'compare-loaded', 'compare-closed', 'notice', 'matrix-open', 'matrix-loaded', 'matrix-failed', 'matrix-closed',
-  ...WATCH_LOCAL_TYPES,
-]);
+/** Every local event type, as a record so that a type added to LocalEvent and not here fails the typecheck. */
+const LOCAL_TYPES: Record<LocalEvent['type'], true> = {
+  connection: true, catalog: true, route: true, open: true, fetched: true, 'fetch-failed': true, 'file-runs': true, removed: true, select: true, asked: true,
+  compare: true, 'compare-loaded': true, 'compare-closed': true, notice: true, 'matrix-open': true, 'matrix-loaded': true, 'matrix-failed': true, 'matrix-closed': true,
+  custom: true, 'edit-code': true,
+  'processes-open': true, 'processes-refresh': true, 'processes-loaded': true, 'processes-failed': true, 'probe-asked': true, 'probe-answered': true,
+};
+const isLocal = (e: DashboardEvent): e is LocalEvent => Object.hasOwn(LOCAL_TYPES, e.type);
 const isWatchLocal = (e: LocalEvent): e is WatchLocalEvent => (WATCH_LOCAL_TYPES as readonly string[]).includes(e.type);
-const isLocal = (e: DashboardEvent): e is LocalEvent => LOCAL_TYPES.has(e.type);
 
 export const runIdOf = (m: ServerMessage): string | undefined =>
   'runId' in m ? m.runId : m.type === 'run-updated' || m.type === 'run-started' || m.type === 'watch-started' ? m.run.id : undefined;
@@ -235,5 +237,9 @@ function applyLocal(s: DashboardState, e: LocalEvent): DashboardState {
       return s.matrixShown?.id === e.id ? { ...s, matrixShown: { id: e.id, error: e.error } } : s;
     case 'matrix-closed':
       return { ...s, matrixShown: undefined };
+    case 'custom':
+      return { ...s, custom: e.answer };
+    case 'edit-code':
+      return { ...s, codeDraft: { seq: (s.codeDraft?.seq ?? 0) + 1, draft: e.draft } };
   }
 }

@@ -2,6 +2,10 @@
 // (ServerMessage, shared/protocol/ws.ts) and what happens in the page (LocalEvent). apply() in
 // ./apply.ts is the only function that makes a new state; views read it, never write it.
 import type { Experiment } from '../../../shared/catalog/experiment.js';
+import type { CodeError, CustomCode } from '../../../shared/custom/code.js';
+import type { Knobs } from '../../../shared/knobs.js';
+import type { CustomExperimentsAnswer } from '../../../shared/protocol/http.js';
+import type { Runtime } from '../../../shared/runtimes.js';
 import type { Matrix, MatrixInfo } from '../../../shared/matrix.js';
 import type { ProcessListAnswer } from '../../../shared/protocol/http.js';
 import type { ServerMessage } from '../../../shared/protocol/ws.js';
@@ -66,6 +70,19 @@ export interface Comparison {
   error?: string;
 }
 
+/** Code to put in the "Your code" card: a saved experiment to edit, a past run to change and re-run. */
+export interface CodeDraft {
+  runtime: Runtime;
+  code: CustomCode;
+  name?: string;
+  /** The saved experiment it came from: Save updates that one. */
+  savedId?: string;
+  knobs?: Knobs;
+  settleMs?: number;
+  /** Where that run's code failed: marked in the editor. */
+  codeError?: CodeError;
+}
+
 export interface DashboardState {
   connection: { state: ConnectionState; detail: string };
   /** Undefined until the catalog arrives (cards show a loading state meanwhile). */
@@ -89,6 +106,10 @@ export interface DashboardState {
   compare: Comparison | undefined;
   /** The toolbar's last message (import, delete, errors). */
   notice: string;
+  /** Whether this server runs user code, and the saved custom experiments (undefined in a report). */
+  custom: CustomExperimentsAnswer | undefined;
+  /** The last draft handed to the code card; seq tells a new one from the same one again. */
+  codeDraft: { seq: number; draft: CodeDraft } | undefined;
   /** Allocator matrices: from the hello without their tables, whole from `matrix` events and fetches. */
   matrices: ReadonlyMap<string, MatrixInfo | Matrix>;
   /** The matrix whose table is open, and why it could not be loaded. */
@@ -115,6 +136,8 @@ export type LocalEvent =
   | { type: 'compare-loaded'; ids: readonly string[]; records?: readonly RunRecord[]; error?: string }
   | { type: 'compare-closed' }
   | { type: 'notice'; text: string }
+  | { type: 'custom'; answer: CustomExperimentsAnswer }
+  | { type: 'edit-code'; draft: CodeDraft }
   | { type: 'matrix-open'; id: string }
   | { type: 'matrix-loaded'; matrix: Matrix }
   | { type: 'matrix-failed'; id: string; error: string }
@@ -145,6 +168,8 @@ export const initialState = (route?: string): DashboardState => ({
   problem: undefined,
   compare: undefined,
   notice: '',
+  custom: undefined,
+  codeDraft: undefined,
   matrices: new Map(),
   matrixShown: undefined,
   processes: { open: false, seq: 0, loading: false },

@@ -6,6 +6,7 @@ import type { RunRecord } from '../../../shared/run-record.js';
 import { summaryRows } from '../../../shared/summary.js';
 import { MiB } from '../../../shared/units.js';
 import { download, el } from '../dom.js';
+import { codeBlocks } from './run-code-view.js';
 import { formatPct, formatSignedMiB } from '../format.js';
 import type { Comparison } from '../state/dashboard-state.js';
 import { watch, type Store } from '../state/store.js';
@@ -100,7 +101,9 @@ export function compareView(
         return item;
       }),
     );
-    tables.replaceChildren(compareTable(records));
+    // Custom runs: the code each ran, as text, so the comparison says what was compared.
+    const code = records.filter((r) => r.code).map((r) => el('details', { className: 'run-code', dataset: { runId: r.id } }, el('summary', {}, `Code of ${runLabel(r)}`), ...codeBlocks(r)));
+    tables.replaceChildren(compareTable(records), ...code);
     if (shownFor?.ids.join() !== c.ids.join()) section.scrollIntoView({ behavior: 'smooth', block: 'start' });
     shownFor = c;
   });

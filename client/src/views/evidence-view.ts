@@ -1,39 +1,69 @@
 // The evidence behind a verdict, as the summary records it (shared/evidence.ts): the run's own
-// noise and the threshold it set, where RSS above baseline is at each phase end, and what would
-// return the kept memory. A part added to ACCOUNTING_PARTS becomes a column; absent ones are left out.
-import type { PhaseAccounting, Summary } from '../../../shared/run-record.js';
+// noise and the threshold it set, the rules that decided (verdict-rules.ts), where RSS above
+// baseline is at each phase end, and what would return the kept memory — each remedy a button that
+// runs the same experiment again with the remedy laid over the run's own settings.
+import type { PhaseAccounting, Remedy, RunInfo, Summary } from '../../../shared/run-record.js';
 import { VERDICT_RULES } from '../../../shared/summary.js';
 import { el } from '../dom.js';
 import { formatMiB, formatSignedMiB } from '../format.js';
+import { ALLOCATOR_PARTS, PART_WORDS } from './accounting-bars.js';
+import { remedyChanges } from './remedy-request.js';
+import { verdictRules } from './verdict-rules.js';
 
 type Part = Exclude<keyof PhaseAccounting, 'phase' | 'missing'>;
 
-/** Columns of the accounting table, in order (each a change since the end of baseline). */
+/** Columns of the accounting table, in order (each a change since the end of baseline); absent ones are left out. */
 export const ACCOUNTING_PARTS: readonly { key: Part; label: string }[] = [
-  { key: 'rss', label: 'RSS' },
-  { key: 'live', label: 'live objects' },
-  { key: 'freeInRuntime', label: 'freed, kept by the runtime' },
-  { key: 'freeInAllocator', label: 'freed, kept by the allocator' },
-  { key: 'brkHeapFree', label: '… in the brk heap' },
-  { key: 'threadArenasFree', label: '… in thread arenas' },
-  { key: 'jemallocDirty', label: '… jemalloc dirty' },
-  { key: 'jemallocMuzzy', label: '… jemalloc muzzy' },
-  { key: 'jemallocPinned', label: 'jemalloc pinned' },
-  { key: 'jemallocMetadata', label: 'jemalloc metadata' },
-  { key: 'notResident', label: 'counted, not resident' },
-  { key: 'rest', label: 'code, files, stacks' },
-  { key: 'unexplained', label: 'unexplained' },
+  ...(['rss', 'live', 'freeInRuntime', 'freeInAllocator'] as const).map((key) => ({ key, label: PART_WORDS[key] })),
+  ...ALLOCATOR_PARTS.map((key) => ({ key, label: `… ${PART_WORDS[key]}` })),
+  ...(['notResident', 'rest', 'unexplained'] as const).map((key) => ({ key, label: PART_WORDS[key] })),
 ];
 
-export function renderEvidence(s: Summary): HTMLElement[] {
+/** Runs the experiment again with a remedy (summary-view.ts); absent where runs cannot be started (a report). */
+export type Rerun = (run: RunInfo, remedy: Remedy) => Promise<void>;
+
+export function renderEvidence(run: RunInfo, s: Summary, rerun?: Rerun): HTMLElement[] {
   const out: HTMLElement[] = [el('p', { className: 'note' }, rulesText(s))];
+  const rules = verdictRules(s);
+  if (rules.length > 0) {
+    out.push(el('details', { className: 'verdict-rules' },
+      el('summary', {}, 'How the verdict is decided: the rules in order (docs/verdicts.md)'),
+      el('ol', {}, ...rules.map((r) => el('li', { dataset: { decided: String(r.decided) } }, r.text, r.decided ? el('strong', {}, ' ← decided this run') : '')))));
+  }
   if (s.mechanism) out.push(el('p', { className: 'mechanism', dataset: { mechanism: s.mechanism } }, 'Mechanism: ', el('code', {}, s.mechanism)));
   if (s.accounting?.length) out.push(accountingTable(s.accounting));
+  if (s.unexplainedPct !== undefined) {
+    out.push(el('p', { className: 'note unexplained' }, `Unexplained ≤ ${s.unexplainedPct.toFixed(1)} % of what allocate added, at every phase end ` +
+      '(what no figure of the runtime, the allocator or smaps accounts for; memtide holds every catalog experiment to 10 %).'));
+  }
   if (s.remedies?.length) {
     out.push(el('h3', { className: 'remedies-title' }, 'What would return it'),
-      el('ul', { className: 'remedies' }, ...s.remedies.map((r) => el('li', {}, r.text, r.returns === undefined ? '' : el('span', { className: 'note' }, ` (≈ ${formatMiB(r.returns)})`)))));
+      el('ul', { className: 'remedies' }, ...s.remedies.map((r) => remedyItem(run, r, rerun))));
+    if (!rerun) out.push(el('p', { className: 'note' }, 'Open the run in the dashboard to re-run it with a remedy.'));
   }
   return out;
+}
+
+function remedyItem(run: RunInfo, remedy: Remedy, rerun: Rerun | undefined): HTMLElement {
+  const changes = remedyChanges(remedy);
+  const back = remedy.returns === undefined ? '' : ` (≈ ${formatMiB(remedy.returns)} back)`;
+  const item = el('li', {});
+  if (!changes || !rerun) {
+    item.append(changes ? el('span', { className: 'remedy-change' }, `${changes}${back}: `) : '', remedy.text);
+    return item;
+  }
+  const status = el('span', { className: 'note', role: 'status' });
+  const button = el('button', { type: 'button', className: 'secondary small remedy', textContent: `Re-run with ${changes}${back}`, dataset: { changes } });
+  button.addEventListener('click', () => {
+    button.disabled = true;
+    status.textContent = ' asked for: it starts when the queue reaches it';
+    rerun(run, remedy).catch((e: Error) => {
+      button.disabled = false;
+      status.textContent = ` could not start it: ${e.message}`;
+    });
+  });
+  item.append(button, status, el('div', { className: 'note' }, remedy.text));
+  return item;
 }
 
 function rulesText(s: Summary): string {

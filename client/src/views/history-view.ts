@@ -7,8 +7,10 @@ import type { HistoryEntry } from '../state/dashboard-state.js';
 import { watch, type Store } from '../state/store.js';
 import { watchName } from './watch-panels.js';
 
-export function runLabel(run: Pick<RunInfo, 'experiment' | 'params'> & Partial<Pick<RunInfo, 'watch'>>): string {
+export function runLabel(run: Pick<RunInfo, 'experiment' | 'params' | 'codeHash' | 'customName'> & Partial<Pick<RunInfo, 'watch'>>): string {
   if (run.watch) return watchName(run); // "watch pid 4242 (python3)"
+  // A custom run: its name, and the start of its code's hash (the same code, the same hash).
+  if (run.codeHash) return `${run.customName ?? 'your code'} #${run.codeHash.slice(0, 8)}`;
   const params = Object.entries(run.params).map(([k, v]) => `${k}=${v.toLocaleString()}`).join(' ');
   return `${run.experiment} ${params}`;
 }
@@ -76,7 +78,7 @@ export function historyView(container: HTMLElement, compareButton: HTMLButtonEle
       'tr',
       { dataset: { runId: run.id, status: run.status, current: String(isShown) } },
       el('td', {}, tick),
-      el('td', {}, open, origin === 'file' ? el('span', { className: 'tag' }, 'imported') : ''),
+      el('td', {}, open, origin === 'file' ? el('span', { className: 'tag' }, 'imported') : '', run.codeHash ? el('span', { className: 'tag' }, 'your code') : ''),
       el('td', {}, run.runtime),
       el('td', { className: 'knobs' }, knobsLabel(run), matrixId ? matrixLink(store, matrixId) : ''),
       el('td', {}, new Date(run.createdAt).toLocaleString()),

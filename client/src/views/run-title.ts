@@ -18,7 +18,8 @@ export function runTitle(run: RunInfo, catalog: readonly Experiment[] | undefine
   const seen = [run.mallocLibrary && `malloc: ${run.mallocLibrary}`, run.objectAllocator && `objects: ${run.objectAllocator}`].filter(Boolean);
   const settle = run.settleMs === undefined ? '' : ` · settle ${run.settleMs} ms`;
   return [
-    `${experiment?.title ?? run.experiment} (${params}) · ${run.runtime} ${run.runtimeVersion ?? ''}`.trim(),
+    (run.codeHash ? `Your code: ${run.customName ?? 'unnamed'} (sha256 ${run.codeHash.slice(0, 12)}) · ${run.runtime} ${run.runtimeVersion ?? ''}`
+      : `${experiment?.title ?? run.experiment} (${params}) · ${run.runtime} ${run.runtimeVersion ?? ''}`).trim(),
     `${describeSettings(run.workerEnv, run.knobs)}${seen.length > 0 ? ` (${seen.join(', ')})` : ''}${settle}`,
   ];
 }
