@@ -64,9 +64,10 @@ export function watchChartsView(els: WatchChartElements, store: Store): { rss: C
       els.events.replaceChildren(...(items.length > 0 ? items : [el('li', { className: 'note' }, 'No markers or probes yet.')]));
       timelineShown = timeline;
     }
-    // The breakdown's axis follows RSS's, redrawn at most once per second of the watch (not per batch).
+    // The breakdown's axis follows RSS's (whose end is rounded up to 0.5 s), redrawn at most once
+    // per half second of the watch, not per batch.
     const latest = latestTime(run);
-    const key = `${timeline.breakdowns.length}|${Math.floor((latest - t0) / 1000)}|${bands.map((b) => b.label).join()}|${marks.length}`;
+    const key = `${timeline.breakdowns.length}|${Math.ceil((latest - t0) / 500)}|${bands.map((b) => b.label).join()}|${marks.length}|${run.info.status}`;
     if (key !== breakdownKey) breakdown.show(t0, latest, timeline.breakdowns, timeline.probes, bands, marks);
     breakdownKey = key;
   });

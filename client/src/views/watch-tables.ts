@@ -1,20 +1,19 @@
 // A watch's timeline as text: the markers and probes in the order they happened (the labels the
 // chart draws, readable by screen readers and tests), every probe with its figures, and the charts'
 // readings as tables (the breakdown over time, the cgroup, the breakdown's rate).
-import type { ProbeResult, WatchTimeline } from '../../../shared/watch-record.js';
+import type { ProbeResult, WatchBreakdown, WatchTimeline } from '../../../shared/watch-record.js';
 import { el } from '../dom.js';
 import { formatMiB, formatSignedMiB } from '../format.js';
+import { PARTS } from './breakdown-view.js';
+import type { PART_COLORS } from './chart-theme.js';
 import { probeLabel, PROBE_NAMES } from './probe-rules.js';
 
-/** The watch's parts over time, in stacking order (they add up to RSS). */
-export const WATCH_PARTS = [
-  { key: 'brkHeap', label: 'brk heap ([heap])' },
-  { key: 'arenaHeaps', label: 'other glibc arenas' },
-  { key: 'stacks', label: 'stacks' },
-  { key: 'anonMappings', label: 'anonymous mmaps' },
-  { key: 'fileMappings', label: 'files (code, libraries)' },
-  { key: 'otherMappings', label: 'other' },
-] as const;
+type WatchPart = { key: keyof typeof PART_COLORS & keyof WatchBreakdown; label: string };
+
+/** A run's parts (breakdown-view.ts), with the stacks a watch takes out of "stack and other"; they add up to RSS. */
+export const WATCH_PARTS: readonly WatchPart[] = PARTS.flatMap((p): WatchPart[] => (p.key === 'otherMappings'
+  ? [{ key: 'stacks', label: 'stacks' }, { key: 'otherMappings', label: 'other' }]
+  : [p]));
 
 const seconds = (t: number, t0: number) => `${((t - t0) / 1000).toFixed(1)} s`;
 
