@@ -3,6 +3,7 @@
 // list, watch it with gdb probes allowed, add a marker, trim (accepting the confirmation, which must
 // say what the probe does), see the probe's result on the chart and the verdict; stop, and the
 // stored record shows the same after a reload, imported from its JSON, and in a report from disk.
+// And a trim whose gdb call hangs: cut off at the limit, said as a risk to the target.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,7 +17,7 @@ import { probeNotice } from '../shared/probe-notice.js';
 import { RunRecord } from '../shared/run-record.js';
 import { PROBE_COLORS } from '../client/src/views/chart-theme.js';
 import { chromiumAvailable, launchChromium, pixelsOf, watchCsp } from './browser.js';
-import { startTestServer, tempDataDir } from './helpers.js';
+import { postJson, startTestServer, tempDataDir } from './helpers.js';
 import { fixture, killVictims, spawnVictim } from './victims.js';
 
 // .ci/run installs gdb; without it the trim cannot run, and this says so and skips.
@@ -151,5 +152,32 @@ describe.skipIf(!hasBrowser || !hasGdb)('watching a process in Chromium', () => 
     await expect(report.locator('#watch-controls').isHidden()).resolves.toBe(true); // nothing to stop or probe from a file
     expect(errors).toEqual([]);
     await report.close();
+  });
+
+  it('a trim whose call hangs is cut off at the limit: the buttons wait meanwhile, then it says the target may be at risk', async () => {
+    // gdb-call-hangs.sh slips a sleep(30) into the call: the limit interrupts it and gdb unwinds it.
+    const hanging = await startTestServer({ probeTimeoutMs: 2500, probeInterruptGraceMs: 3000, gdbPath: fixture('gdb-call-hangs.sh') });
+    try {
+      const victim = await spawnVictim('python3', [fixture('victim-medium-bytes.py'), '1000']);
+      const { json } = await postJson(`${hanging.url}/api/watches`, { pid: victim.pid, probes: true, sampleHz: 100 });
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await page.goto(`${hanging.url}/#/runs/${json.id}`);
+      await page.waitForSelector('#watch-controls:not([hidden])');
+      page.once('dialog', (d) => void d.accept());
+      await page.locator('#watch-trim').click();
+      await page.waitForSelector('#watch-events li[data-kind="trim"][data-status="running"]');
+      await expect(page.locator('#watch-gc').isDisabled()).resolves.toBe(true);
+      await expect(page.locator('#watch-gc-why').textContent()).resolves.toBe('GC is off: a probe is running: wait for it to end');
+      const alert = page.locator('#watch-alerts .probe-alert.at-risk');
+      await alert.waitFor({ timeout: 20_000 });
+      await expect(alert.getAttribute('role')).resolves.toBe('alert');
+      await expect(alert.textContent()).resolves.toMatch(/^trim aborted: trim: the call did not return within 2500 ms: gdb was interrupted, unwound the call and detached.* The target may be at risk: the call was interrupted inside it/);
+      await expect(page.locator('#watch-events li[data-kind="trim"]').textContent()).resolves.toMatch(/trim aborted · target at risk · paused \d+ ms$/);
+      await expect(page.locator('#watch-gc').isEnabled()).resolves.toBe(true);
+      await page.close();
+    } finally {
+      await Promise.all(hanging.watches.list().map((w) => hanging.watches.stop(w.id)));
+      await hanging.close();
+    }
   });
 });

@@ -14,7 +14,7 @@ export function mountRunViews(store: Store, actions: Actions, report?: Exporters
   const { chart } = runChartsView({ canvas: $('chart'), legend: $('chart-legend'), breakdownCanvas: $('breakdown'), breakdownMode: $('breakdown-mode'), resetZoom: $('reset-zoom') }, store);
   chartDataTableView($('chart-data'), store);
   const watched = watchView({
-    lab: $('lab'), section: $('watch'), target: $('watch-target'), controls: $('watch-controls'), chart: $('watch-chart'), legend: $('watch-legend'),
+    lab: $('lab'), section: $('watch'), target: $('watch-target'), controls: $('watch-controls'), alerts: $('watch-alerts'), chart: $('watch-chart'), legend: $('watch-legend'),
     breakdown: $('watch-breakdown'), events: $('watch-events'), readings: $('watch-readings'), verdict: $('watch-verdict'), dataBox: $('watch-data-box'), data: $('watch-data'),
   }, store, actions.watch);
   // The PNG is of the chart on screen: a watch's when a watch is shown.

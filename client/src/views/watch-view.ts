@@ -16,6 +16,8 @@ export interface WatchElements {
   section: HTMLElement;
   target: HTMLElement;
   controls: HTMLElement;
+  /** Probes that failed or were cut off: under the controls, where the user just pressed. */
+  alerts: HTMLElement;
   chart: HTMLCanvasElement;
   legend: HTMLElement;
   breakdown: HTMLCanvasElement;
@@ -32,6 +34,7 @@ export function watchView(els: WatchElements, store: Store, actions: WatchAction
   const { rss } = watchChartsView({ chart: els.chart, legend: els.legend, breakdown: els.breakdown, events: els.events }, store);
   // Picks only what these panels show: the samples (100 batches a second) are the charts' business.
   const view = store.select((s) => (s.shown?.watch ? { info: s.shown.info, timeline: s.shown.watch, origin: s.shown.origin } : undefined));
+  let alertsFor: unknown;
   watch(() => {
     const v = view.value;
     setData(els.lab, 'kind', v ? 'watch' : 'run');
@@ -41,8 +44,10 @@ export function watchView(els: WatchElements, store: Store, actions: WatchAction
     const live = info.status === 'running' && v.origin === 'server';
     els.target.replaceChildren(...targetLine(info));
     els.readings.replaceChildren(...readingsLine(timeline));
+    // Rebuilt only when the probes change: an alert put back in the page is announced again.
+    if (timeline.probes !== alertsFor) els.alerts.replaceChildren(...probeAlerts(timeline.probes));
+    alertsFor = timeline.probes;
     els.verdict.replaceChildren(
-      ...probeAlerts(timeline.probes),
       ...verdictPanel(info, live),
       el('h3', {}, 'Probes'),
       probeTable(timeline.probes, info.createdAt),
