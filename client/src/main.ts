@@ -15,6 +15,7 @@ import { createStore, watch } from './state/store.js';
 import { cardsView } from './views/cards-view.js';
 import { savedExperimentsView } from './views/saved-experiments-view.js';
 import { matrixView } from './views/matrix-view.js';
+import { processPickerView } from './views/process-picker.js';
 import { runIdFromHash } from './views/route.js';
 
 const store = createStore(initialState(runIdFromHash()));
@@ -53,6 +54,8 @@ watch(() => {
 });
 // The allocator matrix needs the live server (it starts runs): the dashboard's, not a report's.
 matrixView({ section: $('matrix'), title: $('matrix-title'), overlay: $('matrix-overlay'), close: $('matrix-close'), body: $('matrix-body') }, store);
+// So does watching a running process (the picker; the watch view itself is in mount-run.ts).
+processPickerView({ open: $('watch-open'), section: $('processes'), status: $('processes-status'), refresh: $('processes-refresh'), close: $('processes-close'), body: $('processes-body') }, store, actions.watch);
 live.connect(store.dispatch);
 
 // The rest after the frame that shows the cards (or after 1.5 s without a catalog): Chart.js takes

@@ -2,9 +2,10 @@
 import { z } from 'zod';
 import type { SavedExperimentBody } from '../../../shared/custom/code.js';
 import {
-  ApiError, CreateMatrixAnswer, CreateRunAnswer, CustomExperimentsAnswer, ExperimentsAnswer, MatrixAnswer, OkAnswer, SavedExperimentAnswer,
-  type CreateMatrixBody, type CreateRunBody,
+  ApiError, CreateMatrixAnswer, CreateRunAnswer, CreateWatchAnswer, CustomExperimentsAnswer, ExperimentsAnswer, MarkerAnswer, MatrixAnswer, OkAnswer,
+  ProbeAnswer, ProcessListAnswer, SavedExperimentAnswer, WatchAnswer, type CreateMatrixBody, type CreateRunBody, type CreateWatchBody,
 } from '../../../shared/protocol/http.js';
+import type { ProbeKind } from '../../../shared/watch-record.js';
 import { RunRecord } from '../../../shared/run-record.js';
 import { describeZodError } from '../../../shared/validation.js';
 import { tokenHeaders } from './token.js';
@@ -50,3 +51,23 @@ export const saveCustom = (body: SavedExperimentBody, id?: string) =>
   call(customPath(id), SavedExperimentAnswer, { method: id === undefined ? 'POST' : 'PUT', body: JSON.stringify(body) });
 
 export const deleteCustom = (id: string) => call(customPath(id), OkAnswer, { method: 'DELETE' });
+
+// ---- watching a running process ----
+const watchPath = (id: string) => `/api/watches/${encodeURIComponent(id)}`;
+
+export const fetchProcesses = () => call('/api/processes', ProcessListAnswer);
+
+export const startWatch = (body: CreateWatchBody) =>
+  call('/api/watches', CreateWatchAnswer, { method: 'POST', body: JSON.stringify(body) });
+
+/** A watch's record, live or ended (GET /api/runs knows only ended ones). */
+export const fetchWatch = (id: string) => call(watchPath(id), WatchAnswer);
+
+export const addMarker = (id: string, label: string) =>
+  call(`${watchPath(id)}/markers`, MarkerAnswer, { method: 'POST', body: JSON.stringify({ label }) });
+
+/** Answers once the probe has ended and RSS was read again (a few seconds at most: gdb's limit is 10 s). */
+export const runProbe = (id: string, kind: ProbeKind) =>
+  call(`${watchPath(id)}/probe`, ProbeAnswer, { method: 'POST', body: JSON.stringify({ kind }) });
+
+export const stopWatch = (id: string) => call(`${watchPath(id)}/stop`, OkAnswer, { method: 'POST' });

@@ -1,6 +1,8 @@
 // The live server as a RunSource: the WebSocket stream (validated, reconnecting) and the HTTP API.
 import type { RunSource } from './run-source.js';
-import { cancelRun, deleteRun, fetchMatrix, fetchRun, startMatrix, startRun } from './api.js';
+import {
+  addMarker, cancelRun, deleteRun, fetchMatrix, fetchProcesses, fetchRun, fetchWatch, runProbe, startMatrix, startRun, startWatch, stopWatch,
+} from './api.js';
 import { connectWs } from './ws-client.js';
 
 export function liveSource(): RunSource {
@@ -14,5 +16,13 @@ export function liveSource(): RunSource {
     cancel: async (id) => void (await cancelRun(id)),
     startMatrix,
     loadMatrix: fetchMatrix,
+    watches: {
+      processes: fetchProcesses,
+      start: startWatch,
+      load: fetchWatch,
+      mark: addMarker,
+      probe: runProbe,
+      stop: async (id) => void (await stopWatch(id)),
+    },
   };
 }

@@ -3,8 +3,11 @@
 // and a file (./file-source.ts: an imported run, a report) — as vite-plugin-inspect's static mode
 // reads a saved report through the same calls its server answers.
 import type { Matrix } from '../../../shared/matrix.js';
-import type { CreateMatrixAnswer, CreateMatrixBody, CreateRunAnswer, CreateRunBody } from '../../../shared/protocol/http.js';
+import type {
+  CreateMatrixAnswer, CreateMatrixBody, CreateRunAnswer, CreateRunBody, CreateWatchAnswer, CreateWatchBody, ProcessListAnswer,
+} from '../../../shared/protocol/http.js';
 import type { RunRecord } from '../../../shared/run-record.js';
+import type { Marker, ProbeKind, ProbeResult } from '../../../shared/watch-record.js';
 import type { DashboardEvent } from '../state/dashboard-state.js';
 
 export interface RunSource {
@@ -20,4 +23,16 @@ export interface RunSource {
   /** An allocator matrix (shared/matrix.ts): started and read on the live server only. */
   startMatrix?(body: CreateMatrixBody): Promise<CreateMatrixAnswer>;
   loadMatrix?(id: string): Promise<Matrix>;
+  /** Watching running processes: the live server only. */
+  watches?: WatchCalls;
+}
+
+export interface WatchCalls {
+  processes(): Promise<ProcessListAnswer>;
+  start(body: CreateWatchBody): Promise<CreateWatchAnswer>;
+  /** A watch's record, live or ended. */
+  load(id: string): Promise<RunRecord>;
+  mark(id: string, label: string): Promise<Marker>;
+  probe(id: string, kind: ProbeKind): Promise<ProbeResult>;
+  stop(id: string): Promise<void>;
 }

@@ -10,6 +10,7 @@ import {
   type DashboardEvent, type DashboardState, type HistoryEntry, type LocalEvent, type Origin, type ShownRun,
 } from './dashboard-state.js';
 import { appendSamples } from './sample-log.js';
+import { applyWatchLocal, onWatchTimeline, WATCH_LOCAL_TYPES, watchTakesScreen, type WatchLocalEvent } from './watch-apply.js';
 
 export function apply(state: DashboardState, event: DashboardEvent): DashboardState {
   return isLocal(event) ? applyLocal(state, event) : applyServer(state, event);
@@ -20,11 +21,13 @@ const LOCAL_TYPES: Record<LocalEvent['type'], true> = {
   connection: true, catalog: true, route: true, open: true, fetched: true, 'fetch-failed': true, 'file-runs': true, removed: true, select: true, asked: true,
   compare: true, 'compare-loaded': true, 'compare-closed': true, notice: true, 'matrix-open': true, 'matrix-loaded': true, 'matrix-failed': true, 'matrix-closed': true,
   custom: true, 'edit-code': true,
+  'processes-open': true, 'processes-refresh': true, 'processes-loaded': true, 'processes-failed': true, 'probe-asked': true, 'probe-answered': true,
 };
 const isLocal = (e: DashboardEvent): e is LocalEvent => Object.hasOwn(LOCAL_TYPES, e.type);
+const isWatchLocal = (e: LocalEvent): e is WatchLocalEvent => (WATCH_LOCAL_TYPES as readonly string[]).includes(e.type);
 
 export const runIdOf = (m: ServerMessage): string | undefined =>
-  'runId' in m ? m.runId : m.type === 'run-updated' || m.type === 'run-started' ? m.run.id : undefined;
+  'runId' in m ? m.runId : m.type === 'run-updated' || m.type === 'run-started' || m.type === 'watch-started' ? m.run.id : undefined;
 
 /** Asks for a run to be shown: a fetch, unless it is already live on screen or already in flight. */
 export function request(s: DashboardState, id: string, again = false): DashboardState {
@@ -62,11 +65,11 @@ function applyPhase(phases: readonly Phase[], m: Extract<ServerMessage, { type: 
 }
 
 function applyServer(s: DashboardState, m: ServerMessage): DashboardState {
-  if (m.type === 'run-finished' || m.type === 'run-failed') {
+  if (m.type === 'run-finished' || m.type === 'run-failed' || m.type === 'watch-ended') {
     // The history hears of an end at once, even while that run's record is being fetched.
     s = { ...s, runs: withRun(s.runs, m.run, 'server') };
   }
-  if (s.fetching && runIdOf(m) === s.fetching.id && m.type !== 'run-started') {
+  if (s.fetching && runIdOf(m) === s.fetching.id && m.type !== 'run-started' && m.type !== 'watch-started') {
     return { ...s, fetching: { ...s.fetching, pending: [...s.fetching.pending, m] } };
   }
   switch (m.type) {
@@ -107,16 +110,20 @@ function applyServer(s: DashboardState, m: ServerMessage): DashboardState {
       return { ...s, queue: m.runs };
     case 'matrix':
       return { ...s, matrices: new Map(s.matrices).set(m.matrix.id, m.matrix) };
-    // A watch of a running process (server/watch/): stored like a run, so an ended one joins the
-    // history; its live stream waits for a watch view.
-    case 'watch-ended':
-      return { ...s, runs: withRun(s.runs, m.run, 'server') };
-    case 'watch-started':
+    // A watch of a running process (server/watch/, state/watch-apply.ts): listed like a run while
+    // it goes and once stored; its RSS comes as `samples` and `heap` above, the rest as these.
+    case 'watch-started': {
+      const next = { ...s, runs: withRun(s.runs, m.run, 'server') };
+      return watchTakesScreen(s) ? show(next, emptyShown(m.run, 'server')) : next;
+    }
     case 'watch-breakdown':
     case 'watch-rate':
     case 'watch-cgroup':
     case 'watch-marker':
     case 'watch-probe':
+      return onShown(s, m.runId, (r) => onWatchTimeline(r, m));
+    case 'watch-ended':
+      return onShown(s, m.runId, (r) => ({ ...r, info: { ...r.info, ...m.run } }));
     case 'pong':
       return s;
   }
@@ -130,10 +137,10 @@ function hello(s: DashboardState, m: Extract<ServerMessage, { type: 'hello' }>):
   // Also after a reconnect: the server's list is the truth; what changed meanwhile is re-read.
   const catalog = sameCatalog(s.catalog, m.catalog);
   const runs = new Map([...s.runs].filter(([, e]) => e.origin === 'file'));
-  for (const r of m.runs) if (r.status !== 'queued') runs.set(r.id, { run: r, origin: 'server' });
+  for (const r of [...m.runs, ...(m.watches ?? [])]) if (r.status !== 'queued') runs.set(r.id, { run: r, origin: 'server' });
   const queue = m.runs.filter((r) => r.status === 'queued').sort((a, b) => (a.queuePosition ?? 0) - (b.queuePosition ?? 0));
   let shown = s.shown;
-  if (shown && shown.origin === 'server' && shown.info.status === 'running' && !m.runs.some((r) => r.id === shown!.info.id)) {
+  if (shown && shown.origin === 'server' && shown.info.status === 'running' && !runs.has(shown.info.id)) {
     // The server restarted (or was killed) while this run went: it is gone for good.
     shown = { ...shown, info: { ...shown.info, status: 'failed', error: 'lost: the server restarted while it ran' } };
   }
@@ -142,7 +149,7 @@ function hello(s: DashboardState, m: Extract<ServerMessage, { type: 'hello' }>):
   const matrices = new Map((m.matrices ?? []).map((x) => [x.id, x]));
   const next: DashboardState = { ...s, catalog, ready: true, runs, queue, shown, selected, matrices };
   const running = m.runs.find((r) => r.status === 'running');
-  const target = running?.id ?? s.route ?? shown?.info.id ?? m.runs.find((r) => r.status !== 'queued')?.id;
+  const target = running?.id ?? s.route ?? shown?.info.id ?? m.watches?.[0]?.id ?? m.runs.find((r) => r.status !== 'queued')?.id;
   return target ? request(next, target, true) : next;
 }
 
@@ -178,6 +185,7 @@ function removed(s: DashboardState, id: string): DashboardState {
 }
 
 function applyLocal(s: DashboardState, e: LocalEvent): DashboardState {
+  if (isWatchLocal(e)) return applyWatchLocal(s, e);
   switch (e.type) {
     case 'connection':
       return { ...s, connection: { state: e.state, detail: e.detail } };

@@ -17,7 +17,7 @@ import { el } from '../dom.js';
 import { formatSignedMiB } from '../format.js';
 import { renderLegend, showTooltip } from './chart-overlays.js';
 import type { LiveMark } from './accounting-bars.js';
-import { chartPng, onThemeChange, themeChart } from './chart-theme.js';
+import { chartPng, onThemeChange, PHASE_COLORS, themeChart } from './chart-theme.js';
 import { HEAP_SERIES, runDatasets } from './chart-series.js';
 import { phaseBandsPlugin, type Band, type Mark } from './phase-bands.js';
 import { decimateMinMax, indexAtOrBefore, SeriesBuffer, type Point, type Series } from './series-buffer.js';
@@ -53,7 +53,7 @@ export class ChartView {
   /** Benchmarks only (bench/frame-latency.ts, bench/chart-fps.ts): each draw's new sample times and its duration (ms). */
   probe?: (sampleTimes: number[], drawMs: number) => void;
 
-  constructor(canvas: HTMLCanvasElement, legend: HTMLElement = el('ul')) {
+  constructor(canvas: HTMLCanvasElement, legend: HTMLElement = el('ul'), timeAxisTitle = 'seconds since run start') {
     this.chart = new Chart<'line', Point[]>(canvas, {
       type: 'line',
       data: { datasets: runDatasets() },
@@ -65,7 +65,7 @@ export class ChartView {
         scales: {
           // Horizontal tick labels measured from a few samples: Chart.js otherwise sizes every label
           // and tries rotations on each update, 60 times a second mid-run.
-          x: { type: 'linear', min: 0, title: { display: true, text: 'seconds since run start' }, grid: {}, ticks: { maxRotation: 0, sampleSize: 4 } },
+          x: { type: 'linear', min: 0, title: { display: true, text: timeAxisTitle }, grid: {}, ticks: { maxRotation: 0, sampleSize: 4 } },
           y: { type: 'linear', min: 0, title: { display: true, text: 'MiB' }, grid: {}, ticks: { sampleSize: 4 } },
           y1: { type: 'linear', min: 0, position: 'right', display: false, title: { display: true, text: 'blocks' }, grid: { drawOnChartArea: false }, ticks: { sampleSize: 4 } },
         },
@@ -125,7 +125,7 @@ export class ChartView {
 
   private tooltipTitle(x: number): string {
     const phase = this.bands.find((b) => x >= b.start && x <= (b.end ?? Infinity));
-    return `${x.toFixed(3)} s${phase ? ` · ${phase.name}` : ''}`;
+    return `${x.toFixed(3)} s${phase ? ` · ${phase.label}` : ''}`;
   }
 
   private tooltipLines(x: number): string[] {
@@ -140,7 +140,7 @@ export class ChartView {
     });
     // The marker of the phase at the cursor, once that phase has ended: what the verdict reads there.
     const phase = this.bands.find((b) => x >= b.start && x <= (b.end ?? Infinity));
-    const mark = this.liveMarks.find((m) => m.phase === phase?.name);
+    const mark = this.liveMarks.find((m) => m.phase === phase?.label);
     if (mark) lines.push(`live at ${mark.phase}'s end (the verdict's share): ${formatSignedMiB(mark.live)} above baseline`);
     return lines;
   }
@@ -198,9 +198,17 @@ export class ChartView {
   /** The phases as bands; `exitAt` (ms), once the worker has exited, ends the RSS line there. */
   setPhases(phases: readonly Phase[], exitAt?: number): void {
     const s = (t: number) => (t - this.t0) / 1000;
-    this.bands = phases.map((p) => ({ name: p.name, start: s(p.start), end: p.end === undefined ? undefined : s(p.end) }));
+    this.bands = phases.map((p) => ({ label: p.name, color: PHASE_COLORS[p.name], start: s(p.start), end: p.end === undefined ? undefined : s(p.end) }));
     this.exitAt = exitAt ?? Infinity;
     this.marks = exitAt === undefined ? [] : [{ at: s(exitAt), label: 'worker exits' }];
+    this.schedule();
+  }
+
+  /** Bands and marks of a watch's own (its probes, its markers), at times in ms like the samples'. */
+  setOverlays(bands: readonly Band[], marks: readonly Mark[]): void {
+    const s = (t: number) => (t - this.t0) / 1000;
+    this.bands = bands.map((b) => ({ ...b, start: s(b.start), end: b.end === undefined ? undefined : s(b.end) }));
+    this.marks = marks.map((m) => ({ ...m, at: s(m.at) }));
     this.schedule();
   }
 

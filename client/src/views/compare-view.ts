@@ -32,6 +32,7 @@ export const columnHead = (r: RunRecord) => [runLabel(r), `${knobsLabel(r)} · $
 /** Why a run has no line or no figures, or '' when it has both. */
 function missing(r: RunRecord): string {
   if (r.samples.length === 0) return `${r.status}: no samples`;
+  if (!r.summary && r.watch) return `a watch (${r.watch.verdict?.verdict ?? 'no verdict'}): no seed table`;
   if (!r.summary) return `${r.status}${r.error ? ` (${r.error})` : ''}: no summary`;
   return '';
 }
@@ -127,7 +128,7 @@ function compareTable(records: readonly RunRecord[]): HTMLElement {
     })),
   );
   const verdicts = el('tr', { dataset: { row: 'verdict' } }, el('th', { scope: 'row' }, 'Verdict'), ...records.flatMap((r, i) => {
-    const cell = el('td', {}, r.summary?.verdict ?? r.status);
+    const cell = el('td', {}, r.summary?.verdict ?? r.watch?.verdict?.verdict ?? r.status);
     return i > 0 && rowsPerRun[i] && r !== first ? [cell, el('td')] : [cell];
   }));
   if (!base) return el('p', { className: 'note' }, 'None of these runs has a summary: ', records.map((r) => `${runLabel(r)} ${missing(r)}`).join('; '));

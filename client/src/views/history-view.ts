@@ -5,8 +5,10 @@ import { el, setProp, setText } from '../dom.js';
 import { formatPct } from '../format.js';
 import type { HistoryEntry } from '../state/dashboard-state.js';
 import { watch, type Store } from '../state/store.js';
+import { watchName } from './watch-panels.js';
 
-export function runLabel(run: Pick<RunInfo, 'experiment' | 'params' | 'codeHash' | 'customName'>): string {
+export function runLabel(run: Pick<RunInfo, 'experiment' | 'params' | 'codeHash' | 'customName'> & Partial<Pick<RunInfo, 'watch'>>): string {
+  if (run.watch) return watchName(run); // "watch pid 4242 (python3)"
   // A custom run: its name, and the start of its code's hash (the same code, the same hash).
   if (run.codeHash) return `${run.customName ?? 'your code'} #${run.codeHash.slice(0, 8)}`;
   const params = Object.entries(run.params).map(([k, v]) => `${k}=${v.toLocaleString()}`).join(' ');
@@ -15,6 +17,7 @@ export function runLabel(run: Pick<RunInfo, 'experiment' | 'params' | 'codeHash'
 
 /** The knobs a run was asked to run under, short: "trim, allocator=jemalloc", or "defaults". */
 export function knobsLabel(run: RunInfo): string {
+  if (run.watch) return `${run.watch.target.allocator} malloc${run.watch.gdbProbes.allowed ? ', gdb probes allowed' : ''}`;
   const entries = Object.entries(run.knobs ?? {}).filter(([, v]) => v !== undefined && v !== false);
   return entries.length === 0 ? 'defaults' : entries.map(([k, v]) => (v === true ? k : `${k}=${v}`)).join(', ');
 }
@@ -81,7 +84,7 @@ export function historyView(container: HTMLElement, compareButton: HTMLButtonEle
       el('td', {}, new Date(run.createdAt).toLocaleString()),
       el('td', { className: 'num' }, s ? formatPct(s.overallPct) : '—'),
       el('td', { className: 'num' }, s ? formatPct(s.finalPct) : '—'),
-      el('td', {}, s ? s.verdict : run.status),
+      el('td', {}, s ? s.verdict : run.watch?.verdict?.verdict ?? run.status),
       el('td', {}, remove),
     );
   }

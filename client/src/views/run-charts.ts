@@ -37,7 +37,8 @@ export function runChartsView({ canvas, legend, breakdownCanvas, breakdownMode, 
   const breakdown = new BreakdownView(breakdownCanvas, breakdownMode);
   chart.onZoomChange = (zoomed) => (resetZoom.hidden = !zoomed);
   resetZoom.addEventListener('click', () => chart.resetZoom());
-  const shown = store.select((s) => s.shown);
+  // A watch is drawn by watch-charts.ts: this chart stays empty (and hidden) meanwhile.
+  const shown = store.select((s) => (s.shown?.watch ? undefined : s.shown));
   const seq = store.select((s) => s.shownSeq);
   const catalog = store.select((s) => s.catalog);
   let drawnSeq = -1;
