@@ -89,7 +89,13 @@ function reportShell(): Plugin {
 export default defineConfig({
   root: 'client',
   plugins: [labPartial(), reportShell()],
-  build: { outDir: '../dist/client', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 1024 },
+  build: {
+    outDir: '../dist/client', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 1024,
+    // zod and the module that makes it jitless in one chunk, the one before any schema is built:
+    // when the bundler shares schemas between the page and a lazy half (the code card), a schema
+    // built before z.config({ jitless }) probes new Function(), which the page's CSP reports.
+    rolldownOptions: { output: { codeSplitting: { groups: [{ name: 'zod', test: /node_modules[\\/]zod[\\/]|zod-jitless/ }] } } },
+  },
   server: {
     port: 5173,
     proxy: {

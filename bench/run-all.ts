@@ -18,6 +18,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = 
   'chart-fps': () => import('./chart-fps.js'),
   'first-paint': () => import('./first-paint.js'),
   backpressure: () => import('./backpressure.js'),
+  'watch-overhead': () => import('./watch-overhead.js'),
 };
 
 if (!global.gc) throw new Error('run with node --expose-gc (npm run bench does)');

@@ -2,19 +2,27 @@
 // runs send their events (run-events.ts), the HTTP API where they are asked for.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { codePolicy } from './code-policy.js';
 import { createHttpApp } from './http-api.js';
-import { availableCatalog } from './machine.js';
+import { availableCatalog, machine } from './machine.js';
+import { matrixRoutes } from './matrix-api.js';
+import { MatrixBook } from './matrix-book.js';
+import type { RunEvents } from './run-events.js';
 import { checkMemoryCap } from './run-limits.js';
 import { RunRegistry } from './run-registry.js';
+import { DEFAULT_SAMPLE_HZ } from './run-request.js';
 import { bindProblem, checkAccess } from './security.js';
 import type { ServerMessage } from '../shared/protocol/ws.js';
 import { followOtherProcesses } from './storage/change-feed.js';
+import { CustomStore } from './storage/custom-store.js';
 import { openRunStore } from './storage/legacy-import.js';
 import { describeHolder, ProcessLock } from './storage/process-locks.js';
 import { RunSlot } from './run-slot.js';
 import { DEFAULT_DATA_DIR } from './storage/run-store.js';
 import { VERSION } from './version.js';
 import type { SpawnWorker } from './worker-process.js';
+import { watchApi } from './watch/watch-api.js';
+import { probePolicy, WatchRegistry } from './watch/watch-registry.js';
 import { createWsHub, type WsHub } from './ws-hub.js';
 
 export interface AppOptions {
@@ -29,6 +37,8 @@ export interface AppOptions {
   memoryCapMiB?: number;
   /** The wall-clock cap (s) of every run; default DEFAULT_WALL_CLOCK_S (shared/limits.ts). */
   wallClockCapS?: number;
+  /** false: no custom runs (MEMTIDE_ALLOW_CODE=0; code-policy.ts). */
+  allowCode?: boolean;
   maxQueue?: number;
   maxSockets?: number;
   heartbeatMs?: number;
@@ -36,12 +46,19 @@ export interface AppOptions {
   log?(line: string): void;
   /** How often runs the database could not take are retried (ms). */
   retryMs?: number;
+  /** MEMTIDE_ALLOW_PROBES=1: probes into watched processes even when listening beyond loopback. */
+  allowProbes?: boolean;
+  /** A probe's time limit (ms), and gdb's grace after SIGINT; tests shorten them. */
+  probeTimeoutMs?: number;
+  probeInterruptGraceMs?: number;
+  gdbPath?: string;
 }
 
 export interface RunningApp {
   url: string;
   server: Server;
   registry: RunRegistry;
+  watches: WatchRegistry;
   hub: WsHub;
   close(): Promise<void>;
 }
@@ -61,16 +78,26 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     store.close();
     throw new Error(`${holder ? describeHolder(holder) : 'another memtide server'} already uses the data directory ${store.dir}: open that one, stop it, or set MEMTIDE_DATA to another directory`);
   }
+  let customStore: CustomStore;
+  try {
+    customStore = new CustomStore(store.dir);
+  } catch (error) {
+    serverLock.release();
+    store.close();
+    throw error;
+  }
+  for (const { file, error } of customStore.problems) log(`memtide: skipped ${file} in ${customStore.dir}: ${error}`);
   let url = '';
 
   const server = createServer();
-  // hello() runs only on a connection, after listen: registry exists by then. It carries the
-  // live runs and the first page of the history only: the rest is paged (GET /api/runs).
+  // hello() runs only on a connection, after listen: registry, matrices and watches exist by then.
+  // It carries the live runs and the first page of the history only: the rest is paged (GET /api/runs).
   const hello = (): ServerMessage => {
     const first = registry.page({});
     return {
       type: 'hello', version: VERSION, catalog: availableCatalog(), runs: registry.liveRuns(), unsaved: registry.unsaved.infos(),
       ...(first.ok ? { history: first.page } : { history: { runs: [], total: 0 }, historyError: first.error }),
+      matrices: matrices.list(), watches: watches.list(),
     };
   };
   const hub = createWsHub(server, hello, {
@@ -78,11 +105,34 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     maxSockets: options.maxSockets,
     heartbeatMs: options.heartbeatMs,
   });
+  // Runs tell the hub; a run of a matrix also updates its matrix's table for every client.
+  const events: RunEvents = {
+    send(message) {
+      hub.send(message);
+      const update = matrices.eventFor(message);
+      if (update) hub.send(update);
+    },
+    samples: (runId, packed) => hub.samples(runId, packed),
+    watching: () => hub.watching(),
+  };
   const slot = new RunSlot(new ProcessLock(store, 'run'), () => `the memtide server at ${url}`, log);
-  const registry = new RunRegistry({ events: hub, store, log, maxQueue: options.maxQueue, spawn: options.spawn, retryMs: options.retryMs, slot });
-  const others = followOtherProcesses(store, registry.reader, hub, log);
+  const registry = new RunRegistry({ events, store, log, maxQueue: options.maxQueue, spawn: options.spawn, retryMs: options.retryMs, slot });
+  const matrices = new MatrixBook(registry, machine);
+  const others = followOtherProcesses(store, registry.reader, events, log);
+  const watches = new WatchRegistry({
+    events: hub,
+    storeEnded: (record) => registry.storeEnded(record),
+    findEnded: (id) => registry.get(id),
+    sampleHz: options.sampleHz ?? DEFAULT_SAMPLE_HZ,
+    probePolicy: probePolicy(host, options.allowProbes ?? false),
+    probeTimeoutMs: options.probeTimeoutMs,
+    interruptGraceMs: options.probeInterruptGraceMs,
+    gdbPath: options.gdbPath,
+    log,
+  });
   const defaults = { sampleHz: options.sampleHz, memoryCapMiB: options.memoryCapMiB, wallClockCapS: options.wallClockCapS };
-  server.on('request', createHttpApp(registry, defaults, security));
+  const custom = { store: customStore, policy: codePolicy({ allowCode: options.allowCode, host, token }) };
+  server.on('request', createHttpApp(registry, defaults, security, [matrixRoutes(matrices, defaults, (m) => hub.send(m)), watchApi(watches)], custom));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -102,8 +152,10 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     url,
     server,
     registry,
+    watches,
     hub,
     async close() {
+      await watches.shutdown();
       await registry.shutdown();
       others.stop();
       await hub.close();

@@ -1,209 +1,139 @@
-// `memtide`: run one experiment headless (same worker and sampler, no server), list the catalog,
-// or serve the dashboard.
-import { parseArgs } from 'node:util';
-import { CATALOG } from '../shared/catalog/index.js';
-import type { ServerMessage } from '../shared/protocol/ws.js';
-import type { Params, RunRecord } from '../shared/run-record.js';
-import { summaryRows } from '../shared/summary.js';
-import { formatAsciiSignedMiB, formatMiB, formatSeconds, formatSeedPct } from '../shared/format.js';
-import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN, SETTLE_MS } from '../shared/limits.js';
-import { now } from '../shared/units.js';
+// `memtide`: run one experiment headless (same worker and sampler, no server) and gate CI on it,
+// run it under every allocator setting (matrix), list the catalog, write a report, or serve the dashboard.
+// Flags are checked in cli-args.ts, texts made in cli-output.ts, runs driven by cli-runner.ts.
+import { checkGates } from '../shared/gate.js';
 import { quote } from '../shared/validation.js';
-import { configFromEnv } from './config.js';
-import { exitOnSignals } from './exit-signals.js';
-import { machine } from './machine.js';
-import type { RunEvents } from './run-events.js';
-import { RunRegistry } from './run-registry.js';
+import { COMMAND_FLAGS, parseFlags, parseMatrixCommand, parseRunCommand, USAGE, UsageError, type MatrixCommand, type RunCommand } from './cli-args.js';
+import { catalogText, codeOutputText, formatSummary, matrixText, paramsText, writeAll } from './cli-output.js';
+import { cliSettings, headless, type CliSettings } from './cli-runner.js';
+import { availableCatalog, machine } from './machine.js';
+import { MatrixBook } from './matrix-book.js';
+import { parseMatrixRequest } from './matrix-request.js';
+import { reportCommand } from './report.js';
 import { parseRunRequest } from './run-request.js';
-import { sampleCount } from './sampling/packed-samples.js';
-import { RunSlot } from './run-slot.js';
-import { openRunStore } from './storage/legacy-import.js';
-import { ProcessLock } from './storage/process-locks.js';
 import { StoreError } from './storage/store-errors.js';
-import { REPORT_USAGE, reportCommand } from './report.js';
+import { parseWatchCommand, ps, watch } from './cli-watch.js';
 
-/** The run ended but is not in the database (a full disk): its record is lost when this process exits. */
-export const EXIT_NOT_STORED = 4;
+/** Exit codes: what CI reads. notStored: the run ended but is not in the database (a full disk): its record is lost when this process exits. */
+export const EXIT = { ok: 0, runFailed: 1, usage: 2, gateFailed: 3, notStored: 4 } as const;
 
-const USAGE = `usage:
-  memtide run <experiment> [--param k=v ...] [--runtime-knob k=v ...] [--hz N] [--settle MS] [--json]
-  memtide list
-  memtide serve            (the same as npm start)
-  ${REPORT_USAGE}`;
+const out = (text: string) => writeAll(process.stdout, `${text}\n`);
+const err = (text: string) => writeAll(process.stderr, `${text}\n`);
 
-class UsageError extends Error {}
-
-/** "k=v" pairs into an object; values must be numbers unless `allowText`. */
-export function parsePairs(flag: string, pairs: readonly string[], allowText = false): Record<string, number | string | boolean> {
-  const out: Record<string, number | string | boolean> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`${flag} ${quote(pair)}: expected key=value`);
-    const key = pair.slice(0, eq);
-    const text = pair.slice(eq + 1);
-    const number = text.trim() === '' ? Number.NaN : Number(text);
-    if (Number.isFinite(number)) out[key] = number;
-    else if (allowText && (text === 'true' || text === 'false')) out[key] = text === 'true';
-    else if (allowText && text !== '') out[key] = text;
-    else throw new UsageError(`${flag} ${quote(pair)}: value must be a number`);
-  }
-  return out;
-}
-
-export interface RunCommand {
-  /** What POST /api/runs would get: checked the same way (run-request.ts). */
-  body: { experiment: string; params: Params; knobs?: Record<string, unknown>; sampleHz?: number; settleMs?: number };
-  json: boolean;
-}
-
-export function parseRunCommand(args: string[]): RunCommand {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      param: { type: 'string', multiple: true, default: [] },
-      'runtime-knob': { type: 'string', multiple: true, default: [] },
-      hz: { type: 'string' },
-      settle: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  if (positionals.length !== 1) throw new UsageError(`run takes one experiment id, got ${positionals.length}`);
-  const knobs = parsePairs('--runtime-knob', values['runtime-knob'], true);
-  let sampleHz: number | undefined;
-  if (values.hz !== undefined) {
-    sampleHz = Number(values.hz);
-    if (!Number.isInteger(sampleHz) || sampleHz < SAMPLE_HZ_MIN || sampleHz > SAMPLE_HZ_MAX) {
-      throw new UsageError(`--hz ${quote(values.hz)}: must be an integer from ${SAMPLE_HZ_MIN} to ${SAMPLE_HZ_MAX}`);
-    }
-  }
-  const settleMs = values.settle === undefined ? undefined : Number(values.settle);
-  if (settleMs !== undefined && (!Number.isInteger(settleMs) || settleMs < SETTLE_MS.min || settleMs > SETTLE_MS.max)) {
-    throw new UsageError(`--settle ${quote(values.settle)}: must be an integer from ${SETTLE_MS.min} to ${SETTLE_MS.max} (ms)`);
-  }
-  return {
-    body: {
-      experiment: positionals[0]!,
-      params: parsePairs('--param', values.param) as Params,
-      ...(Object.keys(knobs).length ? { knobs } : {}),
-      ...(sampleHz !== undefined && { sampleHz }),
-      ...(settleMs !== undefined && { settleMs }),
-    },
-    json: values.json,
-  };
-}
-
-
-/** The seed's lines ("Allocation: 3034.36%"), MiB beside them, and the verdict. */
-export function formatSummary(record: RunRecord): string {
-  const s = record.summary!;
-  return [
-    ...summaryRows(s).map((r) => `${r.label}: ${formatSeedPct(r.pct)}  (${formatAsciiSignedMiB(r.bytes)})`),
-    `Baseline RSS ${formatMiB(s.mem0)}, peak ${formatMiB(s.peak)}`,
-    `Verdict: ${s.verdictText}`,
-  ].join('\n');
+/** The settings, or a usage error naming the bad environment variable. */
+function settings(): CliSettings {
+  const found = cliSettings();
+  if (typeof found === 'string') throw new UsageError(found);
+  return found;
 }
 
 async function run(command: RunCommand): Promise<number> {
-  const tty = process.stderr.isTTY && !command.json;
-  let latestRss = 0;
-  let phase = 'starting';
-  let started = 0;
-  const progress = () => {
-    if (tty) process.stderr.write(`\r\x1b[K${phase.padEnd(12)} ${formatSeconds(now() - started)}   RSS ${formatMiB(latestRss)}`);
-  };
-  let resolveEnd: (id: string) => void = () => undefined;
-  const ended = new Promise<string>((resolve) => (resolveEnd = resolve));
-  // The terminal's side of run-events.ts: phases as they happen, a progress line on a TTY.
-  const events: RunEvents = {
-    send(m: ServerMessage) {
-      if (m.type === 'run-started') started = m.run.createdAt;
-      if (m.type === 'phase') {
-        phase = m.edge === 'start' ? m.phase : `${m.phase} done`;
-        if (!tty && !command.json) console.log(`${m.phase.padEnd(12)} ${m.edge.padEnd(6)} +${((m.t - started) / 1000).toFixed(3)} s`);
-      }
-      if (m.type === 'run-finished' || m.type === 'run-failed') resolveEnd(m.runId);
-      progress();
-    },
-    samples(_runId, packed) {
-      if (sampleCount(packed) > 0) latestRss = packed.at(-1)!;
-      progress();
-    },
-    watching: () => false, // a progress line needs no 10 ms batches
-
-  };
-  // The same settings as the server (MEMTIDE_DATA, MEMTIDE_MEMORY_CAP_MIB…): a CLI run is stored
-  // with the others, so `memtide serve` shows it in the history.
-  const config = configFromEnv(process.env);
-  if (!config.ok) throw new UsageError(config.error);
-  const { dataDir, memoryCapMiB, wallClockCapS, sampleHz } = config.options;
-  const request = parseRunRequest(command.body, machine(), { memoryCapMiB, wallClockCapS, sampleHz });
+  const { dataDir, defaults } = settings();
+  const request = parseRunRequest(command.body, machine(), defaults);
   if (!request.ok) throw new UsageError(request.error);
-  const store = openRunStore(dataDir!, (line) => console.error(line));
-  const log = (line: string) => console.error(line);
-  // Takes turns with a server (or another CLI run) on the same data directory: one run at a time.
-  const slot = new RunSlot(new ProcessLock(store, 'run'), () => `a memtide CLI run`, log);
-  const registry = new RunRegistry({ events, store, log, slot });
-  const submitted = registry.submit(request.request);
+  const cli = headless({ json: command.json }, dataDir);
+  const submitted = cli.registry.submit(request.request);
   if (!submitted.ok) {
-    console.error(`memtide: ${submitted.error}`);
-    return 1;
+    await err(`memtide: ${submitted.error}`);
+    return EXIT.runFailed;
   }
-  // Ctrl+C stores the run as cancelled and exits 130; any other way out still kills the worker.
-  exitOnSignals(registry, 130);
-  const record = registry.get(await ended)!;
-  if (tty) process.stderr.write('\r\x1b[K');
-  if (command.json) console.log(JSON.stringify(record));
-  else if (record.status === 'finished') {
-    const params = Object.entries(record.params).map(([k, v]) => `${k}=${v}`).join(', ');
-    console.log(`\n${record.experiment} (${params}) on ${record.runtime} ${record.runtimeVersion ?? ''}\n${formatSummary(record)}`);
+  const [record] = await cli.ended([submitted.id]);
+  if (command.json) await out(JSON.stringify(record));
+  else {
+    if (record!.output && record!.output.bytes > 0) await out(codeOutputText(record!.output));
+    if (record!.status === 'finished') {
+      const what = record!.codeHash ? `${record!.customName ?? 'your code'} (sha256 ${record!.codeHash.slice(0, 12)})` : `${record!.experiment} (${paramsText(record!.params)})`;
+      await out(`\n${what} on ${record!.runtime} ${record!.runtimeVersion ?? ''}\n${formatSummary(record!)}`);
+    }
   }
-  await registry.closeStore();
-  if (record.unsaved) {
-    console.error(`memtide: run ${record.id} ${record.status} but was NOT stored: ${record.unsaved}.${command.json ? ' The record above is the only copy.' : ' Rerun with --json to keep the record.'}`);
-    return EXIT_NOT_STORED;
+  await cli.close();
+  if (record!.unsaved) {
+    await err(`memtide: run ${record!.id} ${record!.status} but was NOT stored: ${record!.unsaved}.${command.json ? ' The record above is the only copy.' : ' Rerun with --json to keep the record.'}`);
+    return EXIT.notStored;
   }
-  if (!command.json) console.error(`memtide: stored as ${record.id} in ${store.file}`);
-  if (record.status === 'finished') return 0;
-  console.error(`memtide: run ${record.status}: ${record.error}`);
-  return 1;
+  if (!command.json) await err(`memtide: stored as ${record!.id} in ${cli.file}`);
+  if (record!.status !== 'finished' || !record!.summary) {
+    await err(`memtide: run ${record!.status}: ${record!.error}`);
+    return EXIT.runFailed;
+  }
+  const gates = checkGates(record!.summary, command.gates);
+  for (const gate of gates) await err(`memtide: gate ${gate.ok ? 'passed' : 'FAILED'}: ${gate.text}`);
+  return gates.every((g) => g.ok) ? EXIT.ok : EXIT.gateFailed;
 }
 
-function list(): void {
-  for (const e of CATALOG) {
-    console.log(`${e.id.padEnd(20)} ${e.runtime.padEnd(7)} ${e.title}`);
-    for (const p of e.params) console.log(`${''.padEnd(29)}--param ${p.name}=${p.default}  (${p.min}…${p.max}) ${p.label}`);
+/** Every allocator setting, one run after another, then the table; exit 1 when any run failed. */
+async function matrix(command: MatrixCommand): Promise<number> {
+  const { dataDir, defaults } = settings();
+  const parsed = parseMatrixRequest(command.body, machine(), defaults);
+  if (!parsed.ok) throw new UsageError(parsed.error);
+  const cli = headless({ json: command.json, label: (run) => run.matrixSetting && `\n== ${run.matrixSetting} ==` }, dataDir);
+  const { id, skipped } = parsed.request;
+  for (const s of skipped) await err(`memtide: skipped ${s.setting}: ${s.reason}`);
+  const book = new MatrixBook(cli.registry, machine);
+  const submitted = book.submit(parsed.request);
+  if (!submitted.ok) {
+    await err(`memtide: ${submitted.error}`);
+    return EXIT.runFailed;
   }
+  const records = await cli.ended(submitted.runs.map((r) => r.id));
+  const table = book.get(id)!;
+  await cli.close();
+  await out(command.json ? JSON.stringify(table) : `\n${matrixText(table)}`);
+  const unsaved = records.filter((r) => r.unsaved);
+  for (const r of unsaved) await err(`memtide: ${r.matrixSetting}: run ${r.id} was NOT stored: ${r.unsaved}`);
+  const stored = unsaved.length === 0 ? `${records.length}` : `${records.length - unsaved.length} of ${records.length}`;
+  await err(`memtide: matrix ${id}: ${stored} runs stored in ${dataDir}`);
+  const failed = records.filter((r) => r.status !== 'finished');
+  for (const r of failed) await err(`memtide: ${r.matrixSetting}: run ${r.status}: ${r.error}`);
+  return unsaved.length > 0 ? EXIT.notStored : failed.length === 0 ? EXIT.ok : EXIT.runFailed;
 }
 
-function report(args: string[]): number {
-  const config = configFromEnv(process.env);
-  if (!config.ok) throw new UsageError(config.error);
-  const result = reportCommand(args, config.options.dataDir!);
+async function list(args: readonly string[]): Promise<number> {
+  const flags = parseFlags('list', args);
+  if (flags.positionals.length > 0) throw new UsageError(`list takes no arguments, got ${quote(flags.positionals[0])}`);
+  const catalog = availableCatalog();
+  await out(flags.booleans.json ? JSON.stringify(catalog) : catalogText(catalog));
+  return EXIT.ok;
+}
+
+async function report(args: string[]): Promise<number> {
+  parseFlags('report', args); // flags said in memtide's words; report.ts reads them
+  const result = reportCommand(args, settings().dataDir);
   if (!result.ok && result.usage) throw new UsageError(result.error);
-  if (!result.ok) return (console.error(`memtide: ${result.error}`), 1);
-  console.error(`memtide: wrote ${result.out} (${(result.bytes / 1024).toFixed(0)} KiB)`);
-  return 0;
+  if (!result.ok) return (await err(`memtide: ${result.error}`), EXIT.runFailed);
+  await err(`memtide: wrote ${result.out} (${(result.bytes / 1024).toFixed(0)} KiB)`);
+  return EXIT.ok;
 }
+
+const isCommand = (word: string | undefined): boolean => word !== undefined && Object.hasOwn(COMMAND_FLAGS, word);
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (command === '--help' || command === '-h' || command === 'help' || (isCommand(command) && rest.includes('--help'))) {
+      await out(USAGE);
+      return EXIT.ok;
+    }
     if (command === 'run') return await run(parseRunCommand(rest));
-    if (command === 'list') return (list(), 0);
-    if (command === 'serve') return (await import('./main.js'), -1);
-    if (command === 'report') return report(rest);
+    if (command === 'matrix') return await matrix(parseMatrixCommand(rest));
+    if (command === 'list') return await list(rest);
+    if (command === 'report') return await report(rest);
+    if (command === 'ps') return await ps(rest);
+    if (command === 'watch') return await watch(parseWatchCommand(rest));
+    if (command === 'serve') {
+      parseFlags('serve', rest);
+      return (await import('./main.js'), -1);
+    }
     throw new UsageError(command ? `unknown command ${quote(command)}` : 'no command given');
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`memtide: ${(error as Error).message}\n${USAGE}`);
-      return 2;
+    if (error instanceof UsageError) {
+      await err(`memtide: ${error.message}\n${USAGE}`);
+      return EXIT.usage;
     }
     if (error instanceof StoreError) {
       // The database could not be opened (nothing was run): say what is wrong with it, no stack.
-      console.error(`memtide: ${error.message}`);
-      return 1;
+      await err(`memtide: ${error.message}`);
+      return EXIT.runFailed;
     }
     throw error;
   }

@@ -2,6 +2,7 @@
 import type { AppOptions } from './app.js';
 import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN } from '../shared/limits.js';
 import { quote } from '../shared/validation.js';
+import { allowCodeFromEnv } from './code-policy.js';
 import { DEFAULT_DATA_DIR } from './storage/run-store.js';
 
 export type ConfigResult = { ok: true; options: AppOptions } | { ok: false; error: string };
@@ -23,6 +24,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigResult {
   };
   for (const value of Object.values(numbers)) if (typeof value === 'string') return { ok: false, error: value };
   const { port, memoryCapMiB, wallClockCapS, sampleHz } = numbers as Record<keyof typeof numbers, number | undefined>;
+  const allowCode = allowCodeFromEnv(env.MEMTIDE_ALLOW_CODE);
+  if (typeof allowCode === 'string') return { ok: false, error: allowCode };
   return {
     ok: true,
     options: {
@@ -34,6 +37,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigResult {
       memoryCapMiB,
       wallClockCapS,
       sampleHz,
+      allowCode,
+      ...(env.MEMTIDE_ALLOW_PROBES === '1' && { allowProbes: true }),
     },
   };
 }

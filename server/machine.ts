@@ -3,7 +3,7 @@
 // not, with the reason.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { CATALOG } from '../shared/catalog/index.js';
+import { CATALOG, type CatalogEntry } from '../shared/catalog/index.js';
 import { knobSpec, knobsFor, onlyWithOf, type KnobName, type Knobs } from '../shared/knobs.js';
 import type { Experiment, KnobAvailability } from '../shared/catalog/experiment.js';
 import type { Runtime } from '../shared/runtimes.js';
@@ -104,9 +104,15 @@ export function knobAvailability(runtime: Runtime, m: Machine): KnobAvailability
   });
 }
 
+/** Why an experiment cannot run on this machine (its runtime, or what else it needs is missing), or undefined. */
+export function experimentUnavailableReason(entry: Pick<CatalogEntry, 'runtime' | 'needs'>, m: Machine): string | undefined {
+  if (entry.runtime === 'python') return reasonOf(m.python);
+  return entry.needs?.includes('koffi') ? reasonOf(m.koffi) : undefined;
+}
+
 export function catalogFor(m: Machine): Experiment[] {
   return CATALOG.map((entry) => {
-    const reason = entry.runtime === 'python' ? reasonOf(m.python) : undefined;
+    const reason = experimentUnavailableReason(entry, m);
     return { ...entry, knobs: knobAvailability(entry.runtime, m), available: reason === undefined, ...(reason ? { unavailableReason: reason } : {}) };
   });
 }

@@ -25,6 +25,10 @@ export type SubmitResult =
   | { ok: true; id: string; status: 'running' | 'queued'; position?: number }
   | { ok: false; reason: SubmitRefusal; error: string };
 
+export type SubmitAllResult =
+  | { ok: true; runs: { id: string; status: RunInfo['status']; position?: number }[] }
+  | { ok: false; reason: SubmitRefusal; error: string };
+
 export interface RegistryOptions {
   events: RunEvents;
   store: RunStore;
@@ -98,6 +102,44 @@ export class RunRegistry {
     return { ok: true, id: queued.record.id, status: 'queued', position: this.queue.length };
   }
 
+  /**
+   * Takes every request or none: refused as a whole when they would not all fit in the queue (an
+   * allocator matrix is never half run). The first starts at once when nothing runs; one whose
+   * worker cannot be spawned ends `failed` and the next starts, as for any queued run.
+   */
+  submitAll(requests: readonly RunRequest[]): SubmitAllResult {
+    if (this.shuttingDown) return { ok: false, reason: 'shutting-down', error: 'the server is shutting down' };
+    if (this.unsaved.size >= MAX_UNSAVED) {
+      return { ok: false, reason: 'store-full', error: `${this.unsaved.size} ended runs are waiting to be stored (${this.unsaved.infos()[0]!.unsaved}): free space first` };
+    }
+    const max = this.options.maxQueue ?? DEFAULT_MAX_QUEUE;
+    const idle = !this.active && this.queue.length === 0;
+    const room = max - this.queue.length + (idle ? 1 : 0);
+    if (requests.length > room) {
+      return {
+        ok: false, reason: 'queue-full',
+        error: `the queue has room for ${room} of these ${requests.length} runs (at most ${max} wait): wait for runs to end or cancel some; none was queued`,
+      };
+    }
+    const queued = requests.map((r): QueuedRun => ({ record: newRunRecord(r), python: r.python }));
+    this.queue.push(...queued);
+    if (idle) this.startNext(); // takes the slot, or waits for it when another process holds it
+    if (!idle || !this.active) this.sendQueue();
+    return { ok: true, runs: queued.map(({ record }) => this.placeOf(record.id)) };
+  }
+
+  /** Where a run just submitted stands: running (or already ended), or its place in the queue. */
+  private placeOf(id: string): { id: string; status: RunInfo['status']; position?: number } {
+    const index = this.queue.findIndex((q) => q.record.id === id);
+    if (index !== -1) return { id, status: 'queued', position: index + 1 };
+    if (this.active?.id === id) return { id, status: 'running' };
+    try {
+      return { id, status: (this.unsaved.get(id) ?? this.options.store.info(id))?.status ?? 'failed' };
+    } catch {
+      return { id, status: 'failed' }; // ended, and the database cannot say how
+    }
+  }
+
   /** A run only this process holds: running, queued, or ended but not stored yet. */
   inMemory(id: string): RunRecord | undefined {
     if (this.active?.id === id) return this.active.snapshot();
@@ -109,6 +151,22 @@ export class RunRegistry {
   /** Any run, from memory or the database (throws a StoreError when the database cannot say). */
   get(id: string): RunRecord | undefined {
     return this.inMemory(id) ?? this.options.store.load(id);
+  }
+
+  /**
+   * Every run, newest first: GET /api/runs without a query (the array it always gave) and tests.
+   * The dashboard pages instead (page()).
+   */
+  list(): RunInfo[] {
+    const stored = this.options.store.all((id, error) => this.sayOnce(`memtide: run ${id} is left out of the list: ${error}`));
+    return [...this.liveRuns(), ...this.unsaved.infos(), ...stored].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+  }
+
+  /** The runs of one allocator matrix, or of every matrix (matrix-book.ts), live ones too. */
+  matrixRuns(matrixId?: string): RunInfo[] {
+    const own = [...this.liveRuns(), ...this.unsaved.infos()].filter((r) => r.matrixId !== undefined && (matrixId === undefined || r.matrixId === matrixId));
+    const stored = this.options.store.matrixRuns(matrixId, (id, error) => this.sayOnce(`memtide: run ${id} is left out of its matrix: ${error}`));
+    return [...own, ...stored];
   }
 
   /** The running and queued runs. */
@@ -215,6 +273,15 @@ export class RunRegistry {
     this.active?.cancel('cancelled: the server exited');
   }
 
+  /**
+   * Stores an ended record made elsewhere (a watch, server/watch/) with the runs, in the database
+   * before it is told — or, when it cannot be, kept and retried like a run: the record returned
+   * then says so (`unsaved`).
+   */
+  storeEnded(record: RunRecord): RunRecord {
+    return this.unsaved.save(record);
+  }
+
   /** Starts a run's worker (throws when it cannot be spawned). */
   private launch({ record, python }: QueuedRun): void {
     const run = new Run(record, { events: this.options.events, python, spawn: this.options.spawn, onEnded: (ended) => this.ended(ended) });
@@ -228,10 +295,12 @@ export class RunRegistry {
    */
   private ended(ended: RunRecord): void {
     const record = this.unsaved.save(ended);
+    // Only the active run may hand over: anything else must never start a second one. It stops
+    // being active before the end is told, so whoever hears of it and asks get() reads the end.
+    const wasActive = this.active?.id === record.id;
+    if (wasActive) this.active = undefined;
     this.options.events.send(runEndMessage(record));
-    // Only the active run may hand over: anything else must never start a second one.
-    if (this.active?.id !== record.id) return;
-    this.active = undefined;
+    if (!wasActive) return;
     this.slot.release();
     if (this.closing) this.closing();
     else this.startNext();

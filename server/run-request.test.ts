@@ -1,15 +1,11 @@
 // parseRunRequest: what every way in (HTTP, CLI) gets back for a body, and the record built from it.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_WALL_CLOCK_S, MEMORY_CAP_MIB, SETTLE_MS } from '../shared/limits.js';
+import { FULL_MACHINE } from '../test/fixtures/machine.js';
 import type { Machine } from './machine.js';
 import { DEFAULT_SAMPLE_HZ, newRunRecord, parseRunRequest } from './run-request.js';
 
-const full: Machine = {
-  python: { command: '/usr/bin/python3', version: '3.11.7', mallocTrim: true },
-  jemalloc: { path: '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2' },
-  koffi: true,
-  glibc: { version: '2.36' },
-};
+const full = FULL_MACHINE;
 const defaults = { maxMemoryCapMiB: 4096 };
 const parse = (body: unknown) => parseRunRequest(body, full, defaults);
 const error = (body: unknown) => {

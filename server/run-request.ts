@@ -2,16 +2,17 @@
 // CLI (cli.ts), and whatever starts runs next. parseRunRequest answers with the request resolved
 // against the catalog and this machine, or with what is wrong ("field: why"); it knows nothing of
 // HTTP. newRunRecord is the one place a run's record is built.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { findExperiment, resolveParams } from '../shared/catalog/index.js';
 import type { Experiment } from '../shared/catalog/experiment.js';
+import { CUSTOM_EXPERIMENT, runCodeOf, type RunCode } from '../shared/custom/code.js';
 import { knobEnvironment, knobMisfit, type Knobs } from '../shared/knobs.js';
 import { DEFAULT_WALL_CLOCK_S, SETTLE_MS } from '../shared/limits.js';
 import { CreateRunBody } from '../shared/protocol/http.js';
 import type { Params, RunRecord } from '../shared/run-record.js';
 import { now } from '../shared/units.js';
 import { describeZodError, quote } from '../shared/validation.js';
-import { firstUnavailableKnob, type Machine } from './machine.js';
+import { experimentUnavailableReason, firstUnavailableKnob, type Machine } from './machine.js';
 import { checkMemoryCap, defaultMemoryCapMiB, machineMaxCapMiB } from './run-limits.js';
 import { hasProc } from './sampling/proc-statm.js';
 
@@ -40,6 +41,11 @@ export interface RunRequest {
   wallClockCapS: number;
   sampleHz: number;
   settleMs: number;
+  /** A custom run: the code exactly as it will run (defaults filled in), and the name it was given. */
+  code?: RunCode;
+  customName?: string;
+  /** Set when the run is one setting of an allocator matrix (matrix-request.ts). */
+  matrix?: { id: string; setting: string };
 }
 
 export type RunRequestResult = { ok: true; request: RunRequest } | { ok: false; error: string };
@@ -52,16 +58,21 @@ export function parseRunRequest(body: unknown, machine: Machine, defaults: RunDe
   const parsed = CreateRunBody.safeParse(body);
   if (!parsed.success) return refuse(describeZodError(parsed.error));
   const asked = parsed.data;
-  const experiment = findExperiment(asked.experiment);
+  const custom = asked.experiment === CUSTOM_EXPERIMENT;
+  if (custom && !asked.runtime) return refuse('runtime: required with experiment "custom": "python" or "node"');
+  if (custom && !asked.code) return refuse('code: required with experiment "custom": { allocate, setup?, unreference? }');
+  for (const field of ['runtime', 'code', 'name'] as const) {
+    if (!custom && asked[field] !== undefined) return refuse(`${field}: only with experiment "custom"`);
+  }
+  const experiment = custom ? { id: CUSTOM_EXPERIMENT, runtime: asked.runtime!, params: [] } : findExperiment(asked.experiment);
   if (!experiment) return refuse(`experiment: unknown experiment ${quote(asked.experiment)}`);
   const params = resolveParams(experiment, asked.params);
   if (!params.ok) return refuse(params.error);
   const knobs = asked.knobs ?? {};
   const misfit = knobMisfit(knobs, experiment.runtime);
   if (misfit) return refuse(misfit);
-  if (experiment.runtime === 'python' && typeof machine.python === 'string') {
-    return refuse(`experiment: ${experiment.id} is not available on this machine: ${machine.python}`);
-  }
+  const unavailable = experimentUnavailableReason(experiment, machine);
+  if (unavailable) return refuse(`experiment: ${experiment.id} is not available on this machine: ${unavailable}`);
   const missing = firstUnavailableKnob(knobs, experiment.runtime, machine);
   if (missing) return refuse(missing);
   const maxCapMiB = defaults.maxMemoryCapMiB ?? machineMaxCapMiB();
@@ -79,9 +90,15 @@ export function parseRunRequest(body: unknown, machine: Machine, defaults: RunDe
       wallClockCapS: defaults.wallClockCapS ?? DEFAULT_WALL_CLOCK_S,
       sampleHz: asked.sampleHz ?? defaults.sampleHz ?? DEFAULT_SAMPLE_HZ,
       settleMs: asked.settleMs ?? SETTLE_MS.default,
+      ...(custom && { code: runCodeOf(asked.code!, experiment.runtime) }),
+      ...(asked.name !== undefined && { customName: asked.name }),
     },
   };
 }
+
+/** sha256 of the runtime and the three fields as they ran: the same hash, the same experiment. */
+export const codeHashOf = (runtime: string, code: RunCode): string =>
+  createHash('sha256').update(JSON.stringify({ runtime, setup: code.setup, allocate: code.allocate, unreference: code.unreference })).digest('hex');
 
 export const newRunId = (): string => `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 
@@ -106,5 +123,8 @@ export function newRunRecord(request: Omit<RunRequest, 'python'>, id = newRunId(
     samples: [],
     heap: [],
     breakdowns: [],
+    ...(request.code && { code: request.code, codeHash: codeHashOf(request.experiment.runtime, request.code) }),
+    ...(request.customName !== undefined && { customName: request.customName }),
+    ...(request.matrix && { matrixId: request.matrix.id, matrixSetting: request.matrix.setting }),
   };
 }

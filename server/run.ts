@@ -3,9 +3,10 @@
 // the protocol says so, and hand the final record to onEnded. What the worker may send is checked
 // by worker-protocol.ts; how the run ended is decided by run-outcome.ts. State and lifecycle
 // belong together here, so this is a class.
+import { codeErrorReason, CUSTOM_EXPERIMENT, type CodeError } from '../shared/custom/code.js';
 import { phasesOf } from '../shared/phases.js';
 import { workerSpec as specForRun, type WorkerMessage, type WorkerSpec } from '../shared/protocol/worker.js';
-import { runInfo, type HeapSample, type RunInfo, type RunRecord } from '../shared/run-record.js';
+import { experimentRuntime, runInfo, type HeapSample, type RunInfo, type RunRecord } from '../shared/run-record.js';
 import { computeSummary } from '../shared/summary.js';
 import { MiB, now } from '../shared/units.js';
 import type { RunEvents } from './run-events.js';
@@ -38,7 +39,7 @@ export interface RunHooks {
 
 /** What the worker is started with (shared/protocol/worker.ts): the phase script and its timings. */
 export const workerSpec = (record: RunRecord): WorkerSpec =>
-  specForRun({ experiment: record.experiment, params: record.params, knobs: record.knobs, settleMs: record.settleMs });
+  specForRun({ experiment: record.experiment, params: record.params, knobs: record.knobs, settleMs: record.settleMs, custom: record.experiment === CUSTOM_EXPERIMENT });
 
 export class Run {
   /** Everything but the RSS samples, which stay packed in `samples` until the record is asked for. */
@@ -78,11 +79,11 @@ export class Run {
   start(): void {
     const { record, hooks } = this;
     const spawn = hooks.spawn ?? spawnWorker;
-    this.worker = spawn(record.runtime, workerSpec(record), {
+    this.worker = spawn(experimentRuntime(record), workerSpec(record), {
       onMessage: (m) => this.handle(m),
       onProtocolError: (reason) => this.fail(reason),
       onExit: (code, signal, stderr) => this.finish(code, signal, stderr),
-    }, { python: hooks.python, env: record.workerEnv, memoryCapMiB: record.memoryCapMiB });
+    }, { python: hooks.python, env: record.workerEnv, memoryCapMiB: record.memoryCapMiB, ...(record.code && { code: record.code }) });
     // createdAt is the moment it starts (t = 0 on the chart), not when it was queued.
     Object.assign(record, { status: 'running', createdAt: now(), pid: this.worker.pid });
     const cap = record.memoryCapMiB;
@@ -128,9 +129,17 @@ export class Run {
         this.done = true;
         return;
       case 'error':
+        if (message.code) return this.codeFailed({ ...message.code, phase: message.phase ?? message.code.field, message: message.message });
         // fail() kills too: a worker that reports an error and lingers must not outlive the caps.
         return this.fail(message.phase ? `worker failed in phase ${message.phase}: ${message.message}` : `worker failed: ${message.message}`);
     }
+  }
+
+  /** The user's code failed: where (the editor marks that line) and why, in words. */
+  private codeFailed(error: CodeError): void {
+    if (this.ended || this.failure) return;
+    this.record.codeError = error;
+    this.fail(codeErrorReason(error));
   }
 
   /** Records what the worker runs under, and fails the run if that is not what was asked for. */
@@ -203,6 +212,8 @@ export class Run {
     this.flush();
     const record = this.snapshot();
     record.endedAt = endedAt;
+    const output = record.code && this.worker?.output?.();
+    if (output) record.output = output;
     const stats = samplingStats(record.samples);
     if (stats) {
       record.achievedHz = Math.round(stats.achievedHz * 10) / 10;

@@ -3,10 +3,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import type { RunCode, RunOutput } from '../shared/custom/code.js';
+import { CODE_FD } from '../shared/custom/facts.js';
 import { KNOB_ENV_NAMES } from '../shared/knob-env.js';
 import type { WorkerMessage, WorkerSpec } from '../shared/protocol/worker.js';
 import { type Runtime } from '../shared/runtimes.js';
 import { createLineSplitter } from './line-splitter.js';
+import { captureOutput } from './output-capture.js';
 import { nodeWorkerScript, pythonWorkerScript } from './paths.js';
 import { MAX_LINE_BYTES, parseWorkerLine } from './worker-protocol.js';
 
@@ -24,6 +27,8 @@ export interface WorkerHandle {
   /** Lets a worker waiting after a phase end go on (one byte on its stdin). */
   ack(): void;
   kill(): void;
+  /** What the worker printed on stdout and stderr (bounded: output-capture.ts). */
+  output?(): RunOutput;
 }
 
 export interface WorkerCommand {
@@ -31,6 +36,8 @@ export interface WorkerCommand {
   args: string[];
   /** The allocator environment to set; every other such variable of the server's is removed. */
   env?: Record<string, string>;
+  /** Written to the worker's fd CODE_FD, then closed (a custom run's code, as JSON). */
+  input?: string;
 }
 
 export interface WorkerOptions {
@@ -40,17 +47,20 @@ export interface WorkerOptions {
   env?: Record<string, string>;
   /** Becomes V8's --max-old-space-size where the runtime has one; the RSS watchdog is in run.ts. */
   memoryCapMiB?: number;
+  /** A custom run's code: handed over on fd CODE_FD (the spec says so). */
+  code?: RunCode;
 }
 
 export function workerCommand(runtime: Runtime, spec: WorkerSpec, options: WorkerOptions = {}): WorkerCommand {
   const specArg = JSON.stringify(spec);
+  const input = options.code && { input: JSON.stringify(options.code) };
   if (runtime === 'python') {
     // Not -E or -I: those would make CPython ignore PYTHONMALLOC.
-    return { file: options.python ?? 'python3', args: ['-u', pythonWorkerScript, specArg], env: options.env };
+    return { file: options.python ?? 'python3', args: ['-u', pythonWorkerScript, specArg], env: options.env, ...input };
   }
   if (!existsSync(nodeWorkerScript)) throw new Error(`worker not built: ${nodeWorkerScript} (run npm run build)`);
   const heapCap = options.memoryCapMiB ? [`--max-old-space-size=${options.memoryCapMiB}`] : [];
-  return { file: process.execPath, args: ['--expose-gc', ...heapCap, nodeWorkerScript, specArg], env: options.env };
+  return { file: process.execPath, args: ['--expose-gc', ...heapCap, nodeWorkerScript, specArg], env: options.env, ...input };
 }
 
 /** The server's environment without any allocator setting of its own, plus the run's. */
@@ -65,9 +75,10 @@ export type SpawnWorker = (runtime: Runtime, spec: WorkerSpec, events: WorkerEve
 export const spawnWorker: SpawnWorker = (runtime, spec, events, options) => spawnProcess(workerCommand(runtime, spec, options), events, `${runtime} worker`);
 
 /** Runs any worker command (tests use it for misbehaving workers) and validates its fd-3 reports. */
-export function spawnProcess({ file, args, env }: WorkerCommand, events: WorkerEvents, label = 'worker'): WorkerHandle {
+export function spawnProcess({ file, args, env, input }: WorkerCommand, events: WorkerEvents, label = 'worker'): WorkerHandle {
   const child: ChildProcess = spawn(file, args, {
-    stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
+    // stdout and stderr are read (output-capture.ts); fd CODE_FD carries a custom run's code.
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe', ...(input === undefined ? [] : (['pipe'] as const))],
     env: workerEnvironment(process.env, env ?? {}),
     // Its own process group, so kill() reaches anything the worker forked too: a grandchild
     // holding the report pipe open would otherwise keep the run from ever closing.
@@ -75,10 +86,17 @@ export function spawnProcess({ file, args, env }: WorkerCommand, events: WorkerE
   });
   child.stdin!.on('error', () => undefined); // EPIPE once the worker has gone: its exit is reported anyway
   let stderrTail = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
-    stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
+  const output = captureOutput();
+  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    output.push(chunk);
+    stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
   });
+  if (input !== undefined) {
+    const code = child.stdio[CODE_FD] as NodeJS.WritableStream & { on(event: 'error', listener: () => void): unknown };
+    code.on('error', () => undefined); // the worker died before reading it: its exit says why
+    code.end(input);
+  }
 
   const reports = child.stdio[3] as Readable;
   reports.setEncoding('utf8');
@@ -106,6 +124,7 @@ export function spawnProcess({ file, args, env }: WorkerCommand, events: WorkerE
     ack: () => {
       if (child.stdin!.writable) child.stdin!.write('.');
     },
+    output: () => output.result(),
     kill: () => {
       try {
         process.kill(-pid, 'SIGKILL'); // the whole group: the worker and whatever it forked

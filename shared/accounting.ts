@@ -39,7 +39,7 @@ interface Levels {
 /** Absolute levels at one instant; the accounting is their change since baseline. */
 function levels(heap: HeapFigures | undefined, breakdown: MemoryBreakdown): Levels {
   const out: Levels = {
-    rss: breakdown.rss, heapMappings: breakdown.brkHeap + breakdown.anonMappings,
+    rss: breakdown.rss, heapMappings: breakdown.brkHeap + breakdown.anonMappings + (breakdown.arenaHeaps ?? 0),
     runtimeLive: 0, runtimeFree: 0, allocatorLive: 0,
     rest: breakdown.fileMappings + breakdown.otherMappings, missing: [],
   };
@@ -59,8 +59,13 @@ function levels(heap: HeapFigures | undefined, breakdown: MemoryBreakdown): Leve
     // The brk heap's resident pages minus what the main arena hands out: free chunks glibc keeps in
     // RAM. Unlike fordblks this falls when malloc_trim(0) madvises free pages away.
     out.brkHeapFree = breakdown.brkHeap - (g.mainArenaInUse ?? g.inUse);
-    // Per-thread arenas (malloc/arena.c) are their own mmap'd heaps: their free bytes, an upper bound.
-    out.threadArenasFree = g.mainArenaFree === undefined ? 0 : g.free - g.mainArenaFree;
+    // Per-thread arenas (malloc/arena.c) are their own mmap'd heaps: their free bytes, an upper bound,
+    // cut to what those heaps hold resident beside their in-use bytes where smaps told them apart
+    // (malloc_trim(0) madvises their free pages away while glibc still counts them free).
+    const threadFree = g.mainArenaFree === undefined ? 0 : g.free - g.mainArenaFree;
+    const threadResident = breakdown.arenaHeaps === undefined || g.mainArenaInUse === undefined ? threadFree
+      : breakdown.arenaHeaps - (g.inUse - g.mainArenaInUse);
+    out.threadArenasFree = Math.max(0, Math.min(threadFree, threadResident));
   } else if (heap?.jemalloc) {
     const j = heap.jemalloc;
     out.allocatorLive = j.allocated;
@@ -127,9 +132,11 @@ export function accountPhaseEnds(ends: readonly PhaseEndFigures[]): PhaseAccount
   });
 }
 
-/** The largest unexplained remainder over the phase ends, as a fraction of what allocate added (0 when it added nothing). */
-export function worstUnexplainedFraction(accounting: readonly PhaseAccounting[]): number {
-  const grew = accounting.find((a) => a.phase === 'allocate')?.rss ?? 0;
+/**
+ * The largest unexplained remainder over the phase ends, as a fraction of what allocate added (0 when
+ * it added nothing): by its end, or `grew` when given (its height, for a churn that freed most of it).
+ */
+export function worstUnexplainedFraction(accounting: readonly PhaseAccounting[], grew = accounting.find((a) => a.phase === 'allocate')?.rss ?? 0): number {
   if (grew <= 0) return 0;
   return Math.max(0, ...accounting.map((a) => Math.abs(a.unexplained) / grew));
 }

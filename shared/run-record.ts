@@ -1,12 +1,15 @@
 // A run as it is recorded, stored, streamed and exported: the timeline (phases, RSS samples, the
 // runtime's own figures, memory breakdowns) and its summary. The stored JSON doubles as a replay fixture.
 import { z } from 'zod';
+import { CodeError, RunCode, RunOutput } from './custom/code.js';
 import { Knobs } from './knobs.js';
 import { ALL_PHASES, PHASES } from './phases.js';
-import { Runtime } from './runtimes.js';
+import { Count, ProcessMemoryUsage, SmapsFigures, Time, Verdict, VERDICTS } from './record-parts.js';
+import { RECORD_RUNTIMES, type Runtime } from './runtimes.js';
 import { GlibcFigures, JemallocFigures, PymallocFigures, V8Figures } from './allocator-figures.js';
 import { PhaseAccounting, Remedy, VerdictNoise } from './evidence.js';
 import { withoutProtoKey } from './validation.js';
+import { RecordKind, WatchInfo, WatchTimeline } from './watch-record.js';
 
 export { GlibcFigures, JemallocFigures, PhaseAccounting, PymallocFigures, Remedy, V8Figures, VerdictNoise };
 
@@ -21,18 +24,10 @@ export const RunId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a ru
 export const Params = withoutProtoKey(z.record(z.string(), z.number()));
 export type Params = z.infer<typeof Params>;
 
-const Count = z.number().int().nonnegative();
+export { Count, Time, Verdict, VERDICTS };
 
-/** A wall-clock time in ms shared by server and worker (performance.timeOrigin + performance.now()). */
-export const Time = z.number().finite().nonnegative();
-
-/** Figures a runtime reports about itself (bytes, or counts). Node fills the V8 ones, CPython the rest. */
-export const HeapFigures = z.object({
-  rss: z.number().nonnegative().optional(),
-  heapTotal: z.number().nonnegative().optional(),
-  heapUsed: z.number().nonnegative().optional(),
-  external: z.number().nonnegative().optional(),
-  arrayBuffers: z.number().nonnegative().optional(),
+/** Figures a runtime reports about itself (bytes, or counts). Node fills the V8 ones (process.memoryUsage(): record-parts.ts), CPython the rest. */
+export const HeapFigures = ProcessMemoryUsage.extend({
   /** CPython sys.getallocatedblocks(): live PyObject_Malloc blocks (absent under PYTHONMALLOC=malloc). */
   allocatedBlocks: Count.optional(),
   /** CPython gc.get_count(): allocations minus deallocations per generation since its last collection. */
@@ -67,35 +62,16 @@ export const Phase = z.object({ name: PhaseName, start: Time, end: Time.optional
 export type Phase = z.infer<typeof Phase>;
 
 /**
- * Where a worker's memory is, read by the server from /proc/PID/smaps_rollup and /proc/PID/smaps at
- * a phase end (bytes). brkHeap is glibc's main heap ([heap], shrunk only from its top or by
- * malloc_trim); anonMappings are mmap'd regions: pymalloc arenas, V8 pages, big malloc blocks,
- * other malloc arenas, jemalloc extents.
+ * Where a worker's memory is (record-parts.ts SmapsFigures), read by the server at a phase end.
+ * arenaHeaps is split out of anonMappings as a watch's is (server/sampling/proc-smaps.ts
+ * classifyMappings); in runs recorded before that it is absent and anonMappings holds those heaps too.
  */
-export const MemoryBreakdown = z.object({
-  t: Time,
-  phase: PhaseName,
-  rss: Count,
-  pss: Count,
-  anonymous: Count,
-  privateDirty: Count,
-  swap: Count,
-  brkHeap: Count,
-  anonMappings: Count,
-  fileMappings: Count,
-  /** Stacks, vdso and the rest. */
-  otherMappings: Count,
-});
+export const MemoryBreakdown = SmapsFigures.extend({ t: Time, phase: PhaseName, arenaHeaps: Count.optional() });
 export type MemoryBreakdown = z.infer<typeof MemoryBreakdown>;
 
 export const Env = z.record(z.string(), z.string());
 
-// ---- the summary of a run: the seed's four lines and a verdict ----
-/** `inconclusive`: the signals were too small for the run's own noise, or disagreed. */
-export const VERDICTS = ['released', 'retained by allocator', 'still referenced', 'inconclusive'] as const;
-export const Verdict = z.enum(VERDICTS);
-export type Verdict = z.infer<typeof Verdict>;
-
+// ---- the summary of a run: the seed's four lines and a verdict (VERDICTS: record-parts.ts) ----
 export const Summary = z.object({
   mem0: z.number(),
   mem1: z.number(),
@@ -141,8 +117,11 @@ export type RunStatus = z.infer<typeof RunStatus>;
 
 export const RunInfo = z.object({
   id: RunId,
+  /** 'watch': a watched process (shared/watch-record.ts), not an experiment. Absent in runs. */
+  kind: RecordKind.optional(),
   experiment: z.string(),
-  runtime: Runtime,
+  /** 'other' only for a watched process that is neither Node nor CPython. */
+  runtime: z.enum(RECORD_RUNTIMES),
   params: Params,
   status: RunStatus,
   createdAt: Time,
@@ -180,6 +159,15 @@ export const RunInfo = z.object({
    * of the process that ran it, written as soon as that works, and lost if that process exits first.
    */
   unsaved: z.string().optional(),
+  /** The allocator matrix this run belongs to (shared/matrix.ts), and the setting it ran under. */
+  matrixId: RunId.optional(),
+  matrixSetting: z.string().max(64).optional(),
+  /** A watch's target, probe settings and verdict (kind 'watch' only). */
+  watch: WatchInfo.optional(),
+  /** A run of the user's own code (experiment "custom"): sha256 of its code (codeHashOf), the name it was given, where it failed. */
+  codeHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  customName: z.string().max(80).optional(),
+  codeError: CodeError.optional(),
 });
 export type RunInfo = z.infer<typeof RunInfo>;
 
@@ -190,13 +178,27 @@ export const RunRecord = RunInfo.extend({
   heap: z.array(HeapSample),
   /** One per phase end. */
   breakdowns: z.array(MemoryBreakdown).default([]),
+  /** A watch's markers, probes, breakdowns, cgroup readings and smaps rates (kind 'watch' only). */
+  watchTimeline: WatchTimeline.optional(),
+  /** A custom run: the exact code it ran, and what it printed (kept out of run lists: up to 3 × 64 KiB + 64 KiB). */
+  code: RunCode.optional(),
+  output: RunOutput.optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
 /** A run without its timeline: what run lists and events carry. */
 export function runInfo(record: RunRecord): RunInfo {
-  const { phases: _p, samples: _s, heap: _h, breakdowns: _b, ...info } = record;
+  const { phases: _p, samples: _s, heap: _h, breakdowns: _b, watchTimeline: _w, code: _c, output: _o, ...info } = record;
   return info;
+}
+
+/** A record's kind: runs, and records stored before watches existed, have none. */
+export const recordKind = (run: Pick<RunInfo, 'kind'>): RecordKind => run.kind ?? 'run';
+
+/** The runtime an experiment's worker runs in: only a watched process can be 'other'. */
+export function experimentRuntime(record: Pick<RunInfo, 'id' | 'runtime'>): Runtime {
+  if (record.runtime === 'other') throw new Error(`${record.id} is a watch of another process: it has no worker to start`);
+  return record.runtime;
 }
 
 /** An ended run: nothing about it changes any more. */

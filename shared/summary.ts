@@ -67,8 +67,10 @@ export function computeSummary(input: SummaryInput): Summary | null {
     return own?.t === end && own.rss !== undefined ? own.rss : nearestAtOrBefore(samples, end)!.rss;
   };
   const [mem0, mem1, mem2, mem3, mem4] = ends.map((end) => rssAt(end!)) as [number, number, number, number, number];
-  const allocStart = phases.find((p) => p.name === 'allocate')!.start;
-  const peak = samples.filter((s) => s.t >= allocStart).reduce((m, s) => Math.max(m, s.rss), mem1);
+  const allocate = phases.find((p) => p.name === 'allocate')!;
+  const peak = samples.filter((s) => s.t >= allocate.start).reduce((m, s) => Math.max(m, s.rss), mem1);
+  // A churn (thread-arenas) may free most of what it allocated before allocate ends: its height is what it added.
+  const allocatePeak = samples.filter((s) => s.t >= allocate.start && s.t <= allocate.end!).reduce((m, s) => Math.max(m, s.rss), mem1);
   const memTrim = trim ? rssAt(trim.end!) : undefined;
   const pd = (a: number, b: number) => percentOfBaseline(a, b, mem0);
   const seed = {
@@ -81,7 +83,7 @@ export function computeSummary(input: SummaryInput): Summary | null {
     overallPct: pd(mem3, mem0),
     finalPct: pd(mem4, mem0),
   };
-  return { ...seed, ...judgeRun(input, { grew: mem1 - mem0, kept: mem4 - mem0, trimReturned: memTrim === undefined ? undefined : mem3 - memTrim }) };
+  return { ...seed, ...judgeRun(input, { grew: mem1 - mem0, allocatePeak: allocatePeak - mem0, kept: mem4 - mem0, trimReturned: memTrim === undefined ? undefined : mem3 - memTrim }) };
 }
 
 const trimReturned = (collect?: PhaseAccounting, trim?: PhaseAccounting) => (collect && trim ? collect.rss - trim.rss : undefined);
@@ -89,7 +91,11 @@ const trimReturned = (collect?: PhaseAccounting, trim?: PhaseAccounting) => (col
 type Judgement = Pick<Summary, 'verdict' | 'verdictText' | 'mechanism' | 'dataKept' | 'noise' | 'accounting' | 'unexplainedPct' | 'remedies' | 'releaseWaitMs'>;
 
 /** The verdict and the evidence behind it: the accounting at each phase end, the run's noise, what to try. */
-export function judgeRun(input: SummaryInput, rss: { grew: number; kept: number; trimReturned?: number }): Judgement {
+/**
+ * `rss`: what allocate added by its end and at its height (outside samples), what the run kept, what
+ * trim returned (bytes above baseline, from the seed's readings when there is no accounting).
+ */
+export function judgeRun(input: SummaryInput, rss: { grew: number; allocatePeak?: number; kept: number; trimReturned?: number }): Judgement {
   const { phases, samples, heap, breakdowns = [] } = input;
   const accounting = accountPhaseEnds(phaseEndFigures(phases, heap, breakdowns));
   const at = (name: PhaseName) => accounting.find((a) => a.phase === name);
@@ -98,13 +104,15 @@ export function judgeRun(input: SummaryInput, rss: { grew: number; kept: number;
     return end === undefined ? undefined : heap.find((h) => h.phase === name && h.t === end);
   };
   const last = endHeap('settle');
+  const base = endHeap('baseline');
   const noise = measureNoise(phases, samples);
   const arenasAfterAllocate = endHeap('allocate')?.arenasInUse;
   const verdictInput: VerdictInput = {
-    runtime: input.runtime ?? (last?.v8 || last?.heapUsed !== undefined ? 'node' : 'python'),
+    // ('other' is only a watched process's, which has no summary.)
+    runtime: (input.runtime === 'other' ? undefined : input.runtime) ?? (last?.v8 || last?.heapUsed !== undefined ? 'node' : 'python'),
     end: at('settle'),
     trim: at('trim'),
-    grew: at('allocate')?.rss ?? rss.grew,
+    grew: Math.max(at('allocate')?.rss ?? rss.grew, rss.allocatePeak ?? Number.NEGATIVE_INFINITY),
     kept: at('settle')?.rss ?? rss.kept,
     noise,
     mallocLibrary: input.mallocLibrary ?? (last?.jemalloc ? 'jemalloc' : 'glibc'),
@@ -114,6 +122,8 @@ export function judgeRun(input: SummaryInput, rss: { grew: number; kept: number;
     settleMs: input.settleMs ?? SETTLE_MS.default,
     ...(arenasAfterAllocate !== undefined && last?.arenasInUse !== undefined && { arenas: { atAllocate: arenasAfterAllocate, atEnd: last.arenasInUse } }),
     ...(last?.v8?.newSpacePhysical !== undefined && { newSpace: last.v8.newSpacePhysical }),
+    ...(last?.arrayBuffers !== undefined && base?.arrayBuffers !== undefined && { arrayBuffers: last.arrayBuffers - base.arrayBuffers }),
+    ...(input.knobs?.mallocArenaMax !== undefined && { mallocArenaMax: input.knobs.mallocArenaMax }),
     missing: at('settle')?.missing ?? [],
     ...(rss.trimReturned !== undefined && { trimReturned: trimReturned(at('collect'), at('trim')) ?? rss.trimReturned }),
   };
@@ -126,7 +136,7 @@ export function judgeRun(input: SummaryInput, rss: { grew: number; kept: number;
     ...(decision.mechanism && { mechanism: decision.mechanism }),
     dataKept: decision.data,
     noise: { ...noise, noiseBand: decision.noiseBand, threshold: decision.threshold },
-    ...(accounting.length > 0 && { accounting, unexplainedPct: 100 * worstUnexplainedFraction(accounting) }),
+    ...(accounting.length > 0 && { accounting, unexplainedPct: 100 * worstUnexplainedFraction(accounting, verdictInput.grew) }),
     ...(remedies.length > 0 && { remedies }),
     ...(releaseWaitMs !== undefined && { releaseWaitMs }),
   };

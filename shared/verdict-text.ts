@@ -17,7 +17,7 @@ function explain(share: Share, input: VerdictInput): string {
   switch (share.mechanism) {
     case 'live-objects':
       return input.runtime === 'node'
-        ? `${x} is still live: V8's used heap and the C allocator's in-use bytes (Buffer backing stores) grew by that much and the GC could not free it.`
+        ? `${x} is still live: V8's used heap and the C allocator's in-use bytes (Buffer backing stores) grew by that much and the GC could not free it.${backingStores(share, input)}`
         : `${x} is still live: pymalloc's allocated blocks and malloc's in-use bytes grew by that much and gc.collect() could not free it.`;
     case 'v8-pages': {
       const young = input.newSpace ? ` (its young generation alone holds ${mib(input.newSpace)}: new space grew to that during allocate)` : '';
@@ -35,9 +35,14 @@ function explain(share: Share, input: VerdictInput): string {
         ? `glibc still keeps ${x} free in its brk heap even after malloc_trim(0): free chunks smaller than a page, or pages it could not madvise away.`
         : `glibc keeps ${x} of free chunks in its brk heap ([heap]): it shrinks the heap only from its top (malloc/malloc.c systrim, past M_TRIM_THRESHOLD), ` +
           'and a chunk still in use above the freed ones pins everything below it, so MALLOC_TRIM_THRESHOLD_ cannot help.';
-    case 'glibc-thread-arenas':
-      return `glibc keeps ${x} free in its per-thread arenas (malloc/arena.c: a thread that mallocs gets an arena of its own` +
-        `${input.runtime === 'node' ? ", V8's GC helper threads among them" : ''}); only the main arena lives in the brk heap.`;
+    case 'glibc-thread-arenas': {
+      const arenas = input.mallocArenaMax === undefined ? 'up to MALLOC_ARENA_MAX, 8 × cores by default'
+        : `here at most MALLOC_ARENA_MAX=${input.mallocArenaMax}, shared once there are more threads`;
+      return `glibc keeps ${x} free in its per-thread arenas (malloc/arena.c: a thread that mallocs gets an arena of its own, ${arenas}` +
+        `${input.runtime === 'node' ? "; V8's GC helper threads have them too" : ''}). Each arena is a chain of 64 MiB heaps (HEAP_MAX_SIZE) ` +
+        "shrunk only from its top (heap_trim), so a block still live near a heap's top keeps everything below it, and what one thread " +
+        "freed serves only the threads on its arena: RSS grows with the number of threads. Only the main arena lives in the brk heap.";
+    }
     case 'jemalloc-dirty': {
       if (!je) return `jemalloc keeps ${x} of dirty pages: freed, not yet purged.`;
       const decay = je.dirtyDecayMs < 0 ? 'dirty_decay_ms is -1: it never purges them'
@@ -59,14 +64,37 @@ function explain(share: Share, input: VerdictInput): string {
   }
 }
 
+const trimRemedy = (back: number): Remedy =>
+  ({ text: `Turn on the trim knob: malloc_trim(0) returns free pages anywhere in every arena (expect ≈${mib(back)} back).`, knobs: { trim: true }, returns: back });
+
+/**
+ * Node: when most of what is live is ArrayBuffer backing stores, what holds them. A Buffer view keeps
+ * its whole backing store, and small Buffer.allocUnsafe() results are views of a shared pool
+ * (Node lib/buffer.js: under Buffer.poolSize >>> 1, a slice of an 8 KiB pool ArrayBuffer).
+ */
+function backingStores(share: Share, input: VerdictInput): string {
+  if (input.arrayBuffers === undefined || input.arrayBuffers < 0.5 * share.bytes) return '';
+  return ` Of it, ${mib(input.arrayBuffers)} is ArrayBuffer backing stores (process.memoryUsage().arrayBuffers): a Buffer keeps its whole ` +
+    'backing store referenced, and so does any slice or subarray of it — Buffer.allocUnsafe() under 4 KiB hands out slices of a shared ' +
+    '8 KiB pool (Node lib/buffer.js, Buffer.poolSize), so a few bytes kept of each pin the whole pool slab. Copy what you keep ' +
+    '(Buffer.from(slice)) or allocate long-lived bytes with Buffer.allocUnsafeSlow().';
+}
+
 /** What would return a share, as a change to the run request. */
 function remediesFor(share: Share, input: VerdictInput): Remedy[] {
   const back = share.bytes;
   const je = input.jemalloc;
   switch (share.mechanism) {
     case 'glibc-brk-heap':
-    case 'glibc-thread-arenas':
-      return input.trimmed ? [] : [{ text: `Turn on the trim knob: malloc_trim(0) returns free pages anywhere in every arena (expect ≈${mib(back)} back).`, knobs: { trim: true }, returns: back }];
+      return input.trimmed ? [] : [trimRemedy(back)];
+    case 'glibc-thread-arenas': {
+      const out = input.trimmed ? [] : [trimRemedy(back)];
+      // Fewer arenas: threads share them, so one thread's free chunks serve the next (thread-arenas here: 77 → 9 MiB with 1, → 20 with 2).
+      if (input.mallocArenaMax === undefined || input.mallocArenaMax > 2) {
+        out.push({ text: 'Or cap the arenas with MALLOC_ARENA_MAX=2: threads then share two arenas and reuse each other\'s free chunks, so RSS stops growing with the number of threads.', knobs: { mallocArenaMax: 2 } });
+      }
+      return out;
+    }
     case 'jemalloc-dirty': {
       const out: Remedy[] = [{ text: `Set dirty_decay_ms to 0: jemalloc purges pages as they are freed (expect ≈${mib(back)} back).`, knobs: { jemallocDirtyDecayMs: 0 }, returns: back }];
       // Measured here (py-seed 10⁷, decay 10 s, background thread): 6 of 32 MiB purged after 12 s idle, all of it by 30 s.
@@ -105,8 +133,10 @@ export function describeVerdict(decision: VerdictDecision, input: VerdictInput, 
   }
   if (verdict === 'inconclusive') return inconclusive(mechanism, decision, input, params, kept);
   const [top, ...others] = decision.shares;
-  const also = others.filter((s) => s.bytes >= threshold).map((s) => explain(s, input)).join(' ');
-  const remedies = decision.shares.flatMap((s) => remediesFor(s, input));
+  // Shares under the threshold are what any run keeps: named nowhere, and no remedy is offered for them.
+  const large = others.filter((s) => s.bytes >= threshold);
+  const also = large.map((s) => explain(s, input)).join(' ');
+  const remedies = [top!, ...large].flatMap((s) => remediesFor(s, input));
   const head = verdict === 'still referenced' ? 'still referenced' : 'retained by allocator';
   return {
     verdictText: `${head}: ${kept}; ${mib(data)} of it is the run's data. ${explain(top!, input)}${also ? ` ${also}` : ''}${trimmed}` +

@@ -40,7 +40,7 @@ export interface VerdictInput {
   /** The accounting at the end of the run (settle), at the end of trim and of collect when there are. */
   end?: PhaseAccounting;
   trim?: PhaseAccounting;
-  /** What allocate added to RSS, and what RSS kept at the end (bytes above baseline). */
+  /** What allocate added to RSS (at its height: a churn frees most of it inside allocate), and what RSS kept at the end (bytes above baseline). */
   grew: number;
   kept: number;
   noise: RunNoise;
@@ -54,6 +54,10 @@ export interface VerdictInput {
   arenas?: { atAllocate: number; atEnd: number };
   /** V8's young generation at the end (bytes of new_space pages). */
   newSpace?: number;
+  /** Node: ArrayBuffer backing stores still referenced at the end, above baseline (process.memoryUsage().arrayBuffers). */
+  arrayBuffers?: number;
+  /** MALLOC_ARENA_MAX in force (the mallocArenaMax knob), when set. */
+  mallocArenaMax?: number;
   /** Figures the worker could not give (e.g. "allocator" without koffi). */
   missing?: readonly string[];
   /** RSS the trim phase returned (bytes), when the run had one. */

@@ -56,7 +56,7 @@ describe('HTTP API', () => {
     const bad = await fetch(`${app.url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatch(/^body: not valid JSON/);
-    const big = await fetch(`${app.url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ experiment: 'x'.repeat(100_000) }) });
+    const big = await fetch(`${app.url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ experiment: 'x'.repeat(600_000) }) });
     expect(big.status).toBe(413);
     expect((await big.json()).error).toMatch(/^body: larger than/);
   });

@@ -30,3 +30,15 @@ export async function watchCsp(page: Page): Promise<() => Promise<string[]>> {
   });
   return () => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
 }
+
+/** Pixels of a canvas within `tolerance` of an #rrggbb colour on each channel (what a chart drew in it). */
+export function pixelsOf(page: Page, selector: string, hex: string, tolerance = 30): Promise<number> {
+  return page.evaluate(([sel, color, tol]) => {
+    const canvas = document.querySelector<HTMLCanvasElement>(sel as string)!;
+    const want = [1, 3, 5].map((i) => parseInt((color as string).slice(i, i + 2), 16));
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 128 && want.every((w, k) => Math.abs(data[i + k]! - w) < (tol as number))) n++;
+    return n;
+  }, [selector, hex, tolerance] as const);
+}

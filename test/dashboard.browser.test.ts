@@ -55,7 +55,11 @@ describe.skipIf(!hasBrowser)('dashboard in Chromium', () => {
     for (const row of ['Allocation', 'Unreference', 'Collect', 'Overall']) {
       await expect(page.locator(`tr[data-row="${row}"] td`).nth(1).textContent()).resolves.toMatch(/^[+−]\d+\.\d\d%$/);
     }
-    await expect(page.locator('.verdict').getAttribute('data-verdict')).resolves.toMatch(/released|retained by allocator|still referenced/);
+    await expect(page.locator('.verdict').getAttribute('data-verdict')).resolves.toMatch(/released|retained by allocator|still referenced|inconclusive/);
+    // The evidence behind it: the run's own threshold, and where RSS above baseline is at each phase end.
+    await expect(page.locator('#summary .note').first().textContent()).resolves.toMatch(/Released if the data still above baseline .* is at most \d+\.\d MiB/);
+    await expect(page.locator('table[aria-label="Where RSS above baseline is"] tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.phase)))
+      .resolves.toEqual(expect.arrayContaining(['allocate', 'settle']));
     const labels = await page.locator('#phases li').evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.phase));
     expect(labels).toEqual([...PHASES]);
 
@@ -90,16 +94,17 @@ describe.skipIf(!hasBrowser)('queue and token in Chromium', () => {
     await page.goto(app.url);
     await page.waitForSelector('#connection[data-state="open"]');
     const cardOf = (id: string) => page.locator('article.card', { has: page.locator(`button[data-experiment="${id}"]`) });
-    await cardOf('small-objects').locator('input[name="n"]').fill('10000000');
-    await cardOf('small-objects').locator('button').click();
+    // The longest Node run (unique-strings at its maximum, ~4 s): it must still run when Cancel is pressed below.
+    await cardOf('unique-strings').locator('input[name="n"]').fill('10000000');
+    await cardOf('unique-strings').locator('button[data-experiment="unique-strings"]').click();
     await page.waitForSelector('#status:has-text("running")');
     await cardOf('seed-strings').locator('input[name="n"]').fill('1000');
-    await cardOf('seed-strings').locator('button').click();
+    await cardOf('seed-strings').locator('button[data-experiment="seed-strings"]').click();
     await page.waitForSelector('#queue li:has-text("#1 seed-strings n=1,000 (yours)")');
     await expect(page.locator('#status').textContent()).resolves.not.toMatch(/queued/); // said once, not twice
     // A second queued run is cancelled from the queue list; the first stays queued.
     await cardOf('big-buffers').locator('input[name="n"]').fill('8');
-    await cardOf('big-buffers').locator('button').click();
+    await cardOf('big-buffers').locator('button[data-experiment="big-buffers"]').click();
     const second = page.locator('#queue li', { hasText: 'big-buffers' });
     await second.waitFor();
     const secondId = await second.getAttribute('data-run-id');
@@ -111,7 +116,7 @@ describe.skipIf(!hasBrowser)('queue and token in Chromium', () => {
     const ws = await connectRecorder(app.url);
     await page.locator('#cancel').click();
     await page.waitForSelector('#run-title:has-text("Seed")');
-    const seedId = (await (await fetch(`${app.url}/api/runs`)).json()).runs[0].id as string;
+    const seedId = (await (await fetch(`${app.url}/api/runs`)).json())[0].id as string;
     await ws.waitFor(isRunEnd(seedId));
     await page.waitForSelector('table[aria-label="Summary"]');
     await expect(page.locator('#status').textContent()).resolves.not.toMatch(/queued/);
@@ -131,7 +136,7 @@ describe.skipIf(!hasBrowser)('queue and token in Chromium', () => {
       await page.waitForSelector('#connection[data-state="open"]');
       const card = page.locator('article.card', { has: page.locator('button[data-experiment="seed-strings"]') });
       await card.locator('input[name="n"]').fill('1000');
-      await card.locator('button').click();
+      await card.locator('button[data-experiment="seed-strings"]').click();
       await page.waitForSelector('table[aria-label="Summary"]', { timeout: 30_000 });
       expect(errors).toEqual([]);
       await page.close();

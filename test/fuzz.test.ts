@@ -68,7 +68,11 @@ const badHttp: fc.Arbitrary<BadRequest> = fc.oneof(
   fc.integer({ min: 50, max: 20_000 }).map((depth): BadRequest => ({ method: 'POST', path: '/api/runs', body: `{"experiment":"seed-strings","params":{"n":${'['.repeat(depth)}1${']'.repeat(depth)}}}`, field: 'params.n' })),
   fc.string({ minLength: 1 }).filter((s) => { try { JSON.parse(s); return false; } catch { return true; } }).map((body): BadRequest => ({ method: 'POST', path: '/api/runs', body, field: 'body' })),
   fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', '').map((contentType): BadRequest => ({ method: 'POST', path: '/api/runs', body: json({ experiment: 'seed-strings' }), contentType, field: 'body' })),
-  fc.integer({ min: 65 * 1024, max: 128 * 1024 }).map((n): BadRequest => ({ method: 'POST', path: '/api/runs', body: json({ experiment: 'x'.repeat(n) }), field: 'body' })),
+  // POST /api/runs takes code, so its bodies may reach CODE_BODY_LIMIT (512 KiB), not 64 KiB.
+  fc.integer({ min: 513 * 1024, max: 600 * 1024 }).map((n): BadRequest => ({ method: 'POST', path: '/api/runs', body: json({ experiment: 'x'.repeat(n) }), field: 'body' })),
+  fc.jsonValue().filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)).map((code) => post({ experiment: 'custom', runtime: 'node', code }, 'code')),
+  fc.dictionary(fc.string({ maxLength: 8 }).filter((k) => !['setup', 'allocate', 'unreference'].includes(k)), fc.string(), { minKeys: 1, maxKeys: 2 })
+    .map((code) => post({ experiment: 'custom', runtime: 'node', code }, 'code.allocate')),
   // "." and ".." are dot segments: fetch resolves them away before sending (…/runs/. is …/runs/).
   fc.tuple(fc.constantFrom('GET', 'POST'), fc.string({ minLength: 1, maxLength: 80 }).filter((id) => id !== '.' && id !== '..'))
     .map(([method, id]): BadRequest => ({ method, path: `/api/runs/${encodeURIComponent(id)}${method === 'POST' ? '/cancel' : ''}` })),

@@ -55,7 +55,8 @@ export async function connectRecorder(url: string, query = '') {
 }
 
 /** GET /api/runs (one page: the newest 50 unless the query says otherwise), checked. */
-export async function listRuns(url: string, query = ''): Promise<RunListPage> {
+/** A page of GET /api/runs (`?limit=50` unless asked otherwise: with no query at all the answer is the plain array). */
+export async function listRuns(url: string, query = '?limit=50'): Promise<RunListPage> {
   const response = await fetch(`${url}/api/runs${query}`);
   if (!response.ok) throw new Error(`GET /api/runs${query}: ${response.status} ${await response.text()}`);
   return RunListPage.parse(await response.json());

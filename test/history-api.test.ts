@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
 import { RunStore } from '../server/storage/run-store.js';
 import type { ServerMessage } from '../shared/protocol/ws.js';
-import type { RunRecord } from '../shared/run-record.js';
+import { RunInfo, type RunRecord } from '../shared/run-record.js';
 import { connectRecorder, listRuns, postJson, startTestServer, tempDataDir } from './helpers.js';
 import { record, summary } from './store-fixtures.js';
 
@@ -31,11 +31,22 @@ const ids = (list: { id: string }[]) => list.map((r) => r.id);
 const newestFirst = [...runs].sort((a, b) => b.createdAt - a.createdAt);
 
 describe('GET /api/runs', () => {
+  it('without a query gives the plain array of every run, newest first, as it always did', async () => {
+    const response = await fetch(`${app.url}/api/runs`);
+    expect(response.status).toBe(200);
+    const all = RunInfo.array().parse(await response.json());
+    expect(ids(all)).toEqual(ids(newestFirst));
+    expect(all[0]).not.toHaveProperty('samples');
+    // Any paging or filter field gives the page instead; a bad one is refused the same way.
+    expect(await (await fetch(`${app.url}/api/runs?limit=2`)).json()).toEqual({ runs: all.slice(0, 2), total: 120, next: expect.any(String) });
+    expect((await fetch(`${app.url}/api/runs?limit=`)).status).toBe(400);
+  });
+
   it('pages newest first, 50 by default, every run exactly once, with the total', async () => {
     const seen: string[] = [];
     let query = '';
     for (let page = 0; page < 10; page++) {
-      const answer = await listRuns(app.url, query);
+      const answer = await listRuns(app.url, query || '?sort=date');
       expect(answer.total).toBe(120);
       seen.push(...ids(answer.runs));
       if (!answer.next) break;
@@ -103,6 +114,7 @@ describe('GET /api/runs', () => {
     expect(page.runs[0]).toMatchObject({ id: json.id, status: 'running' });
     expect(page.total).toBe(121);
     expect((await listRuns(app.url, '?status=finished')).runs.some((r) => r.id === json.id)).toBe(false);
+    expect((await (await fetch(`${app.url}/api/runs`)).json())[0]).toMatchObject({ id: json.id, status: 'running' });
     const late = await connectRecorder(app.url);
     const second = await late.waitFor((m): m is Extract<ServerMessage, { type: 'hello' }> => m.type === 'hello');
     expect(ids(second.runs)).toEqual([json.id]);

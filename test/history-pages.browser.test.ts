@@ -55,17 +55,17 @@ describe.skipIf(!hasBrowser)('history pages in Chromium', () => {
     await page.waitForSelector('.history-count:has-text("51–100 of 120")');
 
     // A filter goes back to the first page of what matches.
-    await page.selectOption('select[name="experiment"]', 'py-seed');
+    await page.selectOption('select[name="history-experiment"]', 'py-seed');
     await page.waitForSelector('.history-count:has-text("1–40 of 40")');
-    await page.selectOption('select[name="verdict"]', 'released');
+    await page.selectOption('select[name="history-verdict"]', 'released');
     await page.waitForSelector('.history-count:has-text("1–20 of 20")');
     expect((await rowIds(page)).every((id) => Number(id!.slice(2)) % 3 === 0 && Number(id!.slice(2)) % 2 === 1)).toBe(true);
     await page.click('button:has-text("Clear filters")');
     await page.waitForSelector('.history-count:has-text("1–50 of 120")');
-    await page.fill('input[name="q"]', 'JEMALLOC');
+    await page.fill('input[name="history-q"]', 'JEMALLOC');
     await page.waitForSelector('.history-count:has-text("1–1 of 1")');
     expect(await rowIds(page)).toEqual(['p-042']);
-    await page.fill('input[name="q"]', '');
+    await page.fill('input[name="history-q"]', '');
     await page.waitForSelector('.history-count:has-text("1–50 of 120")');
 
     // Overall, highest first; again, lowest first.

@@ -6,7 +6,7 @@ import type { RunningApp } from '../server/app.js';
 import { type ServerMessage } from '../shared/protocol/ws.js';
 import { RunRecord } from '../shared/run-record.js';
 import { RUN_COLORS } from '../client/src/views/chart-theme.js';
-import { chromiumAvailable, launchChromium, watchCsp } from './browser.js';
+import { chromiumAvailable, launchChromium, pixelsOf, watchCsp } from './browser.js';
 import { connectRecorder, postJson, startTestServer } from './helpers.js';
 
 const hasBrowser = chromiumAvailable();
@@ -33,18 +33,6 @@ afterAll(async () => {
   await browser?.close();
   await app?.close();
 });
-
-/** Pixels of a canvas close to an #rrggbb colour. */
-function pixelsOf(page: Page, selector: string, hex: string): Promise<number> {
-  return page.evaluate(([sel, color]) => {
-    const canvas = document.querySelector<HTMLCanvasElement>(sel!)!;
-    const want = [1, 3, 5].map((i) => parseInt(color!.slice(i, i + 2), 16));
-    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-    let n = 0;
-    for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 128 && want.every((w, k) => Math.abs(data[i + k]! - w) < 30)) n++;
-    return n;
-  }, [selector, hex]);
-}
 
 let cspViolations: () => Promise<string[]>;
 

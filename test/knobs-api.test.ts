@@ -40,6 +40,9 @@ describe('GET /api/experiments', () => {
     expect(node.knobs.find((k) => k.name === 'trim')).toMatchObject({ available: false, unavailableReason: 'koffi cannot load' });
     expect(node.knobs.find((k) => k.name === 'allocator')).toMatchObject({ available: false, unavailableReason: bare.jemalloc });
     expect(node.knobs.find((k) => k.name === 'mallocArenaMax')!.available).toBe(true);
+    // thread-arenas mallocs on its threads through koffi: without it the experiment itself is unavailable.
+    expect(catalog.find((e) => e.id === 'thread-arenas')).toMatchObject({ needs: ['koffi'], available: false, unavailableReason: 'koffi cannot load' });
+    expect(parseRunRequest({ experiment: 'thread-arenas' }, bare)).toEqual({ ok: false, error: 'experiment: thread-arenas is not available on this machine: koffi cannot load' });
 
     expect(parseRunRequest({ experiment: 'py-seed' }, bare)).toEqual({ ok: false, error: `experiment: py-seed is not available on this machine: ${bare.python}` });
     expect(parseRunRequest({ experiment: 'small-buffers', knobs: { trim: true } }, bare)).toEqual({ ok: false, error: 'knobs.trim: not available on this machine: koffi cannot load' });

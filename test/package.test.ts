@@ -29,7 +29,9 @@ describe('npm package', () => {
       'dist/server/workers/node-worker.js',
       'dist/server/sampling/sampler-thread.js',
       'dist/shared/run-record.js',
+      'dist/server/workers/native-burst-thread.js',
       'server/workers/python-worker.py',
+      'server/workers/python_experiments.py',
       'dist/client/index.html',
     ]) expect(files).toContain(path);
     expect(files.filter((f) => f.endsWith('.ts') || f.endsWith('.map') || f.startsWith('dist/bench/'))).toEqual([]);

@@ -1,12 +1,15 @@
 // Real CPython workers under real allocator settings, sampled from outside. Bounds are set from
 // runs on a 2-core machine (Python 3.11.7, glibc 2.36, jemalloc 5.3); the figures seen are in
 // the comments, the bounds well inside them.
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { knobEnvironment, type Knobs } from '../shared/knobs.js';
 import type { RunRecord } from '../shared/run-record.js';
 import type { Runtime } from '../shared/runtimes.js';
 import { MiB } from '../shared/units.js';
 import { machine } from '../server/machine.js';
+import { pythonWorkerScript } from '../server/paths.js';
+import { parseMainArena } from '../server/workers/node-allocator.js';
 import { spawnWorker } from '../server/worker-process.js';
 import { runToEnd as runRequest } from './helpers.js';
 
@@ -118,6 +121,21 @@ describe.skipIf(!python)('CPython worker', () => {
     const s = record.summary!;
     expect(s.mem3 - s.mem0).toBeLessThanOrEqual(0.5 * (s.mem1 - s.mem0));
     expect(breakdownAt(record, 'allocate').brkHeap).toBe(0); // jemalloc never uses brk here
+  });
+
+  it("reads the main arena out of malloc_info()'s XML as the Node worker does (threads' arenas come after it)", () => {
+    const heap = (nr: number, fast: number, rest: number, system: number) =>
+      `<heap nr="${nr}">\n<sizes>\n  <size from="33" to="33" total="33" count="1"/>\n</sizes>\n<total type="fast" count="0" size="${fast}"/>\n` +
+      `<total type="rest" count="98" size="${rest}"/>\n<system type="current" size="${system}"/>\n<system type="max" size="${system}"/>\n</heap>\n`;
+    const xml = `<malloc version="1">\n${heap(0, 160, 806305, 2514944)}${heap(1, 0, 12_582_912, 12_713_984)}</malloc>\n`;
+    const load = 'import importlib.util, json, os, sys\nsys.path.insert(0, os.path.dirname(sys.argv[1]))\n' +
+      "spec = importlib.util.spec_from_file_location('worker', sys.argv[1]); worker = importlib.util.module_from_spec(spec); spec.loader.exec_module(worker)\n" +
+      'print(json.dumps([worker.parse_main_arena(sys.stdin.read()), worker.parse_main_arena("<malloc/>")]))';
+    const result = spawnSync(python!, ['-c', load, pythonWorkerScript], { input: xml, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    const main = parseMainArena(xml)!;
+    expect(main).toEqual({ inUse: 2514944 - 806465, free: 806465 });
+    expect(JSON.parse(result.stdout)).toEqual([[main.inUse, main.free], null]);
   });
 
   it('a knob environment the worker did not see fails the run, naming both', async () => {

@@ -135,6 +135,48 @@ describe.skipIf(!hasBrowser)('the report', () => {
     await page.close();
   });
 
+  it('shows what the verdict reads, as the dashboard does: bars by owner, plain legend, release wait, remedies as text (a report starts no runs)', async () => {
+    const fixture = (name: string) => RunRecord.parse(JSON.parse(readFileSync(join('test', 'fixtures', `${name}.json`), 'utf8')));
+    const jemalloc = fixture('py-medium-bytes-jemalloc-50k');
+    const node = fixture('small-buffers-20k');
+    const out = join(outDir, 'verdict.html');
+    writeFileSync(out, buildReport([jemalloc, node]));
+    const { page, errors, violations } = await openReport(out);
+    await page.evaluate((id) => (location.hash = `#/runs/${id}`), jemalloc.id);
+    await page.waitForSelector('.verdict[data-verdict="retained by allocator"]');
+    await expect(page.locator('#breakdown-mode button[aria-pressed="true"]').textContent()).resolves.toBe('by owner');
+    await page.click('details.chart-data > summary');
+    const settle = page.locator('table[aria-label="Bars by owner, by phase end"] tr[data-phase="settle"]');
+    await expect(settle.locator('td[data-part="jemallocDirty"]').textContent()).resolves.toBe('+41.6 MiB');
+    await expect(settle.locator('td[data-part="jemallocMetadata"]').textContent()).resolves.toBe('+0.1 MiB');
+    await expect(page.locator('#chart-legend li').allTextContents()).resolves.not.toContainEqual(expect.stringMatching(/verdict reads/));
+    // Remedies name their change and what they should return; no button where no run can start.
+    await expect(page.locator('button.remedy').count()).resolves.toBe(0);
+    await expect(page.locator('.remedies .remedy-change').allTextContents()).resolves
+      .toEqual(['dirty_decay_ms 0 (≈ 41.6 MiB back): ', 'background_thread on · settle 31.0 s (≈ 41.6 MiB back): ', 'trim phase on (≈ 41.6 MiB back): ']);
+    await page.screenshot({ path: 'test-results/report-verdict-jemalloc.png', fullPage: true });
+
+    await page.evaluate((id) => (location.hash = `#/runs/${id}`), node.id);
+    await page.waitForSelector('tr[data-row="Collect"] .release-wait');
+    await expect(page.locator('tr[data-row="Collect"] td').first().textContent()).resolves.toBe('Collect · waited 55 ms for the runtime to free');
+    await expect(page.locator('#chart-legend li').allTextContents()).resolves.toEqual(expect.arrayContaining(['runtime heap: V8 heapUsed + arrayBuffers', "baseline RSS + live (the verdict's live share, at phase ends)"]));
+    // The tooltip in settle says what the verdict read there: the same figure as the summary's table.
+    await page.locator('#chart').scrollIntoViewIfNeeded();
+    const box = (await page.locator('#chart').boundingBox())!;
+    const tooltipLines = async (fraction: number) => {
+      await page.mouse.move(box.x + box.width * fraction, box.y + box.height / 2);
+      await page.waitForSelector('.chart-tooltip:not([hidden])');
+      return page.locator('.chart-tooltip div').allTextContents();
+    };
+    let settleLine: string | undefined;
+    for (let f = 0.95; f > 0.3 && !settleLine; f -= 0.02) settleLine = (await tooltipLines(f)).find((l) => l.startsWith("live at settle's end"));
+    expect(settleLine).toBe("live at settle's end (the verdict's share): +0.3 MiB above baseline");
+    await page.screenshot({ path: 'test-results/report-verdict-node.png', fullPage: true });
+    expect(errors).toEqual([]);
+    expect(await violations()).toEqual([]);
+    await page.close();
+  });
+
   it('a 10 s run at 1 kHz makes a report of at most 1.5 MB that opens with all its samples', async () => {
     const record = tenSecondsAt1kHz(new RunStore(dataDir).load(ids[0]!)!);
     const out = join(outDir, 'ten-seconds.html');

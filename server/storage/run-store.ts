@@ -13,6 +13,12 @@ import { storeError, StoreError } from './store-errors.js';
 
 export const DEFAULT_DATA_DIR = '.memtide';
 
+/** A file in the data directory that was not read (custom-store.ts): reported and skipped, never fatal. */
+export interface StoreProblem {
+  file: string;
+  error: string;
+}
+
 export type ChangeKind = 'saved' | 'deleted';
 export interface Change {
   rev: number;
@@ -53,6 +59,10 @@ export class RunStore {
       data: db.prepare('SELECT samples_codec, samples, phases, breakdowns, heap, extra FROM run_data WHERE seq = (SELECT seq FROM runs WHERE id = ?)'),
       changes: db.prepare('SELECT rev, run_id AS runId, change, pid FROM changes WHERE rev > ? ORDER BY rev LIMIT 1000'),
       lastRev: db.prepare('SELECT coalesce(max(rev), 0) FROM changes').pluck(),
+      all: db.prepare('SELECT id, info FROM runs ORDER BY created_at DESC, id DESC'),
+      // Both through the partial index runs_by_matrix (schema.ts).
+      matrixRuns: db.prepare("SELECT id, info FROM runs WHERE json_extract(info, '$.matrixId') IS NOT NULL ORDER BY created_at DESC"),
+      matrixRunsOf: db.prepare("SELECT id, info FROM runs WHERE json_extract(info, '$.matrixId') IS NOT NULL AND json_extract(info, '$.matrixId') = ? ORDER BY created_at DESC"),
     };
   }
 
@@ -160,6 +170,19 @@ export class RunStore {
     });
   }
 
+  /** Every stored run, newest first; a damaged row is left out and given to `damaged`. */
+  all(damaged: (id: string, error: string) => void): RunInfo[] {
+    return this.read('list runs', () => infosOf(this.statements.all.all() as { id: string; info: string }[], damaged));
+  }
+
+  /** The stored runs of one allocator matrix, or of every matrix (shared/matrix.ts: a matrix is its runs). */
+  matrixRuns(matrixId: string | undefined, damaged: (id: string, error: string) => void): RunInfo[] {
+    return this.read('list matrix runs', () => {
+      const rows = (matrixId === undefined ? this.statements.matrixRuns.all() : this.statements.matrixRunsOf.all(matrixId)) as { id: string; info: string }[];
+      return infosOf(rows, damaged);
+    });
+  }
+
   /** Changes after `rev`, oldest first (at most 1000 at a time). */
   changesSince(rev: number): Change[] {
     return this.read('read changes', () => this.statements.changes.all(rev) as Change[]);
@@ -205,4 +228,16 @@ export class RunStore {
       throw error instanceof StoreError ? error : storeError(error, this.file, doing);
     }
   }
+}
+
+function infosOf(rows: readonly { id: string; info: string }[], damaged: (id: string, error: string) => void): RunInfo[] {
+  const runs: RunInfo[] = [];
+  for (const row of rows) {
+    try {
+      runs.push(infoFromRow(row));
+    } catch (error) {
+      damaged(row.id, (error as Error).message);
+    }
+  }
+  return runs;
 }

@@ -4,7 +4,8 @@
 // is opened). Every write also appends to `changes`, which other processes on the same database
 // poll (change-feed.ts).
 
-export const SCHEMA_VERSION = 1;
+/** 2 added runs_by_matrix; the SCHEMA below brings a version 1 database up to it (IF NOT EXISTS). */
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -31,6 +32,8 @@ CREATE INDEX IF NOT EXISTS runs_by_date ON runs (created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS runs_by_experiment ON runs (experiment, created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS runs_by_verdict ON runs (verdict, created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS runs_by_experiment_verdict ON runs (experiment, verdict, created_at DESC, id DESC);
+-- The runs of allocator matrices (a matrix is nothing but its runs' matrixId: shared/matrix.ts).
+CREATE INDEX IF NOT EXISTS runs_by_matrix ON runs (json_extract(info, '$.matrixId')) WHERE json_extract(info, '$.matrixId') IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS run_data (
   seq           INTEGER PRIMARY KEY REFERENCES runs (seq) ON DELETE CASCADE,

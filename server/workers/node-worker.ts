@@ -8,7 +8,8 @@ import type { WorkerSpec } from '../../shared/protocol/worker.js';
 import type { AnyPhaseName } from '../../shared/phases.js';
 import type { HeapFigures } from '../../shared/run-record.js';
 import { loadAllocatorProbe, type AllocatorProbe } from './node-allocator.js';
-import { NODE_EXPERIMENT_CODE } from './node-experiments.js';
+import { compileCode, readCode, UserCodeError } from './node-custom-code.js';
+import { NODE_EXPERIMENT_CODE, type NodeExperiment } from './node-experiments.js';
 import { parseWorkerSpec } from './parse-worker-spec.js';
 import { now, report, waitForAck } from './worker-channel.js';
 
@@ -67,18 +68,23 @@ async function main(): Promise<void> {
   const gc = globalThis.gc;
   if (!gc) throw new Error('the worker needs --expose-gc');
   const spec: WorkerSpec = parseWorkerSpec(process.argv[2]);
-  const code = Object.hasOwn(NODE_EXPERIMENT_CODE, spec.experiment) ? NODE_EXPERIMENT_CODE[spec.experiment as keyof typeof NODE_EXPERIMENT_CODE] : undefined;
+  // The user's code (custom runs) is compiled before anything else: a syntax error ends the run at once.
+  const custom = spec.codeFd === undefined ? undefined : compileCode(readCode(spec.codeFd));
+  const code: NodeExperiment | undefined = custom ? { allocate: () => custom.run('allocate'), unreference: () => custom.run('unreference') }
+    : Object.hasOwn(NODE_EXPERIMENT_CODE, spec.experiment) ? NODE_EXPERIMENT_CODE[spec.experiment as keyof typeof NODE_EXPERIMENT_CODE] : undefined;
   if (!code) throw new Error(`unknown experiment ${spec.experiment}`);
   const allocator = await loadAllocatorProbe();
   if (!allocator && spec.phases.includes('trim')) throw new Error('the trim phase needs koffi (npm install koffi)');
   const total = spec.params.n ?? 0;
+  // Progress only where the worker counts the items itself: the user's loop cannot be counted.
+  const progress = (done: number): Partial<HeapFigures> => (custom ? {} : { progress: [done, total] });
 
   let lastReport = 0;
   const tick = (done: number) => {
     const t = now();
     if (t - lastReport < spec.reportEveryMs) return;
     lastReport = t;
-    report({ type: 'heap', t, heap: heapFigures(current === 'allocate' ? { progress: [done, total] } : {}) });
+    report({ type: 'heap', t, heap: heapFigures(current === 'allocate' ? progress(done) : {}) });
   };
   /** Idles for ms, still reporting: V8 hands freed pages back on its own time. */
   const idle = async (ms: number) => {
@@ -89,6 +95,12 @@ async function main(): Promise<void> {
     }
   };
 
+  report({ type: 'ready', t: now(), pid: process.pid, runtime: 'node', version: process.version, env: knobEnvSeen() });
+  // Setup (imports, helpers) runs before baseline, so what it loads is part of the baseline.
+  custom?.run('setup');
+  // So does what an experiment sets up (thread-arenas' threads).
+  const prepared = await code.prepare?.(spec.params);
+
   let data: unknown;
   let arrayBuffersAtBaseline = 0;
   let releaseStart: number | undefined;
@@ -98,7 +110,9 @@ async function main(): Promise<void> {
       gc();
       arrayBuffersAtBaseline = process.memoryUsage().arrayBuffers;
     },
-    allocate: () => (data = code.allocate(spec.params, tick)),
+    allocate: async () => {
+      data = await code.allocate(spec.params, tick, prepared);
+    },
     unreference: () => (data = code.unreference(data, spec.params)),
     collect: async () => {
       gc();
@@ -109,7 +123,6 @@ async function main(): Promise<void> {
     settle: () => idle(spec.settleMs),
   };
 
-  report({ type: 'ready', t: now(), pid: process.pid, runtime: 'node', version: process.version, env: knobEnvSeen() });
   for (const phase of spec.phases) {
     current = phase;
     lastReport = now();
@@ -118,7 +131,7 @@ async function main(): Promise<void> {
     // V8's background threads go on freeing after a GC inside the phase: the end is read once RSS is still.
     if (phase !== 'settle') await untilRssSteady();
     const releaseWaitMs = phase === 'collect' && releaseStart !== undefined ? now() - releaseStart : undefined;
-    const extra: Partial<HeapFigures> = phase === 'allocate' ? { progress: [total, total] }
+    const extra: Partial<HeapFigures> = phase === 'allocate' ? progress(total)
       : phase === 'collect' && releaseWaitMs !== undefined ? { releaseWaitMs } : {};
     lastReport = now();
     report({ type: 'phase', phase, edge: 'end', t: lastReport, heap: phaseEndFigures(allocator, extra) });
@@ -173,7 +186,8 @@ main().then(
   },
   (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
-    report({ type: 'error', t: now(), message, ...(current && { phase: current }) });
+    const code = error instanceof UserCodeError ? { field: error.field, line: error.line, column: error.column, type: error.type } : undefined;
+    report({ type: 'error', t: now(), message, ...(current && { phase: current }), ...(code && { code }) });
     process.exit(1);
   },
 );

@@ -1,6 +1,7 @@
 // The Node worker's check of its spec. The server validated it against shared/protocol/worker.ts
 // before spawning; this re-check is by hand because loading zod here would add ~14 MiB to the very
 // baseline every percentage is measured against.
+import { CODE_FD } from '../../shared/custom/facts.js';
 import { ALL_PHASES, type AnyPhaseName } from '../../shared/phases.js';
 import type { WorkerSpec } from '../../shared/protocol/worker.js';
 import type { Params } from '../../shared/run-record.js';
@@ -24,5 +25,9 @@ export function parseWorkerSpec(text: string | undefined): WorkerSpec {
     if (!Number.isSafeInteger(value) || (value as number) < 0) throw new Error(`bad spec: ${name} must be a whole number of ms`);
     return value as number;
   };
-  return { experiment: spec.experiment, params, phases: spec.phases, baselineMs: ms('baselineMs'), settleMs: ms('settleMs'), reportEveryMs: Math.max(1, ms('reportEveryMs')) };
+  if (spec.codeFd !== undefined && spec.codeFd !== CODE_FD) throw new Error(`bad spec: codeFd must be ${CODE_FD}`);
+  return {
+    experiment: spec.experiment, params, phases: spec.phases, baselineMs: ms('baselineMs'), settleMs: ms('settleMs'), reportEveryMs: Math.max(1, ms('reportEveryMs')),
+    ...(spec.codeFd === CODE_FD && { codeFd: CODE_FD }),
+  };
 }

@@ -6,8 +6,9 @@ allocator's own figures, to the server as JSON lines on fd 3 (WorkerMessage). Af
 waits for one byte on stdin: the server reads /proc/PID/smaps while the worker stands still.
 Standard library only: RSS is sampled from outside, so nothing like psutil is needed. What this file
 repeats from shared/ (experiment ids, knob variable names, phase names, spec fields) is checked by
-shared/worker-agreement.test.ts.
+shared/worker-agreement.test.ts. The experiments themselves are in python_experiments.py beside it.
 """
+import builtins
 import ctypes
 import gc
 import json
@@ -17,11 +18,15 @@ import re
 import sys
 import time
 
+from python_experiments import EXPERIMENTS
+
 REPORT_FD = 3
-MASK = 0x3FFF  # check the clock every 16k items: cheap, and well under 50 ms apart
 KNOB_ENV = ('MALLOC_TRIM_THRESHOLD_', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_ARENA_MAX', 'PYTHONMALLOC', 'LD_PRELOAD', 'MALLOC_CONF')
 PHASES = ('baseline', 'allocate', 'unreference', 'collect', 'trim', 'settle')
 PAGE = os.sysconf('SC_PAGE_SIZE')
+CODE_FD = 4  # a custom run's code arrives on this descriptor (shared/custom/facts.ts)
+CODE_FIELDS = ('setup', 'allocate', 'unreference')
+MESSAGE_MAX = 2000  # a report line is at most 64 KiB: a huge exception message is cut
 
 
 def now():
@@ -96,8 +101,29 @@ class Mallinfo2(ctypes.Structure):
 ALL_ARENAS = 4096  # MALLCTL_ARENAS_ALL (jemalloc.net/jemalloc.3.html)
 
 
+# malloc_info()'s XML (glibc malloc/malloc.c __malloc_info): per arena, the "fast" and "rest" free
+# totals (rest counts the top chunk) and "system current", the arena's size. The first <heap> is
+# the main arena, in the brk heap; the others are threads' arenas.
+ARENA_TOTALS = {k: re.compile(v) for k, v in (('fast', r'<total type="fast" count="\d+" size="(\d+)"'),
+                                               ('rest', r'<total type="rest" count="\d+" size="(\d+)"'),
+                                               ('system', r'<system type="current" size="(\d+)"'))}
+
+
+def parse_main_arena(xml):
+    """(in use, free) of the main arena, read as server/workers/node-allocator.ts parseMainArena reads it."""
+    start = xml.find('<heap nr="0">')
+    if start < 0:
+        return None
+    heap = xml[start:xml.find('</heap>', start)]
+    found = {k: r.search(heap) for k, r in ARENA_TOTALS.items()}
+    if not all(found.values()):
+        return None
+    free = int(found['fast'].group(1)) + int(found['rest'].group(1))
+    return max(0, int(found['system'].group(1)) - free), free
+
+
 class GlibcAllocator:
-    """One thread, so one arena: the main one, in the brk heap."""
+    """mallinfo2() sums every arena; malloc_info() splits off the main one (threads get their own)."""
 
     def __init__(self):
         libc = ctypes.CDLL('libc.so.6')
@@ -108,13 +134,32 @@ class GlibcAllocator:
         self._trim = libc.malloc_trim
         self._trim.argtypes = [ctypes.c_size_t]
         self._trim.restype = ctypes.c_int
+        # malloc_info() writes to a FILE*: fmemopen() over a buffer allocated now, before baseline.
+        self._xml = ctypes.create_string_buffer(256 * 1024)
+        self._fmemopen = libc.fmemopen
+        self._fmemopen.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+        self._fmemopen.restype = ctypes.c_void_p
+        self._fclose = libc.fclose
+        self._fclose.argtypes = [ctypes.c_void_p]
+        self._malloc_info = libc.malloc_info
+        self._malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+
+    def main_arena(self):
+        ctypes.memset(self._xml, 0, 64)
+        fp = self._fmemopen(self._xml, len(self._xml) - 1, b'w')
+        if not fp:
+            return None
+        self._malloc_info(0, fp)
+        self._fclose(fp)
+        return parse_main_arena(self._xml.value.decode('latin-1'))
 
     def figures(self):
         if self._mallinfo2 is None:
             return {}
         m = self._mallinfo2()
+        main_in_use, main_free = self.main_arena() or (m.uordblks, m.fordblks)
         return {'glibc': {'inUse': m.uordblks, 'mmapped': m.hblkhd, 'free': m.fordblks,
-                          'mainArenaInUse': m.uordblks, 'mainArenaFree': m.fordblks}}
+                          'mainArenaInUse': main_in_use, 'mainArenaFree': main_free}}
 
     def trim(self):
         self._trim(0)
@@ -179,58 +224,66 @@ def heap_figures(extra=None, allocator=None):
     return figures
 
 
-# ---- the experiments: allocate(params) returns the only reference; unreference(data) what survives ----
-# The `if i & MASK else tick(...)` inside comprehensions reports every 16k items without a function
-# call per item, so each list is still built the way the plain comprehension builds it.
+# ---- the user's own code (custom runs) ----
 
-def seed(p):
-    n = p['n']
-    return ['abc' if x & MASK else tick('abc', x) for x in range(n)]
+class CodeFailure(Exception):
+    """An error in the user's code: the field holding the line, and where in it (1-based)."""
 
+    def __init__(self, field, kind, message, line=None, column=None):
+        super().__init__(message)
+        self.field, self.kind, self.line, self.column = field, kind, line, column
 
-def unique_ints(p):
-    # list(range(N)), filled in chunks so the worker can report: same N slots, same N int objects.
-    n, chunk = p['n'], MASK + 1
-    out = [None] * n
-    for i in range(0, n, chunk):
-        out[i:i + chunk] = range(i, min(n, i + chunk))
-        tick(None, i)
-    return out
-
-
-def small_dicts(p):
-    n = p['n']
-    return [{'a': i, 'b': i + 1} if i & MASK else tick({'a': i, 'b': i + 1}, i) for i in range(n)]
+    def report_fields(self):
+        code = {'field': self.field, 'type': self.kind[:200]}
+        if isinstance(self.line, int) and self.line > 0:
+            code['line'] = self.line
+            if isinstance(self.column, int) and self.column > 0:
+                code['column'] = self.column
+        return code
 
 
-def some_bytes(p):
-    n, size = p['n'], p['size']
-    # bytes([v]) * size is built at run time (a literal would be one constant) and writes every byte.
-    return [bytes([i & 0xFF]) * size if i & 0x3F else tick(bytes([i & 0xFF]) * size, i) for i in range(n)]
+def read_code(fd):
+    chunks = []
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    code = json.loads(b''.join(chunks).decode('utf-8'))
+    for field in CODE_FIELDS:
+        if not isinstance(code.get(field), str):
+            raise ValueError(f'bad code: {field} must be a string')
+    return code
 
 
-def drop_all(_data, _p):
-    return None
+class CustomCode:
+    """The three fields compiled up front (a syntax error fails the run before baseline) and run with
+    one globals dict, as one module would: what allocate binds (`foo`) is there for unreference."""
 
+    def __init__(self, code):
+        self.globals = {'__name__': '__memtide__', '__builtins__': builtins}
+        self.compiled = {}
+        for field in CODE_FIELDS:
+            try:
+                # Each field its own "file" with no wrapper: positions are the ones the user typed.
+                self.compiled[field] = compile(code[field], f'<{field}>', 'exec', dont_inherit=True)
+            except SyntaxError as error:  # IndentationError and TabError too
+                raise CodeFailure(field, type(error).__name__, str(error.msg)[:MESSAGE_MAX], error.lineno, error.offset) from None
 
-def keep_every(data, p):
-    return data[::p['keepEvery']]
-
-
-def keep_last(data, _p):
-    # One live chunk at the top of the brk heap, as any later allocation of a real program would be:
-    # glibc trims only free space at the top, so everything below stays mapped.
-    return data[-1:]
-
-
-EXPERIMENTS = {
-    'py-seed': (seed, drop_all),
-    'py-unique-ints': (unique_ints, drop_all),
-    'py-small-objects': (small_dicts, drop_all),
-    'py-fragmentation': (small_dicts, keep_every),
-    'py-medium-bytes': (some_bytes, keep_last),
-    'py-large-bytes': (some_bytes, drop_all),
-}
+    def run(self, field):
+        try:
+            exec(self.compiled[field], self.globals)
+        except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt in the code are its failures too
+            import traceback  # only when needed: not part of every run's baseline
+            where, line, column = field, None, None
+            for frame in traceback.extract_tb(error.__traceback__):  # innermost user frame last
+                if frame.filename in ('<setup>', '<allocate>', '<unreference>'):
+                    where, line = frame.filename[1:-1], frame.lineno
+                    colno = getattr(frame, 'colno', None)  # 3.11+
+                    column = colno + 1 if isinstance(colno, int) else None
+            message = (str(error) or type(error).__name__)[:MESSAGE_MAX]
+            raise CodeFailure(where, type(error).__name__, message, line, column) from None
 
 
 def parse_spec(text):
@@ -248,6 +301,8 @@ def parse_spec(text):
     for name in ('baselineMs', 'settleMs', 'reportEveryMs'):
         if not isinstance(spec.get(name), int) or isinstance(spec.get(name), bool) or spec[name] < 0:
             raise ValueError(f'bad spec: {name} must be a whole number of ms')
+    if spec.get('codeFd') not in (None, CODE_FD):
+        raise ValueError(f'bad spec: codeFd must be {CODE_FD}')
     return spec
 
 
@@ -255,7 +310,17 @@ class Worker:
     def __init__(self, spec):
         self.spec = spec
         self.params = spec['params']
-        self.allocate_fn, self.unreference_fn = EXPERIMENTS[spec['experiment']]
+        # The acks come on a copy of stdin; fd 0 becomes /dev/null, so code that reads stdin gets EOF, not an ack byte.
+        self.ack_fd = os.dup(0)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        self.custom = CustomCode(read_code(spec['codeFd'])) if spec.get('codeFd') is not None else None
+        if self.custom:
+            self.allocate_fn = lambda _p, _tick: self.custom.run('allocate')
+            self.unreference_fn = lambda _data, _p: self.custom.run('unreference')
+        else:
+            self.allocate_fn, self.unreference_fn = EXPERIMENTS[spec['experiment']]
         self.allocator = load_allocator()
         self.current = None
         self.last_report = 0.0
@@ -266,7 +331,7 @@ class Worker:
         t = now()
         if t - self.last_report >= self.spec['reportEveryMs']:
             self.last_report = t
-            extra = {'progress': [done, self.params.get('n', 0)]} if self.current == 'allocate' else None
+            extra = {'progress': [done, self.params.get('n', 0)]} if self.current == 'allocate' and not self.custom else None
             report({'type': 'heap', 't': t, 'heap': heap_figures(extra)})
         return value
 
@@ -282,7 +347,7 @@ class Worker:
         gc.collect()
 
     def allocate(self):
-        self.data = self.allocate_fn(self.params)
+        self.data = self.allocate_fn(self.params, tick)
 
     def unreference(self):
         self.data = self.unreference_fn(self.data, self.params)  # the seed's `del foo` happens here
@@ -302,16 +367,18 @@ class Worker:
             'env': {k: os.environ[k] for k in KNOB_ENV if k in os.environ},
             'objectAllocator': 'pymalloc' if PYMALLOC else 'malloc',
         })
+        if self.custom:
+            self.custom.run('setup')  # imports and helpers: before baseline, so they are part of it
         for phase in self.spec['phases']:
             self.current = phase
             self.last_report = now()
             report({'type': 'phase', 'phase': phase, 'edge': 'start', 't': self.last_report, 'heap': heap_figures()})
             getattr(self, phase)()
-            extra = {'progress': [self.params.get('n', 0)] * 2} if phase == 'allocate' else None
+            extra = {'progress': [self.params.get('n', 0)] * 2} if phase == 'allocate' and not self.custom else None
             heap = heap_figures(extra, self.allocator)
             self.last_report = now()
             report({'type': 'phase', 'phase': phase, 'edge': 'end', 't': self.last_report, 'heap': heap})
-            if os.read(0, 1) == b'':
+            if os.read(self.ack_fd, 1) == b'':
                 raise SystemExit('the server closed the acknowledgement pipe')
         # Survivors (fragmentation) stay referenced until the very end.
         if self.data is not None and len(self.data) < 0:
@@ -329,7 +396,7 @@ def tick(value=None, done=0):
 def main():
     global WORKER
     spec = parse_spec(sys.argv[1] if len(sys.argv) > 1 else 'null')
-    if spec['experiment'] not in EXPERIMENTS:
+    if spec['experiment'] not in EXPERIMENTS and spec.get('codeFd') is None:
         raise ValueError(f"unknown experiment {spec['experiment']}")
     WORKER = Worker(spec)
     WORKER.run()
@@ -341,5 +408,6 @@ if __name__ == '__main__':
     except BaseException as error:  # noqa: BLE001 - every failure is reported, then the exit code says it
         message = str(error) or type(error).__name__
         phase = WORKER.current if WORKER else None
-        report({'type': 'error', 't': now(), 'message': message, **({'phase': phase} if phase else {})})
+        code = {'code': error.report_fields()} if isinstance(error, CodeFailure) else {}
+        report({'type': 'error', 't': now(), 'message': message, **({'phase': phase} if phase else {}), **code})
         sys.exit(1)

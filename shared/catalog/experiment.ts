@@ -25,6 +25,8 @@ export const Experiment = z.object({
   /** Why memory does or does not go back, drawn from the seed and the runtime's internals. */
   why: z.string(),
   params: z.array(ParamSpec),
+  /** What it needs beyond its runtime: koffi, to call malloc on threads of its own (Node). */
+  needs: z.array(z.enum(['koffi'])).optional(),
   /** The allocator knobs this experiment takes, each marked available on this machine or not. */
   knobs: z.array(KnobAvailability),
   available: z.boolean(),
@@ -39,6 +41,17 @@ export type CatalogEntry = Omit<Experiment, 'available' | 'unavailableReason' | 
 export const count = (def: number, min: number, max: number, label = 'N (count)'): ParamSpec => ({
   name: 'n', label, type: 'integer', min, max, default: def,
 });
+
+/** S: the bytes of each block. */
+export const bytesEach = (def: number, min: number, max: number): ParamSpec => ({
+  name: 'size', label: 'S (bytes each)', type: 'integer', min, max, default: def, unit: 'B',
+});
+
+/** k: every k-th item survives unreference. */
+export const keepEvery = (def: number): ParamSpec => ({ name: 'keepEvery', label: 'k (keep every k-th)', type: 'integer', min: 2, max: 1_000_000, default: def });
+
+/** T: how many threads (thread-arenas; glibc makes at most 8 × cores arenas, so more share them). */
+export const threadCount = (): ParamSpec => ({ name: 'threads', label: 'T (threads)', type: 'integer', min: 1, max: 32, default: 8 });
 
 /** Keeps each entry's id as a literal type, so tables keyed by experiment id are checked against the catalog. */
 export const defineExperiments = <const T extends readonly CatalogEntry[]>(entries: T): T => entries;

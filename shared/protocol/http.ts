@@ -2,10 +2,13 @@
 // and by the client (to check what comes back).
 import { z } from 'zod';
 import { Experiment } from '../catalog/experiment.js';
+import { CodePolicy, CustomCode, SavedExperiment } from '../custom/code.js';
 import { Knobs } from '../knobs.js';
-import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN, SETTLE_MS } from '../limits.js';
-import { Params, RUN_STATUSES, RunId, RunInfo, RunRecord, VERDICTS, type Sample } from '../run-record.js';
-import { RUNTIMES } from '../runtimes.js';
+import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN, SETTLE_MS, WATCH_LIMITS } from '../limits.js';
+import { Runtime, RECORD_RUNTIMES } from '../runtimes.js';
+import { Matrix, MatrixInfo, MatrixSkip } from '../matrix.js';
+import { Params, RUN_STATUSES, RunId, RunInfo, RunRecord, RunStatus, VERDICTS, type Sample } from '../run-record.js';
+import { Marker, PROBE_KINDS, ProbePermission, ProbeResult, ProcessEntry } from '../watch-record.js';
 
 export { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN };
 
@@ -39,6 +42,11 @@ export const CreateRunBody = z.strictObject({
   sampleHz: z.number({ error: sampleHzError }).min(SAMPLE_HZ_MIN, sampleHzError).max(SAMPLE_HZ_MAX, sampleHzError).optional(),
   /** How long the settle phase idles (ms); default SETTLE_MS.default. */
   settleMs: z.number({ error: settleError }).refine((v) => Number.isInteger(v) && v >= SETTLE_MS.min && v <= SETTLE_MS.max, settleError).optional(),
+  /** With experiment "custom" (and only then): the runtime and the user's code (shared/custom/code.ts). */
+  runtime: Runtime.optional(),
+  code: CustomCode.optional(),
+  /** A custom run's name (a saved experiment's), shown in the history. */
+  name: z.string().trim().min(1).max(80, 'must be at most 80 characters').optional(),
 });
 export type CreateRunBody = z.infer<typeof CreateRunBody>;
 
@@ -46,7 +54,13 @@ export type CreateRunBody = z.infer<typeof CreateRunBody>;
 export const CreateRunAnswer = z.object({ id: RunId, status: z.enum(['running', 'queued']), position: z.number().int().positive().optional() });
 export type CreateRunAnswer = z.infer<typeof CreateRunAnswer>;
 
-// ---- GET /api/runs: one page of the runs, without their samples ----
+// ---- GET /api/runs: every run (no query), or one page of them (any paging or filter field), without their samples ----
+
+/**
+ * GET /api/runs with no query: every run, newest first, the bare array it always was (kept for
+ * outside scripts). New callers pass `?limit=` and get a RunListPage.
+ */
+export const RunListAnswer = z.array(RunInfo);
 
 export const RUN_LIST_LIMIT = { default: 50, max: 500 } as const;
 /** `date`: when the run started; `overall`: the seed's Overall (runs without one come last either way). */
@@ -75,7 +89,7 @@ export const RunListQuery = z.strictObject({
     .refine((n) => n >= 1 && n <= RUN_LIST_LIMIT.max, limitError).optional(),
   before: text(300).optional(),
   experiment: text(100).optional(),
-  runtime: oneOf(RUNTIMES).optional(),
+  runtime: oneOf(RECORD_RUNTIMES).optional(),
   verdict: oneOf(VERDICTS).optional(),
   status: oneOf(RUN_STATUSES).optional(),
   q: text(200).optional(),
@@ -101,8 +115,8 @@ export function runListSearch(query: RunListQuery): string {
  * unless sorted otherwise, `limit` of them; `total` counts every match; `next`, when there are
  * more, is the `before` of the next page.
  *
- * Until memtide 0.1 this answer was a bare array of every run; callers read `.runs` now, and follow
- * `next` for more than one page.
+ * Without any query field the answer stays the bare array of every run (RunListAnswer); with one
+ * (`?limit=50` is enough) it is this page, and `next` leads to the one after.
  */
 export const RunListPage = z.object({
   runs: z.array(RunInfo),
@@ -136,3 +150,80 @@ export const RunAnswer = RunRecord.omit({ samples: true }).extend({
     return out;
   }),
 });
+
+
+/** GET /api/experiments/custom: whether code may run here (and why not), and the saved experiments, newest first. */
+export const CustomExperimentsAnswer = z.object({ code: CodePolicy, experiments: z.array(SavedExperiment) });
+export type CustomExperimentsAnswer = z.infer<typeof CustomExperimentsAnswer>;
+
+/** POST /api/experiments/custom, GET and PUT /api/experiments/custom/:id: the saved experiment. */
+export const SavedExperimentAnswer = SavedExperiment;
+
+/** POST /api/matrices: an experiment to run under every allocator setting (shared/matrix.ts); the
+ * settings choose the knobs, so a body with `knobs` is refused; custom code is not (yet) run as a matrix. */
+export const CreateMatrixBody = CreateRunBody.omit({ knobs: true, runtime: true, code: true, name: true });
+export type CreateMatrixBody = z.infer<typeof CreateMatrixBody>;
+
+/** Answer to POST /api/matrices (201): the matrix id, each setting's run as queued or started, and
+ * the settings this machine cannot run. */
+export const CreateMatrixAnswer = z.object({
+  id: RunId,
+  /** `failed` when its worker could not be spawned (the next one starts, as for any queued run). */
+  runs: z.array(z.object({ setting: z.string(), id: RunId, status: RunStatus, position: z.number().int().positive().optional() })),
+  skipped: z.array(MatrixSkip),
+});
+export type CreateMatrixAnswer = z.infer<typeof CreateMatrixAnswer>;
+
+/** GET /api/matrices: every matrix, newest first, without its table. */
+export const MatrixListAnswer = z.array(MatrixInfo);
+
+/** GET /api/matrices/:id: the matrix and its table. */
+export const MatrixAnswer = Matrix;
+// ---- watching a running process (server/watch/) ----
+
+/** GET /api/processes: what this server's user may inspect, biggest RSS first. */
+export const ProcessListAnswer = z.object({
+  processes: z.array(ProcessEntry),
+  /** The server's uid; as root (0) every user's processes are listed and may be watched. */
+  uid: z.number().int().nonnegative(),
+  /** What the list covers, in words ("running as root: every user's processes"). */
+  scope: z.string(),
+  /** Whether gdb probes can run at all here (gdb installed, server on loopback or MEMTIDE_ALLOW_PROBES=1). */
+  gdbProbes: ProbePermission,
+  /** Whether the Node GC probe (the inspector) can run (loopback or MEMTIDE_ALLOW_PROBES=1). */
+  inspectorProbes: ProbePermission,
+});
+export type ProcessListAnswer = z.infer<typeof ProcessListAnswer>;
+
+const pidError = 'pid: must be a process id (a positive integer)';
+const durationError = `durationS: must be a number of seconds from 1 to ${WATCH_LIMITS.maxDurationS}`;
+
+/** POST /api/watches. `probes: true` allows gdb probes in this watch (the target is stopped while gdb is attached). */
+export const CreateWatchBody = z.strictObject({
+  pid: z.number({ error: pidError }).int(pidError).positive(pidError).max(2 ** 22, pidError),
+  sampleHz: z.number({ error: sampleHzError }).min(SAMPLE_HZ_MIN, sampleHzError).max(SAMPLE_HZ_MAX, sampleHzError).optional(),
+  probes: z.boolean({ error: 'probes: must be true or false' }).optional(),
+  durationS: z.number({ error: durationError }).min(1, durationError).max(WATCH_LIMITS.maxDurationS, durationError).optional(),
+});
+export type CreateWatchBody = z.infer<typeof CreateWatchBody>;
+
+export const CreateWatchAnswer = z.object({ id: RunId });
+export type CreateWatchAnswer = z.infer<typeof CreateWatchAnswer>;
+
+const labelError = `label: must be text of 1 to ${WATCH_LIMITS.markerLabelMax} characters`;
+/** POST /api/watches/:id/markers → the Marker, stamped with the server's clock. */
+export const MarkerBody = z.strictObject({
+  label: z.string({ error: labelError }).trim().min(1, labelError).max(WATCH_LIMITS.markerLabelMax, labelError),
+});
+export type MarkerBody = z.infer<typeof MarkerBody>;
+export const MarkerAnswer = Marker;
+
+/** POST /api/watches/:id/probe → the ProbeResult, once the probe ended and RSS was read again. */
+export const ProbeBody = z.strictObject({ kind: z.enum(PROBE_KINDS, { error: `kind: must be ${PROBE_KINDS.map((k) => `"${k}"`).join(' or ')}` }) });
+export type ProbeBody = z.infer<typeof ProbeBody>;
+export const ProbeAnswer = ProbeResult;
+
+/** GET /api/watches: the watches going on now. GET /api/watches/:id: one, live or ended. Ended
+ * watches are also in GET /api/runs (kind 'watch'). POST /api/watches/:id/stop → OkAnswer. */
+export const WatchListAnswer = z.array(RunInfo);
+export const WatchAnswer = RunAnswer;

@@ -2,6 +2,7 @@
 // started with. The workers do not load zod (it adds ~14 MiB to the baseline every percent is
 // measured against): the server validates their lines against these schemas.
 import { z } from 'zod';
+import { CODE_FD, CODE_FIELDS } from '../custom/facts.js';
 import type { Knobs } from '../knobs.js';
 import { SETTLE_MS } from '../limits.js';
 import { phasesOf } from '../phases.js';
@@ -25,7 +26,16 @@ export const WorkerMessage = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('heap'), t: Time, heap: HeapFigures }),
   z.object({ type: z.literal('done'), t: Time }),
-  z.object({ type: z.literal('error'), t: Time, message: z.string(), phase: PhaseName.optional() }),
+  z.object({
+    type: z.literal('error'), t: Time, message: z.string(), phase: PhaseName.optional(),
+    /** The user's code failed (custom runs): which field, where in it, and the error's type. */
+    code: z.object({
+      field: z.enum(CODE_FIELDS),
+      line: z.number().int().positive().optional(),
+      column: z.number().int().positive().optional(),
+      type: z.string().max(200),
+    }).optional(),
+  }),
 ]);
 export type WorkerMessage = z.infer<typeof WorkerMessage>;
 
@@ -45,11 +55,13 @@ export const WorkerSpec = z.object({
   baselineMs: z.number().int().nonnegative(),
   settleMs: z.number().int().nonnegative(),
   reportEveryMs: z.number().int().positive(),
+  /** A custom run: the worker reads the code ({ setup, allocate, unreference } as JSON) from this descriptor. */
+  codeFd: z.literal(CODE_FD).optional(),
 });
 export type WorkerSpec = z.infer<typeof WorkerSpec>;
 
 /** The spec for one run: its phases from its knobs, its settle time, the fixed timings. */
-export function workerSpec(run: { experiment: string; params: Params; knobs?: Pick<Knobs, 'trim'>; settleMs?: number }): WorkerSpec {
+export function workerSpec(run: { experiment: string; params: Params; knobs?: Pick<Knobs, 'trim'>; settleMs?: number; custom?: boolean }): WorkerSpec {
   return {
     experiment: run.experiment,
     params: run.params,
@@ -57,5 +69,6 @@ export function workerSpec(run: { experiment: string; params: Params; knobs?: Pi
     baselineMs: WORKER_TIMING.baselineMs,
     settleMs: run.settleMs ?? SETTLE_MS.default,
     reportEveryMs: WORKER_TIMING.reportEveryMs,
+    ...(run.custom && { codeFd: CODE_FD }),
   };
 }

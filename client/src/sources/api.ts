@@ -1,6 +1,12 @@
 // Calls to the HTTP API; every answer is checked against the shared schemas.
 import { z } from 'zod';
-import { ApiError, CreateRunAnswer, ExperimentsAnswer, OkAnswer, RunAnswer, RunListPage, runListSearch, type CreateRunBody, type RunListQuery } from '../../../shared/protocol/http.js';
+import type { SavedExperimentBody } from '../../../shared/custom/code.js';
+import {
+  ApiError, CreateMatrixAnswer, CreateRunAnswer, CreateWatchAnswer, CustomExperimentsAnswer, ExperimentsAnswer, MarkerAnswer, MatrixAnswer, OkAnswer,
+  ProbeAnswer, ProcessListAnswer, RunAnswer, RunListPage, runListSearch, SavedExperimentAnswer, WatchAnswer, type CreateMatrixBody, type CreateRunBody,
+  type CreateWatchBody, type RunListQuery,
+} from '../../../shared/protocol/http.js';
+import type { ProbeKind } from '../../../shared/watch-record.js';
 import { describeZodError } from '../../../shared/validation.js';
 import { tokenHeaders } from './token.js';
 
@@ -31,3 +37,39 @@ export const deleteRun = (id: string) => call(runPath(id), OkAnswer, { method: '
 
 /** The catalog (the page preloads it: see index.html). */
 export const fetchCatalog = () => call('/api/experiments', ExperimentsAnswer);
+
+export const startMatrix = (body: CreateMatrixBody) =>
+  call('/api/matrices', CreateMatrixAnswer, { method: 'POST', body: JSON.stringify(body) });
+
+export const fetchMatrix = (id: string) => call(`/api/matrices/${encodeURIComponent(id)}`, MatrixAnswer);
+
+const customPath = (id?: string) => `/api/experiments/custom${id === undefined ? '' : `/${encodeURIComponent(id)}`}`;
+
+/** Whether code may run here, and the saved custom experiments. */
+export const fetchCustom = () => call(customPath(), CustomExperimentsAnswer);
+
+/** Saves a new custom experiment, or replaces saved experiment `id`. */
+export const saveCustom = (body: SavedExperimentBody, id?: string) =>
+  call(customPath(id), SavedExperimentAnswer, { method: id === undefined ? 'POST' : 'PUT', body: JSON.stringify(body) });
+
+export const deleteCustom = (id: string) => call(customPath(id), OkAnswer, { method: 'DELETE' });
+
+// ---- watching a running process ----
+const watchPath = (id: string) => `/api/watches/${encodeURIComponent(id)}`;
+
+export const fetchProcesses = () => call('/api/processes', ProcessListAnswer);
+
+export const startWatch = (body: CreateWatchBody) =>
+  call('/api/watches', CreateWatchAnswer, { method: 'POST', body: JSON.stringify(body) });
+
+/** A watch's record, live or ended (GET /api/runs knows only ended ones). */
+export const fetchWatch = (id: string) => call(watchPath(id), WatchAnswer);
+
+export const addMarker = (id: string, label: string) =>
+  call(`${watchPath(id)}/markers`, MarkerAnswer, { method: 'POST', body: JSON.stringify({ label }) });
+
+/** Answers once the probe has ended and RSS was read again (a few seconds at most: gdb's limit is 10 s). */
+export const runProbe = (id: string, kind: ProbeKind) =>
+  call(`${watchPath(id)}/probe`, ProbeAnswer, { method: 'POST', body: JSON.stringify({ kind }) });
+
+export const stopWatch = (id: string) => call(`${watchPath(id)}/stop`, OkAnswer, { method: 'POST' });

@@ -1,7 +1,7 @@
 // Runs held in the page, read from files: imported JSON in the dashboard, or the runs embedded in a
 // report. A RunSource like the live server, minus starting and cancelling.
 import type { Experiment } from '../../../shared/catalog/experiment.js';
-import { isEnded, type RunInfo, type RunRecord } from '../../../shared/run-record.js';
+import { isEnded, runInfo, type RunInfo, type RunRecord } from '../../../shared/run-record.js';
 import type { RunSource } from './run-source.js';
 
 export interface FileSource extends RunSource {
@@ -10,7 +10,8 @@ export interface FileSource extends RunSource {
   infos(): RunInfo[];
 }
 
-export const infoOf = ({ phases: _p, samples: _s, heap: _h, breakdowns: _b, ...info }: RunRecord): RunInfo => info;
+/** Without the timeline (a watch's too): what history rows hold. */
+export const infoOf = (record: RunRecord): RunInfo => runInfo(record);
 
 /**
  * A record as an import keeps it: a file saved mid-run is a snapshot that will never end here, so

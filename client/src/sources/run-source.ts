@@ -2,8 +2,12 @@
 // the controller asks the run's source. Two sources implement it — the live server (./live-source.ts)
 // and a file (./file-source.ts: an imported run, a report) — as vite-plugin-inspect's static mode
 // reads a saved report through the same calls its server answers.
-import type { CreateRunAnswer, CreateRunBody, RunListPage, RunListQuery } from '../../../shared/protocol/http.js';
+import type { Matrix } from '../../../shared/matrix.js';
+import type {
+  CreateMatrixAnswer, CreateMatrixBody, CreateRunAnswer, CreateRunBody, CreateWatchAnswer, CreateWatchBody, ProcessListAnswer, RunListPage, RunListQuery,
+} from '../../../shared/protocol/http.js';
 import type { RunRecord } from '../../../shared/run-record.js';
+import type { Marker, ProbeKind, ProbeResult } from '../../../shared/watch-record.js';
 import type { DashboardEvent } from '../state/dashboard-state.js';
 
 export interface RunSource {
@@ -18,4 +22,19 @@ export interface RunSource {
   /** Only where runs can be started and stopped (the live server): absent on a file. */
   start?(body: CreateRunBody): Promise<CreateRunAnswer>;
   cancel?(id: string): Promise<void>;
+  /** An allocator matrix (shared/matrix.ts): started and read on the live server only. */
+  startMatrix?(body: CreateMatrixBody): Promise<CreateMatrixAnswer>;
+  loadMatrix?(id: string): Promise<Matrix>;
+  /** Watching running processes: the live server only. */
+  watches?: WatchCalls;
+}
+
+export interface WatchCalls {
+  processes(): Promise<ProcessListAnswer>;
+  start(body: CreateWatchBody): Promise<CreateWatchAnswer>;
+  /** A watch's record, live or ended. */
+  load(id: string): Promise<RunRecord>;
+  mark(id: string, label: string): Promise<Marker>;
+  probe(id: string, kind: ProbeKind): Promise<ProbeResult>;
+  stop(id: string): Promise<void>;
 }

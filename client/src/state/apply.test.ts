@@ -1,6 +1,7 @@
 // The dashboard's state in Node, no browser: the live stream, a fetch that raced it, duplicates,
 // a run lost to a restart, deletion, and a replay of a record.
 import { describe, expect, it } from 'vitest';
+import type { MatrixInfo } from '../../../shared/matrix.js';
 import type { ServerMessage } from '../../../shared/protocol/ws.js';
 import type { RunInfo, RunRecord } from '../../../shared/run-record.js';
 import { apply } from './apply.js';
@@ -155,5 +156,33 @@ describe('apply: page events', () => {
     fold(before, messages.slice(12)); // a second branch from the same state
     expect(before.shown!.samples.length).toBe(length);
     expect(JSON.stringify(visible(before))).toBe(snapshot);
+  });
+});
+
+describe('apply: allocator matrices', () => {
+  const info = { id: 'mx-1', experiment: 'seed-strings', runtime: 'node' as const, params: { n: 1000 }, createdAt: T0, runs: [{ setting: 'glibc', runId: 'run-1', status: 'queued' as const }], skipped: [] };
+  const table = { ...info, runs: [{ ...info.runs[0]!, status: 'finished' as const }], rows: [{ setting: 'glibc', runId: 'run-1', status: 'finished' as const, kept: 0, best: true }] };
+
+  const helloWith = (matrices: MatrixInfo[]): ServerMessage => ({ type: 'hello', version: '0', catalog: [], runs: [], history: { runs: [], total: 0 }, unsaved: [], matrices });
+
+  it('the hello lists matrices without tables; a matrix event brings the table; a reconnect asks again', () => {
+    let s = apply(initialState(), helloWith([info]));
+    expect(s.matrices.get('mx-1')).toEqual(info);
+    s = apply(s, { type: 'matrix-open', id: 'mx-1' });
+    expect(s.matrixShown).toEqual({ id: 'mx-1' });
+    s = apply(s, { type: 'matrix', matrix: table });
+    expect(s.matrices.get('mx-1')).toEqual(table);
+    // The server's list is the truth after a reconnect: the table is fetched again, the matrix stays open.
+    s = apply(s, helloWith([info]));
+    expect([s.matrices.get('mx-1'), s.matrixShown]).toEqual([info, { id: 'mx-1' }]);
+  });
+
+  it('a failed load is said for the open matrix only; closing forgets which was open', () => {
+    let s = apply(apply(initialState(), hello()), { type: 'matrix-open', id: 'mx-1' });
+    expect(apply(s, { type: 'matrix-failed', id: 'mx-2', error: 'gone' })).toBe(s);
+    s = apply(s, { type: 'matrix-failed', id: 'mx-1', error: 'id: no matrix "mx-1"' });
+    expect(s.matrixShown).toEqual({ id: 'mx-1', error: 'id: no matrix "mx-1"' });
+    s = apply(s, { type: 'matrix-loaded', matrix: table });
+    expect(apply(s, { type: 'matrix-closed' }).matrixShown).toBeUndefined();
   });
 });

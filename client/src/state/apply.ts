@@ -11,6 +11,7 @@ import {
 } from './dashboard-state.js';
 import { applyHistory, historyFromHello, reload, type HistoryEvent } from './history.js';
 import { appendSamples } from './sample-log.js';
+import { applyWatchLocal, onWatchTimeline, WATCH_LOCAL_TYPES, watchTakesScreen, type WatchLocalEvent } from './watch-apply.js';
 
 export function apply(state: DashboardState, event: DashboardEvent): DashboardState {
   if (isHistory(event)) return applyHistoryEvent(state, event);
@@ -29,16 +30,20 @@ function applyHistoryEvent(s: DashboardState, e: HistoryEvent): DashboardState {
 }
 
 /** Messages after which the page of the history on screen may have other rows or another count. */
-const CHANGES_HISTORY = new Set<string>(['run-started', 'run-finished', 'run-failed', 'run-stored', 'run-deleted']);
+const CHANGES_HISTORY = new Set<string>(['run-started', 'run-finished', 'run-failed', 'run-stored', 'run-deleted', 'watch-started', 'watch-ended']);
 
-const LOCAL_TYPES = new Set<string>([
-  'connection', 'catalog', 'route', 'open', 'fetched', 'fetch-failed', 'file-runs', 'removed', 'select', 'asked',
-  'compare', 'compare-loaded', 'compare-closed', 'notice',
-]);
-const isLocal = (e: DashboardEvent): e is LocalEvent => LOCAL_TYPES.has(e.type);
+/** Every local event type, as a record so that a type added to LocalEvent and not here fails the typecheck. */
+const LOCAL_TYPES: Record<LocalEvent['type'], true> = {
+  connection: true, catalog: true, route: true, open: true, fetched: true, 'fetch-failed': true, 'file-runs': true, removed: true, select: true, asked: true,
+  compare: true, 'compare-loaded': true, 'compare-closed': true, notice: true, 'matrix-open': true, 'matrix-loaded': true, 'matrix-failed': true, 'matrix-closed': true,
+  custom: true, 'edit-code': true,
+  'processes-open': true, 'processes-refresh': true, 'processes-loaded': true, 'processes-failed': true, 'probe-asked': true, 'probe-answered': true,
+};
+const isLocal = (e: DashboardEvent): e is LocalEvent => Object.hasOwn(LOCAL_TYPES, e.type);
+const isWatchLocal = (e: LocalEvent): e is WatchLocalEvent => (WATCH_LOCAL_TYPES as readonly string[]).includes(e.type);
 
 export const runIdOf = (m: ServerMessage): string | undefined =>
-  'runId' in m ? m.runId : m.type === 'run-updated' || m.type === 'run-started' ? m.run.id : undefined;
+  'runId' in m ? m.runId : m.type === 'run-updated' || m.type === 'run-started' || m.type === 'watch-started' ? m.run.id : undefined;
 
 /** Asks for a run to be shown: a fetch, unless it is already live on screen or already in flight. */
 export function request(s: DashboardState, id: string, again = false): DashboardState {
@@ -76,12 +81,12 @@ function applyPhase(phases: readonly Phase[], m: Extract<ServerMessage, { type: 
 }
 
 function applyServer(s: DashboardState, m: ServerMessage): DashboardState {
-  if (m.type === 'run-finished' || m.type === 'run-failed' || m.type === 'run-stored') {
+  if (m.type === 'run-finished' || m.type === 'run-failed' || m.type === 'run-stored' || m.type === 'watch-ended') {
     // The history hears of an end at once, even while that run's record is being fetched.
     s = { ...s, runs: withRun(s.runs, m.run, 'server') };
   }
   if (CHANGES_HISTORY.has(m.type) && s.ready) s = { ...s, history: reload(s.history) };
-  if (s.fetching && runIdOf(m) === s.fetching.id && m.type !== 'run-started') {
+  if (s.fetching && runIdOf(m) === s.fetching.id && m.type !== 'run-started' && m.type !== 'watch-started') {
     return { ...s, fetching: { ...s.fetching, pending: [...s.fetching.pending, m] } };
   }
   switch (m.type) {
@@ -127,6 +132,22 @@ function applyServer(s: DashboardState, m: ServerMessage): DashboardState {
       return removed(s, m.runId);
     case 'store':
       return { ...s, unsaved: m.unsaved };
+    case 'matrix':
+      return { ...s, matrices: new Map(s.matrices).set(m.matrix.id, m.matrix) };
+    // A watch of a running process (server/watch/, state/watch-apply.ts): listed like a run while
+    // it goes and once stored; its RSS comes as `samples` and `heap` above, the rest as these.
+    case 'watch-started': {
+      const next = { ...s, runs: withRun(s.runs, m.run, 'server') };
+      return watchTakesScreen(s) ? show(next, emptyShown(m.run, 'server')) : next;
+    }
+    case 'watch-breakdown':
+    case 'watch-rate':
+    case 'watch-cgroup':
+    case 'watch-marker':
+    case 'watch-probe':
+      return onShown(s, m.runId, (r) => onWatchTimeline(r, m));
+    case 'watch-ended':
+      return onShown(s, m.runId, (r) => ({ ...r, info: { ...r.info, ...m.run } }));
     case 'pong':
       return s;
   }
@@ -141,7 +162,7 @@ function hello(s: DashboardState, m: Extract<ServerMessage, { type: 'hello' }>):
   // `runs` holds the live runs only, `history` the first page of the rest.
   const catalog = sameCatalog(s.catalog, m.catalog);
   const runs = new Map([...s.runs].filter(([, e]) => e.origin === 'file'));
-  const known = [...m.history.runs, ...m.runs, ...m.unsaved];
+  const known = [...m.history.runs, ...m.runs, ...m.unsaved, ...(m.watches ?? [])];
   for (const r of known) if (r.status !== 'queued') runs.set(r.id, { run: r, origin: 'server' });
   const queue = m.runs.filter((r) => r.status === 'queued').sort((a, b) => (a.queuePosition ?? 0) - (b.queuePosition ?? 0));
   let shown = s.shown;
@@ -151,9 +172,11 @@ function hello(s: DashboardState, m: Extract<ServerMessage, { type: 'hello' }>):
   }
   const selected = new Set([...s.selected].filter((id) => runs.has(id)));
   const history = historyFromHello(s.history, m.history, m.historyError);
-  const next: DashboardState = { ...s, catalog, ready: true, runs, history, unsaved: m.unsaved, queue, shown, selected };
+  // Tables are fetched again when shown: the server's list says which matrices exist.
+  const matrices = new Map((m.matrices ?? []).map((x) => [x.id, x]));
+  const next: DashboardState = { ...s, catalog, ready: true, runs, history, unsaved: m.unsaved, queue, shown, selected, matrices };
   const running = m.runs.find((r) => r.status === 'running');
-  const target = running?.id ?? s.route ?? shown?.info.id ?? m.history.runs.find((r) => r.status !== 'queued')?.id;
+  const target = running?.id ?? s.route ?? shown?.info.id ?? m.watches?.[0]?.id ?? m.history.runs.find((r) => r.status !== 'queued')?.id;
   return target ? request(next, target, true) : next;
 }
 
@@ -189,6 +212,7 @@ function removed(s: DashboardState, id: string): DashboardState {
 }
 
 function applyLocal(s: DashboardState, e: LocalEvent): DashboardState {
+  if (isWatchLocal(e)) return applyWatchLocal(s, e);
   switch (e.type) {
     case 'connection':
       return { ...s, connection: { state: e.state, detail: e.detail } };
@@ -232,5 +256,17 @@ function applyLocal(s: DashboardState, e: LocalEvent): DashboardState {
       return { ...s, compare: undefined };
     case 'notice':
       return { ...s, notice: e.text };
+    case 'matrix-open':
+      return { ...s, matrixShown: { id: e.id } };
+    case 'matrix-loaded':
+      return { ...s, matrices: new Map(s.matrices).set(e.matrix.id, e.matrix) };
+    case 'matrix-failed':
+      return s.matrixShown?.id === e.id ? { ...s, matrixShown: { id: e.id, error: e.error } } : s;
+    case 'matrix-closed':
+      return { ...s, matrixShown: undefined };
+    case 'custom':
+      return { ...s, custom: e.answer };
+    case 'edit-code':
+      return { ...s, codeDraft: { seq: (s.codeDraft?.seq ?? 0) + 1, draft: e.draft } };
   }
 }

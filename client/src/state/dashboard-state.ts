@@ -2,9 +2,16 @@
 // (ServerMessage, shared/protocol/ws.ts) and what happens in the page (LocalEvent). apply() in
 // ./apply.ts is the only function that makes a new state; views read it, never write it.
 import type { Experiment } from '../../../shared/catalog/experiment.js';
+import type { CodeError, CustomCode } from '../../../shared/custom/code.js';
+import type { Knobs } from '../../../shared/knobs.js';
+import type { CustomExperimentsAnswer } from '../../../shared/protocol/http.js';
+import type { Runtime } from '../../../shared/runtimes.js';
+import type { Matrix, MatrixInfo } from '../../../shared/matrix.js';
+import type { ProcessListAnswer } from '../../../shared/protocol/http.js';
 import type { ServerMessage } from '../../../shared/protocol/ws.js';
 import type { HeapSample, MemoryBreakdown, Phase, RunInfo, RunRecord } from '../../../shared/run-record.js';
 import { initialHistory, type HistoryEvent, type HistoryState } from './history.js';
+import type { ProbeKind, WatchTimeline } from '../../../shared/watch-record.js';
 import { emptyLog, logOf, type SampleLog } from './sample-log.js';
 
 /** Where a run comes from: this server, or a file (an import, a report). Only the controller asks. */
@@ -23,6 +30,27 @@ export interface ShownRun {
   heap: readonly HeapSample[];
   breakdowns: readonly MemoryBreakdown[];
   samples: SampleLog;
+  /** A watch's markers, probes, breakdowns, cgroup readings and smaps rates (kind 'watch' only). */
+  watch?: WatchTimeline;
+}
+
+/** The process picker ("Watch a process"): GET /api/processes, fetched when opened or refreshed. */
+export interface ProcessPicker {
+  open: boolean;
+  /** Bumped to ask the controller for the list again; `loading` while that fetch is in flight. */
+  seq: number;
+  loading: boolean;
+  answer?: ProcessListAnswer;
+  error?: string;
+}
+
+/** A probe this page asked for, until the server answered (the buttons wait on it), and the last refusal. */
+export interface ProbeAsk {
+  id: string;
+  kind: ProbeKind;
+  pending: boolean;
+  /** The server's 4xx text, or a probe's error, said beside the buttons. */
+  error?: string;
 }
 
 /** A run being fetched: its stream messages wait in `pending`, then apply on top of the record. */
@@ -41,6 +69,19 @@ export interface Comparison {
   /** Undefined while loading. */
   records?: readonly RunRecord[];
   error?: string;
+}
+
+/** Code to put in the "Your code" card: a saved experiment to edit, a past run to change and re-run. */
+export interface CodeDraft {
+  runtime: Runtime;
+  code: CustomCode;
+  name?: string;
+  /** The saved experiment it came from: Save updates that one. */
+  savedId?: string;
+  knobs?: Knobs;
+  settleMs?: number;
+  /** Where that run's code failed: marked in the editor. */
+  codeError?: CodeError;
 }
 
 export interface DashboardState {
@@ -71,6 +112,16 @@ export interface DashboardState {
   compare: Comparison | undefined;
   /** The toolbar's last message (import, delete, errors). */
   notice: string;
+  /** Whether this server runs user code, and the saved custom experiments (undefined in a report). */
+  custom: CustomExperimentsAnswer | undefined;
+  /** The last draft handed to the code card; seq tells a new one from the same one again. */
+  codeDraft: { seq: number; draft: CodeDraft } | undefined;
+  /** Allocator matrices: from the hello without their tables, whole from `matrix` events and fetches. */
+  matrices: ReadonlyMap<string, MatrixInfo | Matrix>;
+  /** The matrix whose table is open, and why it could not be loaded. */
+  matrixShown: { id: string; error?: string } | undefined;
+  processes: ProcessPicker;
+  probeAsk: ProbeAsk | undefined;
 }
 
 export type LocalEvent =
@@ -90,7 +141,20 @@ export type LocalEvent =
   | { type: 'compare'; ids: readonly string[] }
   | { type: 'compare-loaded'; ids: readonly string[]; records?: readonly RunRecord[]; error?: string }
   | { type: 'compare-closed' }
-  | { type: 'notice'; text: string };
+  | { type: 'notice'; text: string }
+  | { type: 'custom'; answer: CustomExperimentsAnswer }
+  | { type: 'edit-code'; draft: CodeDraft }
+  | { type: 'matrix-open'; id: string }
+  | { type: 'matrix-loaded'; matrix: Matrix }
+  | { type: 'matrix-failed'; id: string; error: string }
+  | { type: 'matrix-closed' }
+  // ---- watching a running process (views/process-picker.ts, views/watch-*.ts) ----
+  | { type: 'processes-open'; open: boolean }
+  | { type: 'processes-refresh' }
+  | { type: 'processes-loaded'; seq: number; answer: ProcessListAnswer }
+  | { type: 'processes-failed'; seq: number; error: string }
+  | { type: 'probe-asked'; id: string; kind: ProbeKind }
+  | { type: 'probe-answered'; id: string; kind: ProbeKind; error?: string };
 
 export type DashboardEvent = ServerMessage | LocalEvent | HistoryEvent;
 
@@ -112,11 +176,24 @@ export const initialState = (route?: string): DashboardState => ({
   problem: undefined,
   compare: undefined,
   notice: '',
+  custom: undefined,
+  codeDraft: undefined,
+  matrices: new Map(),
+  matrixShown: undefined,
+  processes: { open: false, seq: 0, loading: false },
+  probeAsk: undefined,
 });
 
 export const shownOf = (record: RunRecord, origin: Origin): ShownRun => {
-  const { phases, samples, heap, breakdowns, ...info } = record;
-  return { info, origin, phases, heap, breakdowns, samples: logOf(samples) };
+  const { phases, samples, heap, breakdowns, watchTimeline, ...info } = record;
+  const watch = watchTimeline ?? (info.kind === 'watch' ? emptyTimeline() : undefined);
+  return { info, origin, phases, heap, breakdowns, samples: logOf(samples), ...(watch && { watch }) };
 };
 
-export const emptyShown = (info: RunInfo, origin: Origin): ShownRun => ({ info, origin, phases: [], heap: [], breakdowns: [], samples: emptyLog() });
+export const emptyTimeline = (): WatchTimeline => ({ markers: [], probes: [], breakdowns: [], cgroup: [], smapsRates: [] });
+
+/** A matrix with its table, or undefined while only its info is known. */
+export const matrixTable = (m: MatrixInfo | Matrix | undefined): Matrix | undefined => (m && 'rows' in m ? m : undefined);
+
+export const emptyShown = (info: RunInfo, origin: Origin): ShownRun =>
+  ({ info, origin, phases: [], heap: [], breakdowns: [], samples: emptyLog(), ...(info.kind === 'watch' && { watch: emptyTimeline() }) });

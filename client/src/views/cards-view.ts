@@ -15,12 +15,15 @@ import { renderKnobInputs } from './knob-inputs.js';
 interface Card {
   article: HTMLElement;
   button: HTMLButtonElement;
+  matrixButton: HTMLButtonElement;
   state: HTMLElement;
   progress: HTMLProgressElement;
   available: boolean;
 }
 
-function card(experiment: Experiment, start: (body: Omit<CreateRunBody, 'sampleHz'>) => Promise<void>): Card {
+type Body = Omit<CreateRunBody, 'sampleHz'>;
+
+function card(experiment: Experiment, start: (body: Body) => Promise<void>, startMatrix: (body: Omit<Body, 'knobs'>) => Promise<void>): Card {
   const number = (name: string, min: number, max: number, value: number) =>
     el('input', { type: 'number', name, min: String(min), max: String(max), step: '1', value: String(value), required: true, inputMode: 'numeric' });
   const inputs = experiment.params.map((p) => number(p.name, p.min, p.max, p.default));
@@ -30,20 +33,28 @@ function card(experiment: Experiment, start: (body: Omit<CreateRunBody, 'sampleH
   const button = el('button', { type: 'button', textContent: 'Run', ariaLabel: `Run ${experiment.title}`, disabled: !experiment.available, dataset: { experiment: experiment.id } });
   const state = el('span', { className: 'card-state', role: 'status' });
   const progress = el('progress', { hidden: true, max: 1, value: 0, ariaLabel: `${experiment.title}: allocation progress` });
-  button.addEventListener('click', () => {
+  // The matrix runs every allocator setting itself: it takes the params and settle, not the knobs.
+  const matrixButton = el('button', {
+    type: 'button', className: 'secondary', textContent: 'Compare allocators', disabled: !experiment.available,
+    ariaLabel: `Compare allocators for ${experiment.title}`, title: 'Run this under every allocator setting and show which gives the memory back',
+    dataset: { matrix: experiment.id },
+  });
+  const launch = (withKnobs: boolean, go: (body: Body) => Promise<void>) => {
     error.textContent = '';
     const bad = [...inputs, settle].find((input) => !input.checkValidity());
     if (bad) return void (error.textContent = `${bad.name}: ${bad.validationMessage}`);
     const knobs = knobInputs.read();
-    if (!knobs.ok) return void (error.textContent = knobs.error);
+    if (withKnobs && !knobs.ok) return void (error.textContent = knobs.error);
     const params = Object.fromEntries(inputs.map((input) => [input.name, Number(input.value)]));
     state.textContent = 'starting…';
-    start({ experiment: experiment.id, params, settleMs: Number(settle.value), ...(Object.keys(knobs.knobs).length > 0 ? { knobs: knobs.knobs } : {}) })
+    go({ experiment: experiment.id, params, settleMs: Number(settle.value), ...(withKnobs && knobs.ok && Object.keys(knobs.knobs).length > 0 ? { knobs: knobs.knobs } : {}) })
       .catch((e: Error) => {
         state.textContent = '';
         error.textContent = e.message;
       });
-  });
+  };
+  button.addEventListener('click', () => launch(true, start));
+  matrixButton.addEventListener('click', () => launch(false, startMatrix));
   const label = (text: string, title: string, input: HTMLInputElement) => el('label', { title }, text, input);
   const article = el(
     'article',
@@ -60,10 +71,10 @@ function card(experiment: Experiment, start: (body: Omit<CreateRunBody, 'sampleH
     ),
     knobInputs.element,
     experiment.available ? '' : el('div', { className: 'unavailable' }, `Unavailable: ${experiment.unavailableReason ?? 'not on this machine'}`),
-    el('div', { className: 'card-actions' }, button, state, progress),
+    el('div', { className: 'card-actions' }, button, matrixButton, state, progress),
     error,
   );
-  return { article, button, state, progress, available: experiment.available };
+  return { article, button, matrixButton, state, progress, available: experiment.available };
 }
 
 export function cardsView(container: HTMLElement, store: Store, actions: Actions, sampleHz: () => number): void {
@@ -80,13 +91,18 @@ export function cardsView(container: HTMLElement, store: Store, actions: Actions
     const list = catalog.value;
     container.setAttribute('aria-busy', String(!list));
     if (!list) return void container.replaceChildren(el('p', { className: 'loading' }, 'Loading experiments…'));
-    const start = actions.start;
-    cards.value = new Map(list.map((e) => [e.id, card(e, async (body) => (start ? start({ ...body, sampleHz: sampleHz() }) : undefined))]));
+    const { start, startMatrix } = actions;
+    cards.value = new Map(list.map((e) => [e.id, card(e,
+      async (body) => (start ? start({ ...body, sampleHz: sampleHz() }) : undefined),
+      async (body) => (startMatrix ? startMatrix({ ...body, sampleHz: sampleHz() }) : undefined))]));
     container.replaceChildren(...[...cards.peek().values()].map((c) => c.article));
   });
   watch(() => {
     const ok = canRun.value && actions.start !== undefined;
-    for (const c of cards.value.values()) setProp(c.button, 'disabled', !ok || !c.available); // during a run, Run queues the next one
+    for (const c of cards.value.values()) {
+      setProp(c.button, 'disabled', !ok || !c.available); // during a run, Run queues the next one
+      setProp(c.matrixButton, 'disabled', !ok || !c.available || actions.startMatrix === undefined);
+    }
   });
   watch(() => {
     const { running, progress, queued } = active.value;

@@ -27,7 +27,8 @@ export function renderLegend(list: HTMLElement, datasets: readonly ChartDataset<
   const key = shown.map((d) => d.label).join('|');
   if (key === shownKey) return key;
   list.replaceChildren(...shown.map((d) => {
-    const swatch = el('span', { className: 'swatch' });
+    // Points drawn without a line (the verdict's live markers) get a diamond, not a stroke.
+    const swatch = el('span', { className: d.showLine === false ? 'swatch marker' : 'swatch' });
     swatch.style.background = String(d.borderColor); // CSSOM: the CSP forbids inline style attributes
     return el('li', {}, swatch, d.label ?? '');
   }));

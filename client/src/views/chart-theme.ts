@@ -25,8 +25,32 @@ export const PHASE_COLORS: Record<PhaseName, string> = {
   settle: '#4cc2ff',
 };
 
-/** The breakdown's stacked parts, in stacking order. */
-export const PART_COLORS = { brkHeap: '#e09b1e', anonMappings: '#a35ee8', fileMappings: '#6b7b90', otherMappings: '#9aa6b5' } as const;
+/** The breakdown's stacked parts, in stacking order; a watch also splits out the stacks. */
+export const PART_COLORS = {
+  brkHeap: '#e09b1e', arenaHeaps: '#c8553d', stacks: '#4b8fb0', anonMappings: '#a35ee8', fileMappings: '#6b7b90', otherMappings: '#9aa6b5',
+} as const;
+
+/** A watch's probes on its timeline: the colours of the phases that do the same in a run. */
+export const PROBE_COLORS = { gc: PHASE_COLORS.collect, trim: PHASE_COLORS.trim } as const;
+
+/**
+ * The accounting's stacked parts (views/accounting-bars.ts): live, free in the runtime, and the C
+ * allocator's parts as shades of one amber (glibc's and jemalloc's never share a run), the brk heap
+ * the same as the mapping bars' [heap]. Bars get a border in the panel colour so shades stay apart.
+ */
+export const ACCOUNTING_COLORS = {
+  live: '#e8457f',
+  freeInRuntime: '#a35ee8',
+  brkHeapFree: '#e09b1e',
+  threadArenasFree: '#a8700c',
+  jemallocDirty: '#f0b44c',
+  jemallocMuzzy: '#c98f2a',
+  jemallocPinned: '#9c6b12',
+  jemallocMetadata: '#6e4c0c',
+  allocatorOther: '#d8b878',
+  rest: '#6b7b90',
+  unexplained: '#4b8fb0',
+} as const;
 
 export interface PageColors {
   bg: string;

@@ -1,21 +1,24 @@
 // The run's chart: RSS from the external sampler and the runtime's own heap figures, in MiB over
-// seconds since the run started, with phase bands. RSS is decimated straight from the state's
+// seconds since the run started, with phase bands, and at each phase end a marker where the
+// verdict's live share puts RSS (views/chart-series.ts says what each series is). RSS is decimated straight from the state's
 // packed SampleLog at most once per frame. The RSS line stops where the worker exits (a dying
 // process's last readings are not memory coming back) and the exit is marked.
 // Wheel, pinch or shift-drag zooms the time axis, drag pans, double-click resets; the tooltip
 // shows every series and the phase at the cursor.
 import {
   Chart, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip,
-  type ChartDataset, type Plugin, type TooltipModel,
+  type Plugin, type TooltipModel,
 } from 'chart.js';
 import * as zoomModule from 'chartjs-plugin-zoom';
-import type { HeapFigures, HeapSample, Phase, Sample } from '../../../shared/run-record.js';
-import { heapLevel } from '../../../shared/summary.js';
+import type { HeapSample, Phase, Sample } from '../../../shared/run-record.js';
 import { MiB } from '../../../shared/units.js';
 import { appendSamples, emptyLog, type SampleLog } from '../state/sample-log.js';
 import { el } from '../dom.js';
+import { formatSignedMiB } from '../format.js';
 import { renderLegend, showTooltip } from './chart-overlays.js';
-import { chartPng, onThemeChange, SERIES, themeChart } from './chart-theme.js';
+import type { LiveMark } from './accounting-bars.js';
+import { chartPng, onThemeChange, PHASE_COLORS, themeChart } from './chart-theme.js';
+import { HEAP_SERIES, runDatasets } from './chart-series.js';
 import { phaseBandsPlugin, type Band, type Mark } from './phase-bands.js';
 import { decimateMinMax, indexAtOrBefore, SeriesBuffer, type Point, type Series } from './series-buffer.js';
 
@@ -27,20 +30,6 @@ const zoomPlugin = [zoomModule.default, (zoomModule.default as { default?: unkno
 );
 if (zoomPlugin) Chart.register(zoomPlugin);
 
-const bytes = (key: 'heapUsed' | 'heapTotal' | 'arrayBuffers') => (h: HeapFigures) => h[key];
-/**
- * The runtime's own figures. The first is exactly what the verdict reads (shared/summary.ts
- * heapLevel: V8 heapUsed + arrayBuffers, or CPython's block count), so chart and verdict agree.
- * V8's `external` is left out: it keeps a freed Buffer's size until the next GC.
- */
-const HEAP_SERIES = [
-  { label: 'heap the verdict reads (heapUsed + arrayBuffers)', color: SERIES.heapLevel, axis: 'y', per: MiB, read: (h: HeapFigures) => (heapLevel(h)?.unit === 'bytes' ? heapLevel(h)!.level : undefined) },
-  { label: 'heapUsed (V8)', color: SERIES.heapUsed, axis: 'y', per: MiB, read: bytes('heapUsed') },
-  { label: 'heapTotal (V8)', color: SERIES.heapTotal, axis: 'y', per: MiB, read: bytes('heapTotal') },
-  { label: 'arrayBuffers (Buffers)', color: SERIES.arrayBuffers, axis: 'y', per: MiB, read: bytes('arrayBuffers') },
-  { label: 'allocated blocks (CPython, what the verdict reads; right axis)', color: SERIES.blocks, axis: 'y1', per: 1, read: (h: HeapFigures) => h.allocatedBlocks },
-] as const;
-
 export class ChartView {
   readonly chart: Chart<'line', Point[]>;
   /** RSS as the state holds it: ms since the epoch, bytes. */
@@ -48,6 +37,8 @@ export class ChartView {
   private readonly heap = HEAP_SERIES.map(() => new SeriesBuffer());
   private bands: Band[] = [];
   private marks: Mark[] = [];
+  /** The verdict's live share at each phase end (seconds since run start, MiB), few: not decimated. */
+  private liveMarks: (Point & { phase: string; live: number })[] = [];
   /** The worker's exit (ms): RSS after it is not drawn. */
   private exitAt = Infinity;
   private t0 = 0;
@@ -62,14 +53,10 @@ export class ChartView {
   /** Benchmarks only (bench/frame-latency.ts, bench/chart-fps.ts): each draw's new sample times and its duration (ms). */
   probe?: (sampleTimes: number[], drawMs: number) => void;
 
-  constructor(canvas: HTMLCanvasElement, legend: HTMLElement = el('ul')) {
-    const line = (label: string, color: string, yAxisID = 'y'): ChartDataset<'line', Point[]> => ({
-      label, data: [], borderColor: color, backgroundColor: color, yAxisID,
-      borderWidth: 1.5, pointRadius: 0, pointHitRadius: 4, parsing: false, normalized: true, spanGaps: true,
-    });
+  constructor(canvas: HTMLCanvasElement, legend: HTMLElement = el('ul'), timeAxisTitle = 'seconds since run start') {
     this.chart = new Chart<'line', Point[]>(canvas, {
       type: 'line',
-      data: { datasets: [line('RSS (sampled from outside)', SERIES.rss), ...HEAP_SERIES.map((s) => line(s.label, s.color, s.axis))] },
+      data: { datasets: runDatasets() },
       options: {
         animation: false,
         responsive: true,
@@ -78,7 +65,7 @@ export class ChartView {
         scales: {
           // Horizontal tick labels measured from a few samples: Chart.js otherwise sizes every label
           // and tries rotations on each update, 60 times a second mid-run.
-          x: { type: 'linear', min: 0, title: { display: true, text: 'seconds since run start' }, grid: {}, ticks: { maxRotation: 0, sampleSize: 4 } },
+          x: { type: 'linear', min: 0, title: { display: true, text: timeAxisTitle }, grid: {}, ticks: { maxRotation: 0, sampleSize: 4 } },
           y: { type: 'linear', min: 0, title: { display: true, text: 'MiB' }, grid: {}, ticks: { sampleSize: 4 } },
           y1: { type: 'linear', min: 0, position: 'right', display: false, title: { display: true, text: 'blocks' }, grid: { drawOnChartArea: false }, ticks: { sampleSize: 4 } },
         },
@@ -138,7 +125,7 @@ export class ChartView {
 
   private tooltipTitle(x: number): string {
     const phase = this.bands.find((b) => x >= b.start && x <= (b.end ?? Infinity));
-    return `${x.toFixed(3)} s${phase ? ` · ${phase.name}` : ''}`;
+    return `${x.toFixed(3)} s${phase ? ` · ${phase.label}` : ''}`;
   }
 
   private tooltipLines(x: number): string[] {
@@ -151,6 +138,10 @@ export class ChartView {
       const y = i === 0 ? s.ys[k]! / MiB : s.ys[k]!;
       lines.push(i > 0 && HEAP_SERIES[i - 1]!.axis === 'y1' ? `${label}: ${Math.round(y).toLocaleString()}` : `${label}: ${y.toFixed(1)} MiB`);
     });
+    // The marker of the phase at the cursor, once that phase has ended: what the verdict reads there.
+    const phase = this.bands.find((b) => x >= b.start && x <= (b.end ?? Infinity));
+    const mark = this.liveMarks.find((m) => m.phase === phase?.label);
+    if (mark) lines.push(`live at ${mark.phase}'s end (the verdict's share): ${formatSignedMiB(mark.live)} above baseline`);
     return lines;
   }
 
@@ -162,6 +153,7 @@ export class ChartView {
     for (const s of this.heap) s.clear();
     this.bands = [];
     this.marks = [];
+    this.liveMarks = [];
     this.exitAt = Infinity;
     this.chart.options.plugins!.title!.text = title;
     if (this.zoomed && !keepZoom) this.resetZoom();
@@ -197,12 +189,26 @@ export class ChartView {
     this.schedule();
   }
 
+  /** The verdict's live share at each phase end that has one (views/accounting-bars.ts liveMarks). */
+  setLiveMarks(marks: readonly LiveMark[]): void {
+    this.liveMarks = marks.map((m) => ({ x: this.stretch(m.t), y: m.level / MiB, phase: m.phase, live: m.live }));
+    this.schedule();
+  }
+
   /** The phases as bands; `exitAt` (ms), once the worker has exited, ends the RSS line there. */
   setPhases(phases: readonly Phase[], exitAt?: number): void {
     const s = (t: number) => (t - this.t0) / 1000;
-    this.bands = phases.map((p) => ({ name: p.name, start: s(p.start), end: p.end === undefined ? undefined : s(p.end) }));
+    this.bands = phases.map((p) => ({ label: p.name, color: PHASE_COLORS[p.name], start: s(p.start), end: p.end === undefined ? undefined : s(p.end) }));
     this.exitAt = exitAt ?? Infinity;
     this.marks = exitAt === undefined ? [] : [{ at: s(exitAt), label: 'worker exits' }];
+    this.schedule();
+  }
+
+  /** Bands and marks of a watch's own (its probes, its markers), at times in ms like the samples'. */
+  setOverlays(bands: readonly Band[], marks: readonly Mark[]): void {
+    const s = (t: number) => (t - this.t0) / 1000;
+    this.bands = bands.map((b) => ({ ...b, start: s(b.start), end: b.end === undefined ? undefined : s(b.end) }));
+    this.marks = marks.map((m) => ({ ...m, at: s(m.at) }));
     this.schedule();
   }
 
@@ -244,6 +250,7 @@ export class ChartView {
     datasets[0]!.data = decimateMinMax(this.rss, this.t0 + from * 1000, rssTo, columns, { x0: this.t0, xPer: 1000, yPer: MiB });
     if (this.exitAt !== Infinity) datasets[0]!.data = datasets[0]!.data.filter((p) => p.x * 1000 + this.t0 <= this.exitAt);
     this.heap.forEach((series, i) => (datasets[i + 1]!.data = decimateMinMax(series, from, to, columns)));
+    datasets[HEAP_SERIES.length + 1]!.data = this.liveMarks;
     if (!this.zoomed) {
       this.chart.options.scales!.x!.min = 0;
       this.chart.options.scales!.x!.max = Math.max(1, Math.ceil(this.xMax * 2) / 2);

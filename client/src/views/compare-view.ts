@@ -6,6 +6,7 @@ import type { RunRecord } from '../../../shared/run-record.js';
 import { summaryRows } from '../../../shared/summary.js';
 import { MiB } from '../../../shared/units.js';
 import { download, el } from '../dom.js';
+import { codeBlocks } from './run-code-view.js';
 import { formatPct, formatSignedMiB } from '../format.js';
 import type { Comparison } from '../state/dashboard-state.js';
 import { watch, type Store } from '../state/store.js';
@@ -31,6 +32,7 @@ export const columnHead = (r: RunRecord) => [runLabel(r), `${knobsLabel(r)} · $
 /** Why a run has no line or no figures, or '' when it has both. */
 function missing(r: RunRecord): string {
   if (r.samples.length === 0) return `${r.status}: no samples`;
+  if (!r.summary && r.watch) return `a watch (${r.watch.verdict?.verdict ?? 'no verdict'}): no seed table`;
   if (!r.summary) return `${r.status}${r.error ? ` (${r.error})` : ''}: no summary`;
   return '';
 }
@@ -99,7 +101,9 @@ export function compareView(
         return item;
       }),
     );
-    tables.replaceChildren(compareTable(records));
+    // Custom runs: the code each ran, as text, so the comparison says what was compared.
+    const code = records.filter((r) => r.code).map((r) => el('details', { className: 'run-code', dataset: { runId: r.id } }, el('summary', {}, `Code of ${runLabel(r)}`), ...codeBlocks(r)));
+    tables.replaceChildren(compareTable(records), ...code);
     if (shownFor?.ids.join() !== c.ids.join()) section.scrollIntoView({ behavior: 'smooth', block: 'start' });
     shownFor = c;
   });
@@ -124,7 +128,7 @@ function compareTable(records: readonly RunRecord[]): HTMLElement {
     })),
   );
   const verdicts = el('tr', { dataset: { row: 'verdict' } }, el('th', { scope: 'row' }, 'Verdict'), ...records.flatMap((r, i) => {
-    const cell = el('td', {}, r.summary?.verdict ?? r.status);
+    const cell = el('td', {}, r.summary?.verdict ?? r.watch?.verdict?.verdict ?? r.status);
     return i > 0 && rowsPerRun[i] && r !== first ? [cell, el('td')] : [cell];
   }));
   if (!base) return el('p', { className: 'note' }, 'None of these runs has a summary: ', records.map((r) => `${runLabel(r)} ${missing(r)}`).join('; '));

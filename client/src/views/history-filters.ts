@@ -1,7 +1,8 @@
 // The history's filters (experiment, runtime, verdict, status, free text) and its pager with the
 // count. Built once, so typing in the search field keeps its focus while pages come and go; each
 // change dispatches a history-view (back to the first page) or a history-turn.
-import { RUNTIMES } from '../../../shared/runtimes.js';
+import { CUSTOM_EXPERIMENT } from '../../../shared/custom/facts.js';
+import { RECORD_RUNTIMES } from '../../../shared/runtimes.js';
 import { RUN_STATUSES, VERDICTS } from '../../../shared/run-record.js';
 import { el } from '../dom.js';
 import { countText, type HistoryView, type ViewChange } from '../state/history.js';
@@ -10,18 +11,19 @@ import { watch, type Store } from '../state/store.js';
 /** Typing settles this long before the page is asked for. */
 const SEARCH_DEBOUNCE_MS = 250;
 
+/** Named history-<field>: the cards' forms have fields called runtime and experiment too. */
 function choice(label: string, name: keyof HistoryView, values: readonly string[], store: Store): HTMLSelectElement {
-  const select = el('select', { name, ariaLabel: label }, el('option', { value: '' }, `any ${label}`), ...values.map((v) => el('option', { value: v }, v)));
+  const select = el('select', { name: `history-${name}`, ariaLabel: label }, el('option', { value: '' }, `any ${label}`), ...values.map((v) => el('option', { value: v }, v)));
   select.addEventListener('change', () => store.dispatch({ type: 'history-view', view: { [name]: select.value } as ViewChange }));
   return select;
 }
 
 export function historyFilters(store: Store): { bar: HTMLElement; pager: HTMLElement } {
   const experiment = choice('experiment', 'experiment', [], store);
-  const runtime = choice('runtime', 'runtime', RUNTIMES, store);
+  const runtime = choice('runtime', 'runtime', RECORD_RUNTIMES, store);
   const verdict = choice('verdict', 'verdict', VERDICTS, store);
   const status = choice('status', 'status', RUN_STATUSES, store);
-  const search = el('input', { type: 'search', name: 'q', placeholder: 'search experiment, params, knobs', ariaLabel: 'Search runs', maxLength: 200 });
+  const search = el('input', { type: 'search', name: 'history-q', placeholder: 'search experiment, params, knobs', ariaLabel: 'Search runs', maxLength: 200 });
   let timer: ReturnType<typeof setTimeout> | undefined;
   search.addEventListener('input', () => {
     clearTimeout(timer);
@@ -47,7 +49,9 @@ export function historyFilters(store: Store): { bar: HTMLElement; pager: HTMLEle
   watch(() => {
     const ids = catalogIds.value;
     const keep = experiment.value;
-    experiment.replaceChildren(el('option', { value: '' }, 'any experiment'), ...ids.map((id) => el('option', { value: id }, id)));
+    // Runs of the user's own code and watches of a process are listed under these two.
+    const all = [...ids, CUSTOM_EXPERIMENT, 'watch'];
+    experiment.replaceChildren(el('option', { value: '' }, 'any experiment'), ...all.map((id) => el('option', { value: id }, id)));
     experiment.value = keep;
   });
   const view = store.select((s) => s.history);

@@ -10,14 +10,19 @@ import type { HistoryEntry } from '../state/dashboard-state.js';
 import type { HistoryView } from '../state/history.js';
 import { watch, type Store } from '../state/store.js';
 import { historyFilters } from './history-filters.js';
+import { watchName } from './watch-panels.js';
 
-export function runLabel(run: RunInfo): string {
+export function runLabel(run: Pick<RunInfo, 'experiment' | 'params' | 'codeHash' | 'customName'> & Partial<Pick<RunInfo, 'watch'>>): string {
+  if (run.watch) return watchName(run); // "watch pid 4242 (python3)"
+  // A custom run: its name, and the start of its code's hash (the same code, the same hash).
+  if (run.codeHash) return `${run.customName ?? 'your code'} #${run.codeHash.slice(0, 8)}`;
   const params = Object.entries(run.params).map(([k, v]) => `${k}=${v.toLocaleString()}`).join(' ');
   return `${run.experiment} ${params}`;
 }
 
 /** The knobs a run was asked to run under, short: "trim, allocator=jemalloc", or "defaults". */
 export function knobsLabel(run: RunInfo): string {
+  if (run.watch) return `${run.watch.target.allocator} malloc${run.watch.gdbProbes.allowed ? ', gdb probes allowed' : ''}`;
   const entries = Object.entries(run.knobs ?? {}).filter(([, v]) => v !== undefined && v !== false);
   return entries.length === 0 ? 'defaults' : entries.map(([k, v]) => (v === true ? k : `${k}=${v}`)).join(', ');
 }
@@ -34,9 +39,17 @@ function headerRow(view: HistoryView, store: Store): HTMLTableRowElement {
   return el('tr', {}, th(''), th('run'), th('runtime'), th('knobs'), sortable('date', 'date'), sortable('Overall', 'overall'), th('after settle'), th('verdict'), th(''));
 }
 
+/** A run of an allocator matrix opens its matrix's table too. */
+function matrixLink(store: Store, id: string): HTMLElement {
+  const link = el('button', { type: 'button', className: 'link', textContent: 'matrix', title: 'Show the allocator matrix this run belongs to', dataset: { matrixId: id } });
+  link.addEventListener('click', () => store.dispatch({ type: 'matrix-open', id }));
+  return link;
+}
+
 export function historyView(container: HTMLElement, compareButton: HTMLButtonElement, store: Store, actions: Actions): void {
   const { bar, pager } = historyFilters(store);
-  const view = store.select((s) => ({ history: s.history, runs: s.runs, selected: s.selected, shownId: s.shown?.info.id }));
+  // Matrices the source knows (the live server's): a report's runs keep their matrixId but have no matrix to open.
+  const view = store.select((s) => ({ history: s.history, runs: s.runs, selected: s.selected, shownId: s.shown?.info.id, matrices: s.matrices }));
   compareButton.addEventListener('click', () => store.dispatch({ type: 'compare', ids: [...store.state.value.selected] }));
   // Rows are kept per run and rebuilt only when their run, selection or "on screen" mark changes:
   // replacing the whole table at each run's start and end cost a full-page layout.
@@ -49,7 +62,7 @@ export function historyView(container: HTMLElement, compareButton: HTMLButtonEle
   container.replaceChildren(bar, pager, table);
   let headerOf: HistoryView | undefined;
   watch(() => {
-    const { history, runs, selected, shownId } = view.value;
+    const { history, runs, selected, shownId, matrices } = view.value;
     setProp(compareButton, 'disabled', selected.size < 2);
     setText(compareButton, `Compare selected (${selected.size})`);
     if (headerOf !== history.view) {
@@ -66,10 +79,11 @@ export function historyView(container: HTMLElement, compareButton: HTMLButtonEle
     const shown = entries.length === 0 ? empty : table;
     if (container.lastChild !== shown) container.replaceChildren(bar, pager, shown);
     const trs = entries.map((entry) => {
-      const key = [entry.run, entry.origin, selected.has(entry.run.id), entry.run.id === shownId];
+      const matrixId = entry.run.matrixId !== undefined && matrices.has(entry.run.matrixId) ? entry.run.matrixId : undefined;
+      const key = [entry.run, entry.origin, selected.has(entry.run.id), entry.run.id === shownId, matrixId];
       const kept = rows.get(entry.run.id);
       if (kept && kept.key.every((k, i) => k === key[i])) return kept.tr;
-      const tr = row(entry, selected.has(entry.run.id), entry.run.id === shownId);
+      const tr = row(entry, selected.has(entry.run.id), entry.run.id === shownId, matrixId);
       rows.set(entry.run.id, { key, tr });
       return tr;
     });
@@ -78,7 +92,7 @@ export function historyView(container: HTMLElement, compareButton: HTMLButtonEle
     if (trs.length !== tbody.children.length || trs.some((tr, i) => tbody.children[i] !== tr)) tbody.replaceChildren(...trs);
   });
 
-  function row({ run, origin }: HistoryEntry, isSelected: boolean, isShown: boolean): HTMLTableRowElement {
+  function row({ run, origin }: HistoryEntry, isSelected: boolean, isShown: boolean, matrixId: string | undefined): HTMLTableRowElement {
     const label = runLabel(run);
     const tick = el('input', { type: 'checkbox', checked: isSelected, ariaLabel: `Select ${label} to compare` });
     tick.addEventListener('change', () => store.dispatch({ type: 'select', id: run.id, on: tick.checked }));
@@ -96,13 +110,14 @@ export function historyView(container: HTMLElement, compareButton: HTMLButtonEle
       el('td', {}, tick),
       el('td', {}, open,
         origin === 'file' ? el('span', { className: 'tag' }, 'imported') : '',
+        run.codeHash ? el('span', { className: 'tag' }, 'your code') : '',
         run.unsaved ? el('span', { className: 'tag unsaved', title: run.unsaved }, 'not saved') : ''),
       el('td', {}, run.runtime),
-      el('td', { className: 'knobs' }, knobsLabel(run)),
+      el('td', { className: 'knobs' }, knobsLabel(run), matrixId ? matrixLink(store, matrixId) : ''),
       el('td', {}, new Date(run.createdAt).toLocaleString()),
       el('td', { className: 'num' }, s ? formatPct(s.overallPct) : '—'),
       el('td', { className: 'num' }, s ? formatPct(s.finalPct) : '—'),
-      el('td', {}, s ? s.verdict : run.status),
+      el('td', {}, s ? s.verdict : run.watch?.verdict?.verdict ?? run.status),
       el('td', {}, remove),
     );
   }

@@ -40,19 +40,26 @@ function blocked(knob: KnobAvailability, allocator: string): string | undefined 
  * The knob editor, built the first time it is opened: twelve cards × eight fields are DOM the first
  * screen does not need (the cards must be on screen fast). Unopened, it reads as "no knobs set".
  */
-export function renderKnobInputs(knobs: readonly KnobAvailability[]): KnobInputs {
+export function renderKnobInputs(knobs: readonly KnobAvailability[], initial: Knobs = {}): KnobInputs {
   const element = el('details', { className: 'knobs' }, el('summary', {}, 'Allocator knobs'));
   let editor: KnobInputs | undefined;
   element.addEventListener('toggle', () => {
     if (editor || !element.open) return;
-    editor = knobEditor(knobs);
+    editor = knobEditor(knobs, initial);
     element.append(...editor.element.childNodes);
   });
-  return { element, read: () => editor?.read() ?? { ok: true, knobs: {} } };
+  return { element, read: () => editor?.read() ?? { ok: true, knobs: initial } };
 }
 
-function knobEditor(knobs: readonly KnobAvailability[]): KnobInputs {
+/** `initial`: the values to start from (a saved custom experiment's knobs). */
+function knobEditor(knobs: readonly KnobAvailability[], initial: Knobs): KnobInputs {
   const fields = knobs.map(fieldFor);
+  for (const { knob, input } of fields) {
+    const value = (initial as Record<string, unknown>)[knob.name];
+    if (value === undefined) continue;
+    if (input instanceof HTMLInputElement && input.type === 'checkbox') input.checked = value === true;
+    else input.value = String(value);
+  }
   const allocatorField = fields.find((f) => f.knob.name === 'allocator');
   const refresh = () => {
     const allocator = allocatorField?.input.value || 'glibc';

@@ -1,11 +1,15 @@
-// A Chart.js plugin that shades and labels each phase of a run behind the lines, and draws marks
-// (the worker's exit) as dashed vertical lines.
+// A Chart.js plugin that shades and labels each phase of a run (or each probe of a watch) behind
+// the lines, and draws marks (the worker's exit, a watch's markers) as dashed vertical lines.
 import type { Chart, Plugin } from 'chart.js';
-import type { PhaseName } from '../../../shared/run-record.js';
-import { pageColors, PHASE_COLORS } from './chart-theme.js';
+import { pageColors } from './chart-theme.js';
 
 export interface Band {
-  name: PhaseName;
+  /** Drawn at the band's top: a phase's name, or what a probe returned. */
+  label: string;
+  /** #rrggbb: the band is shaded with it. */
+  color: string;
+  /** The label in the page's text colour rather than the band's (long labels stay legible on either theme). */
+  textOnPage?: boolean;
   /** Seconds since run start. */
   start: number;
   /** Undefined while the phase runs: the band reaches the newest data. */
@@ -18,10 +22,10 @@ export interface Mark {
   label: string;
 }
 
-export function phaseBandsPlugin(getBands: () => readonly Band[], getMarks: () => readonly Mark[] = () => []): Plugin<'line'> {
+export function phaseBandsPlugin<T extends 'line' = 'line'>(getBands: () => readonly Band[], getMarks: () => readonly Mark[] = () => []): Plugin<T> {
   return {
     id: 'phaseBands',
-    beforeDatasetsDraw(chart: Chart<'line'>) {
+    beforeDatasetsDraw(chart: Chart<T>) {
       const { ctx, chartArea, scales } = chart;
       const x = scales.x;
       if (!x || !chartArea) return;
@@ -31,20 +35,22 @@ export function phaseBandsPlugin(getBands: () => readonly Band[], getMarks: () =
       // Phases can be a fraction of a pixel wide (unreference, collect): labels that would overlap
       // go to the next free row instead.
       const rowEnds: number[] = [];
+      const text = pageColors().text;
       for (const band of getBands()) {
         const left = Math.max(chartArea.left, x.getPixelForValue(band.start));
         const right = Math.min(chartArea.right, x.getPixelForValue(band.end ?? x.max));
         if (right <= left - 1) continue;
         const width = Math.max(1, right - left); // instant phases still get a visible line
-        ctx.fillStyle = `${PHASE_COLORS[band.name]}26`;
+        ctx.fillStyle = `${band.color}26`;
         ctx.fillRect(left, chartArea.top, width, chartArea.bottom - chartArea.top);
-        ctx.fillStyle = PHASE_COLORS[band.name];
+        ctx.fillStyle = band.color;
         ctx.fillRect(left, chartArea.top, width, 3);
-        const textWidth = ctx.measureText(band.name).width;
+        const textWidth = ctx.measureText(band.label).width;
         let row = rowEnds.findIndex((end) => end < left);
         if (row === -1) row = rowEnds.length;
         rowEnds[row] = left + 3 + textWidth + 4;
-        ctx.fillText(band.name, left + 3, chartArea.top + 6 + row * 15);
+        if (band.textOnPage) ctx.fillStyle = text;
+        ctx.fillText(band.label, left + 3, chartArea.top + 6 + row * 15);
       }
       const muted = pageColors().muted;
       for (const mark of getMarks()) {

@@ -8,12 +8,18 @@ import { watch, type Store } from '../state/store.js';
 
 /** Two lines: what ran (experiment, params, runtime and version), and under which allocator settings. */
 export function runTitle(run: RunInfo, catalog: readonly Experiment[] | undefined): [string, string] {
+  if (run.watch) {
+    const t = run.watch.target;
+    return [`Watch: pid ${t.pid} (${t.comm}) · ${run.runtime} ${run.runtimeVersion ?? ''}`.trim(),
+      `allocator ${t.allocator} · RSS at ${run.sampleHz} Hz · gdb probes ${run.watch.gdbProbes.allowed ? 'allowed' : 'off'}${run.watch.endReason ? ` · ended: ${run.watch.endReason}` : ''}`];
+  }
   const experiment = catalog?.find((e) => e.id === run.experiment);
   const params = Object.entries(run.params).map(([k, v]) => `${k}=${v.toLocaleString()}`).join(', ');
   const seen = [run.mallocLibrary && `malloc: ${run.mallocLibrary}`, run.objectAllocator && `objects: ${run.objectAllocator}`].filter(Boolean);
   const settle = run.settleMs === undefined ? '' : ` · settle ${run.settleMs} ms`;
   return [
-    `${experiment?.title ?? run.experiment} (${params}) · ${run.runtime} ${run.runtimeVersion ?? ''}`.trim(),
+    (run.codeHash ? `Your code: ${run.customName ?? 'unnamed'} (sha256 ${run.codeHash.slice(0, 12)}) · ${run.runtime} ${run.runtimeVersion ?? ''}`
+      : `${experiment?.title ?? run.experiment} (${params}) · ${run.runtime} ${run.runtimeVersion ?? ''}`).trim(),
     `${describeSettings(run.workerEnv, run.knobs)}${seen.length > 0 ? ` (${seen.join(', ')})` : ''}${settle}`,
   ];
 }

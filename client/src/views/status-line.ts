@@ -16,13 +16,17 @@ export function statusText(shown: ShownRun, clock = latestTime(shown)): string {
   const { info, phases } = shown;
   const elapsed = formatSeconds(Math.max(0, (info.endedAt ?? clock) - info.createdAt));
   if (info.status === 'queued') return 'queued';
+  if (info.status === 'running' && info.kind === 'watch') return `watching · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples`;
   if (info.status === 'running') {
     const phase = phases.at(-1);
     return `running · phase ${phase && phase.end === undefined ? phase.name : phase ? `after ${phase.name}` : 'starting'} · ${elapsed}`;
   }
-  const rate = info.achievedHz === undefined ? '' : `, ${info.achievedHz} Hz achieved, gap p99 ${info.sampleGapP99Ms} ms`;
+  // Rounded as run.ts stores them (a watch's record, or an imported file, may hold the raw figures).
+  const round = (x: number | undefined, digits: number) => (x === undefined ? '?' : Number(x.toFixed(digits)));
+  const rate = info.achievedHz === undefined ? '' : `, ${round(info.achievedHz, 1)} Hz achieved, gap p99 ${round(info.sampleGapP99Ms, 2)} ms`;
+  const ended = info.watch?.endReason ? ` · ${info.watch.endReason}` : '';
   const unsaved = info.unsaved ? ` · NOT SAVED: ${info.unsaved}` : '';
-  return `${info.status}${unsaved} · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples (${info.sampler}, ${info.sampleHz} Hz asked${rate})${info.error ? ` · ${info.error}` : ''}`;
+  return `${info.status}${ended}${unsaved} · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples (${info.sampler}, ${info.sampleHz} Hz asked${rate})${info.error ? ` · ${info.error}` : ''}`;
 }
 
 /** Runs that ended but are not in the database yet (a full disk): said until they are. */
