@@ -221,6 +221,27 @@ describe.skipIf(!hasBrowser)('what a new user tripped over', () => {
     await page.close();
   });
 
+  it('the catalog and the page stay where they are scrolled (cards once jumped between two positions every frame)', async () => {
+    const page = await open();
+    await page.waitForSelector('article.card');
+    // Positions where the list used to move by itself, with the page scrolled too.
+    for (const [pageY, listTop] of [[76, 1267], [300, 3391], [76, 2000], [0, 900]] as const) {
+      const seen = await page.evaluate(async ([y, top]) => {
+        const list = document.querySelector('#experiments')!;
+        list.scrollTop = top;
+        window.scrollTo(0, y);
+        const positions = new Set<string>();
+        for (let i = 0; i < 15; i++) {
+          await new Promise((r) => requestAnimationFrame(r));
+          positions.add(`${Math.round(scrollY)}/${Math.round(list.scrollTop)}`);
+        }
+        return [...positions];
+      }, [pageY, listTop] as [number, number]);
+      expect(seen).toHaveLength(1);
+    }
+    await page.close();
+  });
+
   it('disables knob fields the chosen allocator ignores, with the reason, and shows units', async () => {
     const page = await open();
     const card = cardOf(page, 'small-buffers');

@@ -108,7 +108,8 @@ describe.skipIf(!hasBrowser || !hasGdb)('watching a process in Chromium', () => 
     await page.waitForSelector('#processes-status:has-text("processes")');
     await page.locator('#process-filter').fill(String(victim.pid));
     await page.locator(`.process-table tr[data-pid="${victim.pid}"] button`).click();
-    await expect(page.locator('#processes .watch-alert').textContent()).resolves.toBe(`pid ${victim.pid} not watched: pid: ${victim.pid} is being watched already`);
+    // Polled: the alert is there (empty) before the server's answer fills it.
+    await expect.poll(() => page.locator('#processes .watch-alert').textContent()).toBe(`pid ${victim.pid} not watched: pid: ${victim.pid} is being watched already`);
     await page.keyboard.press('Escape');
     await expect(page.locator('#processes').isHidden()).resolves.toBe(true);
 
