@@ -145,6 +145,10 @@ describe('the target exiting', () => {
     expect(ended.run).toMatchObject({ kind: 'watch', status: 'finished', watch: { endReason: 'the process exited' } });
     const stored = RunRecord.parse(await (await fetch(`${app.url}/api/runs/${id}`)).json());
     expect(stored.samples.length).toBeGreaterThanOrEqual(50);
+    // In the run database like a run, as kind 'watch', and found by the history's filters.
+    expect(app.registry.store.db.prepare('SELECT kind, experiment, runtime, status FROM runs WHERE id = ?').get(id)).toEqual({ kind: 'watch', experiment: 'watch', runtime: 'python', status: 'finished' });
+    const page = await (await fetch(`${app.url}/api/runs?experiment=watch&runtime=python`)).json();
+    expect(page.runs.map((r: { id: string }) => r.id)).toContain(id);
     expect((await postJson(`${app.url}/api/watches/${id}/markers`, { label: 'late' })).status).toBe(409);
   });
 });
