@@ -1,4 +1,4 @@
-// `npm run bench`: every benchmark of issues 4 and 11 in turn, then bench/RESULTS.md with the machine,
+// `npm run bench`: every benchmark of issues 4, 11, 13 and 15 in turn, then bench/RESULTS.md with the machine,
 // the date, the Node version, each target met or not, the tables, and the optimisation history.
 // Pass names to run only some (`npm run bench -- sampler framing`); RESULTS.md is written only
 // by a full run.
@@ -19,6 +19,9 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = 
   'first-paint': () => import('./first-paint.js'),
   backpressure: () => import('./backpressure.js'),
   'watch-overhead': () => import('./watch-overhead.js'),
+  // Issue 13: the run database at 10 000 runs (the store is made once, in the temp directory).
+  history: () => import('./history.js'),
+  'history-browser': () => import('./history-browser.js'),
 };
 
 if (!global.gc) throw new Error('run with node --expose-gc (npm run bench does)');
@@ -54,7 +57,7 @@ if (asked.length === 0) {
     '> rounds. A target marked NOT MET on a busy run may pass on a quiet one and the reverse; rerun before',
     '> concluding, and read the per-round rows.',
     '',
-    '## Targets (issues 4 and 11)',
+    '## Targets (issues 4, 11, 13 and 15)',
     '',
     '| target | asked | measured | |',
     '|---|---|---|---|',

@@ -7,6 +7,7 @@ import { ApiQuery, RunListQuery, type CreateRunAnswer } from '../shared/protocol
 import { RunId } from '../shared/run-record.js';
 import { describeZodError, quote } from '../shared/validation.js';
 import { requestCodeRefusal } from './code-policy.js';
+import { sendInTurns } from './send-turns.js';
 import { customExperimentsRouter } from './custom-api.js';
 import { availableCatalog, machine } from './machine.js';
 import { clientDistDir } from './paths.js';
@@ -34,32 +35,11 @@ export function runIdParam(req: Request, res: Response, what = 'run'): string | 
   return undefined;
 }
 
-/** Bytes written to one response per turn of the event loop: 40 responses of 5 MB at once must
- * not hold it (a write() copies what the socket takes, and loopback takes megabytes). */
-export const SEND_SLICE = 64 * 1024;
-
-/** A run's JSON, written a slice per turn; not send(), which would hash the whole body for an ETag. */
+/** A run's JSON: a stored one in pieces, in turns with the others (send-turns.ts); not send(), which would hash the whole body for an ETag. */
 function sendJson(res: Response, json: string | Buffer[]): void {
   res.status(200).set('Content-Type', 'application/json; charset=utf-8');
-  if (typeof json === 'string') return void res.end(json);
-  res.set('Content-Length', String(json.reduce((n, p) => n + p.length, 0)));
-  let piece = 0;
-  let offset = 0;
-  let gone = false;
-  res.once('close', () => (gone = true));
-  const pump = () => {
-    if (gone) return;
-    for (let budget = SEND_SLICE; piece < json.length && budget > 0;) {
-      const end = Math.min(json[piece]!.length, offset + budget);
-      const more = res.write(json[piece]!.subarray(offset, end));
-      budget -= end - offset;
-      [piece, offset] = end === json[piece]!.length ? [piece + 1, 0] : [piece, end];
-      if (!more) return void res.once('drain', pump);
-    }
-    if (piece < json.length) setImmediate(pump);
-    else res.end();
-  };
-  pump();
+  if (typeof json === 'string') res.end(json);
+  else sendInTurns(res, json);
 }
 
 const noSuchRun = (res: Response, id: string) => res.status(404).json({ error: `id: no run "${id}"` });
