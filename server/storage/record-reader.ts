@@ -17,8 +17,8 @@ import { StoreError, type StoreErrorKind } from './store-errors.js';
 /** The thread runs compiled, from source too (vitest): a worker_thread cannot load TypeScript. */
 export const readerThreadScript = resolve(distDir, 'server/storage/record-reader-thread.js');
 
-/** Built JSON kept for runs opened again (bytes, all runs together): two 120 s runs. */
-export const CACHE_BYTES = 12 * 1024 * 1024;
+/** Built JSON kept for runs opened again (bytes, all runs together): one 120 s run (~5 MB), so that the server stays under 150 MB after opening many. */
+export const CACHE_BYTES = 8 * 1024 * 1024;
 
 /** Runs up to this many samples (20 s at 1 kHz: ~1 MB of JSON, a few ms) are written on this thread. */
 export const INLINE_MAX_SAMPLES = 20_000;
