@@ -13,6 +13,7 @@ import { RunRegistry } from './run-registry.js';
 import { DEFAULT_SAMPLE_HZ } from './run-request.js';
 import { bindProblem, checkAccess } from './security.js';
 import type { ServerMessage } from '../shared/protocol/ws.js';
+import type { RunInfo } from '../shared/run-record.js';
 import { followOtherProcesses } from './storage/change-feed.js';
 import { CustomStore } from './storage/custom-store.js';
 import { openRunStore } from './storage/legacy-import.js';
@@ -116,7 +117,8 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     watching: () => hub.watching(),
   };
   const slot = new RunSlot(new ProcessLock(store, 'run'), () => `the memtide server at ${url}`, log);
-  const registry = new RunRegistry({ events, store, log, maxQueue: options.maxQueue, spawn: options.spawn, retryMs: options.retryMs, slot });
+  // Watches going on are listed with the runs (a page, the plain list) until they are stored.
+  const registry = new RunRegistry({ events, store, log, maxQueue: options.maxQueue, spawn: options.spawn, retryMs: options.retryMs, slot, alsoLive: (): RunInfo[] => watches.list() });
   const matrices = new MatrixBook(registry, machine);
   const others = followOtherProcesses(store, registry.reader, events, log);
   const watches = new WatchRegistry({

@@ -39,6 +39,8 @@ export interface RegistryOptions {
   retryMs?: number;
   /** Runs take turns with other processes on the data directory through it (run-slot.ts). */
   slot?: RunSlot;
+  /** Records going on elsewhere in this process (watches, server/watch/), listed with the runs until they are stored. */
+  alsoLive?(): RunInfo[];
 }
 
 /** A bad query is the caller's (400); a database that cannot answer is not (500). */
@@ -159,7 +161,7 @@ export class RunRegistry {
    */
   list(): RunInfo[] {
     const stored = this.options.store.all((id, error) => this.sayOnce(`memtide: run ${id} is left out of the list: ${error}`));
-    return [...this.liveRuns(), ...this.unsaved.infos(), ...stored].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+    return [...this.liveRuns(), ...this.otherLive(), ...this.unsaved.infos(), ...stored].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
   }
 
   /** The runs of one allocator matrix, or of every matrix (matrix-book.ts), live ones too. */
@@ -167,6 +169,10 @@ export class RunRegistry {
     const own = [...this.liveRuns(), ...this.unsaved.infos()].filter((r) => r.matrixId !== undefined && (matrixId === undefined || r.matrixId === matrixId));
     const stored = this.options.store.matrixRuns(matrixId, (id, error) => this.sayOnce(`memtide: run ${id} is left out of its matrix: ${error}`));
     return [...own, ...stored];
+  }
+
+  private otherLive(): RunInfo[] {
+    return this.options.alsoLive?.() ?? [];
   }
 
   /** The running and queued runs. */
@@ -182,7 +188,7 @@ export class RunRegistry {
     const checked = pageSpec(query);
     if (!checked.ok) return { ok: false, status: 400, error: checked.error };
     const { spec } = checked;
-    const own = [...this.liveRuns(), ...this.unsaved.infos()].filter((r) => matches(spec, r));
+    const own = [...this.liveRuns(), ...this.otherLive(), ...this.unsaved.infos()].filter((r) => matches(spec, r));
     let db: ReturnType<RunStore['page']>;
     try {
       db = this.options.store.page(spec);

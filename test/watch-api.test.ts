@@ -139,6 +139,9 @@ describe('the target exiting', () => {
     const victim = await spawnVictim('python3', [fixture('victim-medium-bytes.py'), '1000']);
     const id = await startWatch({ pid: victim.pid, sampleHz: 500 });
     while ((app.watches.get(id)?.samples.length ?? 0) < 50) await new Promise((r) => setTimeout(r, 20));
+    // Listed with the runs while it goes, as main listed it before the history was paged.
+    expect((await (await fetch(`${app.url}/api/runs?limit=5`)).json()).runs[0]).toMatchObject({ id, kind: 'watch', status: 'running' });
+    expect((await (await fetch(`${app.url}/api/runs`)).json())[0]).toMatchObject({ id, kind: 'watch', status: 'running' });
     killVictim(victim);
     expect(await victimGone(victim)).toBe(true);
     const ended = await ws.waitFor(watchEnded(id), 10_000);
