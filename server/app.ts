@@ -87,7 +87,7 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     store.close();
     throw error;
   }
-  for (const { file, error } of customStore.problems) log(`memtide: skipped ${file} in ${customStore.dir}: ${error}`);
+  for (const { file, error } of customStore.problems) log(`memtide: skipped ${file} in ${store.dir}: ${error}`);
   let url = '';
 
   const server = createServer();

@@ -6,7 +6,7 @@ import { closeSync, openSync, ftruncateSync, symlinkSync, writeFileSync, mkdirSy
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/store-fixtures.js';
-import { CUSTOM_DIR, CustomStore, MAX_SAVED_FILE_BYTES } from './custom-store.js';
+import { CUSTOM_DIR, CustomStore, LEGACY_CUSTOM_DIR, MAX_SAVED_FILE_BYTES } from './custom-store.js';
 
 const body = { name: 'Map of 10⁶', runtime: 'node' as const, code: { allocate: 'let foo = new Map();' } };
 
@@ -27,10 +27,10 @@ describe('CustomStore', () => {
     const store = new CustomStore(data);
     expect(store.list()).toEqual([saved]);
     expect(Object.fromEntries(store.problems.map((p) => [p.file, p.error]))).toEqual({
-      'fifo-1.json': 'a FIFO, not a regular file: not read',
-      'zero-1.json': 'a character device, not a regular file: not read',
-      'huge-1.json': `${MAX_SAVED_FILE_BYTES + 1} bytes, over the ${MAX_SAVED_FILE_BYTES}-byte limit: not read`,
-      'broken-1.json': expect.stringMatching(/^not JSON \(/),
+      'custom-experiments/fifo-1.json': 'a FIFO, not a regular file: not read',
+      'custom-experiments/zero-1.json': 'a character device, not a regular file: not read',
+      'custom-experiments/huge-1.json': `${MAX_SAVED_FILE_BYTES + 1} bytes, over the ${MAX_SAVED_FILE_BYTES}-byte limit: not read`,
+      'custom-experiments/broken-1.json': expect.stringMatching(/^not JSON \(/),
     });
     expect(readdirSync(dir).sort()).toEqual(['bom-1.json', 'broken-1.json', 'fifo-1.json', 'huge-1.json', 'zero-1.json']);
   });
@@ -43,5 +43,22 @@ describe('CustomStore', () => {
     const why = `${join(data, CUSTOM_DIR)} cannot hold saved experiments (not a directory): move it away or fix its rights, then restart`;
     expect(store.problems).toEqual([{ file: CUSTOM_DIR, error: why }]);
     expect(() => store.create(body)).toThrow(why);
+  });
+
+  it("copies the old default layout's saved experiments (runs/custom-experiments) once, leaving them there", () => {
+    const data = tempDir();
+    const legacy = join(data, LEGACY_CUSTOM_DIR);
+    mkdirSync(legacy, { recursive: true });
+    const old = { ...body, id: 'old-1', createdAt: 1, updatedAt: 1 };
+    writeFileSync(join(legacy, 'old-1.json'), JSON.stringify(old));
+    writeFileSync(join(legacy, 'bad-1.json'), '{}');
+    const store = new CustomStore(data);
+    expect(store.list()).toEqual([old]);
+    expect(store.problems.map((p) => p.file)).toEqual(['runs/custom-experiments/bad-1.json']);
+    expect(readdirSync(join(data, CUSTOM_DIR))).toEqual(['old-1.json']);
+    expect(readdirSync(legacy).sort()).toEqual(['bad-1.json', 'old-1.json']);
+    // Deleted here: not copied back at the next start.
+    store.delete('old-1');
+    expect(new CustomStore(data).list()).toEqual([]);
   });
 });

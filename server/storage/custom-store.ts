@@ -4,7 +4,7 @@
 // sane size (a FIFO, a link to /dev/zero: safe-read.ts). When the folder itself cannot be used
 // (a file by that name, no rights) that is reported and saving says why; the server still starts.
 import { randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SavedExperiment, SavedId, type SavedExperimentBody } from '../../shared/custom/code.js';
 import { now } from '../../shared/units.js';
@@ -14,6 +14,8 @@ import type { StoreProblem } from './run-store.js';
 import { readRegularFile } from './safe-read.js';
 
 export const CUSTOM_DIR = 'custom-experiments';
+/** Where they were before the database: the default data directory was ./.memtide/runs, they sat in it. */
+export const LEGACY_CUSTOM_DIR = join('runs', CUSTOM_DIR);
 /** A bound on how many may be saved: each may hold 3 × 64 KiB of code. */
 export const MAX_SAVED = 500;
 /** Far above what a saved experiment can be (3 × 64 KiB of code, JSON-escaped, and a little more). */
@@ -29,13 +31,15 @@ export class CustomStore {
   constructor(dataDir: string) {
     this.dir = resolve(dataDir, CUSTOM_DIR);
     try {
+      const fresh = !existsSync(this.dir);
       mkdirSync(this.dir, { recursive: true });
       // Not a link to elsewhere either: the folder is the data directory's own.
       if (!lstatSync(this.dir).isDirectory()) throw new Error('not a directory');
       for (const file of readdirSync(this.dir)) {
         if (file.startsWith(TEMP_PREFIX)) rmSync(join(this.dir, file), { force: true });
-        else if (file.endsWith('.json')) this.readFile(file);
+        else if (file.endsWith('.json')) this.readFile(this.dir, file, CUSTOM_DIR);
       }
+      if (fresh) this.copyLegacy(resolve(dataDir, LEGACY_CUSTOM_DIR));
     } catch (error) {
       const reason = (error as { code?: string }).code === 'EEXIST' ? 'not a directory' : (error as Error).message;
       this.broken = `${this.dir} cannot hold saved experiments (${reason}): move it away or fix its rights, then restart`;
@@ -81,18 +85,41 @@ export class CustomStore {
     return experiment;
   }
 
-  private readFile(file: string): void {
-    const read = readRegularFile(join(this.dir, file), MAX_SAVED_FILE_BYTES);
-    if (!read.ok) return void this.problems.push({ file, error: read.error });
+  /**
+   * Saved experiments of the old default layout (./.memtide/runs/custom-experiments) are copied
+   * here when this folder is first made (so one deleted later does not come back); the old files
+   * are left as they were.
+   */
+  private copyLegacy(legacy: string): void {
+    let files: string[];
+    try {
+      if (!lstatSync(legacy).isDirectory()) return;
+      files = readdirSync(legacy).filter((f) => f.endsWith('.json') && !f.startsWith(TEMP_PREFIX));
+    } catch {
+      return; // none: the usual case
+    }
+    for (const file of files) {
+      if (this.saved.has(file.slice(0, -'.json'.length))) continue;
+      const experiment = this.readFile(legacy, file, LEGACY_CUSTOM_DIR);
+      if (experiment) writeFileAtomic(this.dir, file, JSON.stringify(experiment));
+    }
+  }
+
+  /** Reads, checks and keeps one file; a problem is reported under `shown` (its folder as the user knows it). */
+  private readFile(dir: string, file: string, shown: string): SavedExperiment | undefined {
+    const name = `${shown}/${file}`;
+    const read = readRegularFile(join(dir, file), MAX_SAVED_FILE_BYTES);
+    if (!read.ok) return void this.problems.push({ file: name, error: read.error });
     let json: unknown;
     try {
       json = JSON.parse(read.text);
     } catch (error) {
-      return void this.problems.push({ file, error: `not JSON (${(error as Error).message})` });
+      return void this.problems.push({ file: name, error: `not JSON (${(error as Error).message})` });
     }
     const parsed = SavedExperiment.safeParse(json);
-    if (!parsed.success) return void this.problems.push({ file, error: `not a saved experiment: ${describeZodError(parsed.error)}` });
-    if (`${parsed.data.id}.json` !== file) return void this.problems.push({ file, error: `holds experiment ${parsed.data.id}` });
+    if (!parsed.success) return void this.problems.push({ file: name, error: `not a saved experiment: ${describeZodError(parsed.error)}` });
+    if (`${parsed.data.id}.json` !== file) return void this.problems.push({ file: name, error: `holds experiment ${parsed.data.id}` });
     this.saved.set(parsed.data.id, parsed.data);
+    return parsed.data;
   }
 }
