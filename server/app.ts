@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { codePolicy } from './code-policy.js';
 import { createHttpApp } from './http-api.js';
-import { availableCatalog, machine } from './machine.js';
+import { availableCatalog, machine, probeMachine } from './machine.js';
 import { matrixRoutes } from './matrix-api.js';
 import { MatrixBook } from './matrix-book.js';
 import type { RunEvents } from './run-events.js';
@@ -136,6 +136,7 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
   const custom = { store: customStore, policy: codePolicy({ allowCode: options.allowCode, host, token }) };
   server.on('request', createHttpApp(registry, defaults, security, [matrixRoutes(matrices, defaults, (m) => hub.send(m)), watchApi(watches)], custom));
   try {
+    await probeMachine(); // cached for every hello, request and run after this
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());

@@ -1,7 +1,7 @@
 // What this machine can run: python3, libjemalloc, koffi and glibc, probed once and cached; and the
 // catalog as this machine offers it, each experiment and each of its knobs marked available or
 // not, with the reason.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { CATALOG, type CatalogEntry } from '../shared/catalog/index.js';
 import { knobSpec, knobsFor, onlyWithOf, type KnobName, type Knobs } from '../shared/knobs.js';
@@ -28,8 +28,26 @@ const PYTHON_PROBE = [
   'print(json.dumps({"version": platform.python_version(), "mallocTrim": trim}))',
 ].join('\n');
 
+/** What a probe's child did: spawnSync's fields, also filled from execFile's callback. */
+interface ProbeResult { error?: Error; status: number | null; stdout: string; stderr: string }
+
+/** One probe's child, run without blocking the event loop (spawnSync held the first WebSocket hello ~125 ms). */
+function probeAsync(command: string, args: string[], options: { cwd?: string; timeout: number }): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    execFile(command, args, { ...options, encoding: 'utf8' }, (error, stdout, stderr) => {
+      const code = (error as NodeJS.ErrnoException | null)?.code;
+      // A spawn failure (ENOENT…) has a string code; a non-zero exit has a number.
+      if (error && typeof code === 'string') return resolve({ error, status: null, stdout, stderr });
+      resolve({ status: error ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
 export function probePython(command = process.env.MEMTIDE_PYTHON ?? 'python3'): Machine['python'] {
-  const result = spawnSync(command, ['-c', PYTHON_PROBE], { encoding: 'utf8', timeout: 10_000 });
+  return pythonFrom(command, spawnSync(command, ['-c', PYTHON_PROBE], { encoding: 'utf8', timeout: 10_000 }));
+}
+
+function pythonFrom(command: string, result: ProbeResult): Machine['python'] {
   if (result.error) return `${command} not found (${(result.error as NodeJS.ErrnoException).code ?? result.error.message}): install python3`;
   if (result.status !== 0) return `${command} failed: ${result.stderr.trim().split('\n').at(-1) ?? `exit ${result.status}`}`;
   let found: { version: string; mallocTrim: true | string };
@@ -66,7 +84,10 @@ export function probeJemalloc(): Machine['jemalloc'] {
 const KOFFI_PROBE = "const k = require('koffi'); k.load('libc.so.6').func('int malloc_trim(size_t pad)'); console.log('ok')";
 
 export function probeKoffi(): Machine['koffi'] {
-  const result = spawnSync(process.execPath, ['-e', KOFFI_PROBE], { cwd: projectRoot, encoding: 'utf8', timeout: 10_000 });
+  return koffiFrom(spawnSync(process.execPath, ['-e', KOFFI_PROBE], { cwd: projectRoot, encoding: 'utf8', timeout: 10_000 }));
+}
+
+function koffiFrom(result: ProbeResult): Machine['koffi'] {
   if (result.status === 0) return true;
   const last = result.stderr.split('\n').find((l) => /Error/.test(l))?.trim() ?? `exit ${result.status}`;
   return `koffi cannot load malloc_trim from libc.so.6 (${last}): npm install koffi`;
@@ -80,6 +101,21 @@ export function probeGlibc(): Machine['glibc'] {
 let cached: Machine | undefined;
 export function machine(): Machine {
   cached ??= { python: probePython(), jemalloc: probeJemalloc(), koffi: probeKoffi(), glibc: probeGlibc() };
+  return cached;
+}
+
+/**
+ * The same probes, the two slow ones (~60 ms each: a python3 and a node start) side by side and off
+ * the event loop; the server awaits it before it listens, so no request or hello waits on them.
+ */
+export async function probeMachine(): Promise<Machine> {
+  if (cached) return cached;
+  const command = process.env.MEMTIDE_PYTHON ?? 'python3';
+  const [python, koffi] = await Promise.all([
+    probeAsync(command, ['-c', PYTHON_PROBE], { timeout: 10_000 }).then((r) => pythonFrom(command, r)),
+    probeAsync(process.execPath, ['-e', KOFFI_PROBE], { cwd: projectRoot, timeout: 10_000 }).then(koffiFrom),
+  ]);
+  cached ??= { python, jemalloc: probeJemalloc(), koffi, glibc: probeGlibc() };
   return cached;
 }
 

@@ -103,7 +103,8 @@ describe.skipIf(!hasBrowser)('history in Chromium', () => {
     await page.waitForSelector('tr[data-run-id="imported-1"] .tag');
     await expect(page.locator('#toolbar-message').textContent()).resolves.toMatch(/imported imported-1/);
     await page.setInputFiles('#import-json', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"id": 5}') });
-    await expect(page.locator('#toolbar-message').textContent()).resolves.toMatch(/bad\.json: not a memtide run: id: /);
+    // Polled: the file is read asynchronously, and the message before it is still there meanwhile.
+    await expect.poll(() => page.locator('#toolbar-message').textContent()).toMatch(/bad\.json: not a memtide run: id: /);
     expect(await cspViolations()).toEqual([]);
     await page.close();
   });

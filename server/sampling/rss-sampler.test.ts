@@ -80,6 +80,7 @@ function growingChild() {
 describe.skipIf(!hasProc())('the memory watchdog in the sampler', () => {
   it.each<SamplerMethod>(['proc-statm-thread', 'proc-statm'])('%s at 1 Hz still sees the cap crossed within one watch period, and records that reading', async (method) => {
     const child = growingChild();
+    if (method === 'proc-statm-thread') prewarmSamplerThread(); // up before it is given the pid: no reading taken at spawn on this thread
     await sleep(150); // past node's start-up
     const statm = openStatm(child.pid);
     const capBytes = statm.read()! + 64 * MiB;

@@ -98,10 +98,10 @@ export function prewarmSamplerThread(): void {
 function startThreadSampler(pid: number, sampling: Settings, onWarning?: (m: string) => void): RssSampler {
   const { hz, batchMs, capBytes, onSamples, onBreach } = sampling;
   const { worker: thread, control } = spare ?? newSamplerThread();
-  // The next run's thread starts now: it is up (~50 ms) long before this run's baseline ends, and
-  // runs that follow each other at once (a queue) still start sampling at spawn.
+  // The next run's thread is started later, in this run's settle (run.ts): a thread's start-up is
+  // ~40 ms of CPU, and started here it competed with the worker's own start on a 2-core machine
+  // (the first samples reached the dashboard ~60 ms late).
   spare = undefined;
-  prewarmSamplerThread();
   const state = new Int32Array(control, 0, 2);
   const settings = new Float64Array(control);
   settings[HZ_SLOT] = hz;
