@@ -1,8 +1,9 @@
 // Plumbing shared by the benchmarks: statistics, a server in its own process, and result rows.
 // Benchmarks run compiled (npm run bench builds dist/bench first); none of this is used by tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpus } from 'node:os';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { projectRoot } from '../server/paths.js';
 import { quantile } from '../server/sampling/sampling-stats.js';
@@ -47,8 +48,11 @@ export interface ServerProcess {
 
 /** The memtide server in its own process (as `npm start` runs it), on a free port. */
 export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+  // A data directory of its own: one server per directory (the run database refuses a second), and
+  // the bench's runs stay out of the checkout's ./.memtide.
+  const dataDir = env.MEMTIDE_DATA ?? mkdtempSync(join(tmpdir(), 'memtide-bench-'));
   const child = spawn(process.execPath, [resolve(projectRoot, 'dist/bench/serve.js')], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, MEMTIDE_DATA: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
@@ -60,10 +64,12 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     url,
     child,
     stop: () =>
-      new Promise((done) => {
+      new Promise<void>((done) => {
         if (child.exitCode !== null) return done();
         child.once('exit', () => done());
         child.kill('SIGTERM');
+      }).then(() => {
+        if (env.MEMTIDE_DATA === undefined) rmSync(dataDir, { recursive: true, force: true });
       }),
   };
 }
