@@ -95,7 +95,10 @@ describe.skipIf(!hasProc())('the memory watchdog in the sampler', () => {
     // past the cap. At the 1 Hz it records at, it would be ~400 MiB past it.
     expect(breach).toBeLessThanOrEqual(capBytes + 16 * MiB);
     expect(samples.at(-1)!.rss).toBe(breach); // on the timeline, so the chart shows it
-    expect(samples.length).toBeLessThanOrEqual(2); // the 1 Hz readings, and the breach
+    // The 1 Hz readings and the breach — and one reading taken at spawn on this thread when the
+    // sampler thread is still starting (its start-up can outlast the 150 ms above on a busy machine);
+    // the watch's own readings (≥ 100 a second) are never recorded.
+    expect(samples.length).toBeLessThanOrEqual(3);
     expect(MEMORY_WATCH_HZ).toBeGreaterThanOrEqual(100);
   });
 });
