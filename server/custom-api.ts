@@ -50,9 +50,9 @@ export function customExperimentsRouter(store: CustomStore, policy: CodePolicy):
     if (id === undefined) return;
     const body = parseSavedExperiment(req.body);
     if (!body.ok) return void res.status(400).json({ error: body.error });
-    if (!store.get(id)) return void noSuch(res, id);
     const saved = storing(res, () => store.update(id, body.body));
     if (saved) res.json(saved);
+    else if (saved === undefined && !res.headersSent) noSuch(res, id);
   });
   router.delete('/:id', (req, res) => {
     const id = idParam(req, res);
