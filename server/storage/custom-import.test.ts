@@ -99,4 +99,17 @@ describe('importing the saved experiments of the old files', () => {
     expect(custom.list()).toHaveLength(1);
     store.close();
   });
+
+  it('a custom-experiments that links to a folder elsewhere: named, not read', () => {
+    const data = tempDir();
+    const elsewhere = tempDir();
+    writeFileSync(join(elsewhere, 'far-1.json'), JSON.stringify(saved('far-1')));
+    symlinkSync(elsewhere, join(data, CUSTOM_DIR));
+    const lines: string[] = [];
+    const store = new RunStore(data);
+    expect(openCustomStore(store, (line) => lines.push(line)).list()).toEqual([]);
+    expect(lines).toEqual([`memtide: skipped custom-experiments in ${store.dir}: a symbolic link: not read`]);
+    expect(readdirSync(elsewhere)).toEqual(['far-1.json']);
+    store.close();
+  });
 });

@@ -6,7 +6,7 @@
 // adds the rows, so a second start imports nothing twice and an experiment deleted later stays
 // deleted. The files are left where they are; one that is not a readable saved experiment (a
 // FIFO, a link to /dev/zero, a huge file, not JSON) is reported and skipped, never deleted.
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SavedExperiment } from '../../shared/custom/code.js';
 import { describeZodError } from '../../shared/validation.js';
@@ -35,9 +35,10 @@ function candidateFiles(dataDir: string, problems: ImportProblem[]): string[] {
   for (const sub of [CUSTOM_DIR, LEGACY_CUSTOM_DIR]) {
     let entries: string[];
     try {
-      // stat follows links, as the old store's mkdirSync did: a link to a folder was read as one.
-      if (!statSync(join(dataDir, sub)).isDirectory()) {
-        problems.push({ file: sub, error: 'not a directory: not read' });
+      // lstat: a link to a folder elsewhere is not read, as the old store refused it (the folder is the data directory's own).
+      const stats = lstatSync(join(dataDir, sub));
+      if (!stats.isDirectory()) {
+        problems.push({ file: sub, error: `${stats.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}: not read` });
         continue;
       }
       entries = readdirSync(join(dataDir, sub));
