@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../server/app.js';
 import { codePolicy } from '../server/code-policy.js';
@@ -165,6 +166,25 @@ describe('saved experiments across server starts', () => {
       expect(readdirSync(join(dir, CUSTOM_DIR)).sort()).toEqual(['bad-1.json', 'old-1.json']);
     } finally {
       await second.close();
+    }
+  });
+
+  it('a table it cannot read (moved away by hand in the sqlite3 shell): 500 with the reason, and back when it is back', async () => {
+    const dir = tempDataDir();
+    const server = await startTestServer({ dataDir: dir, log: () => undefined });
+    const shell = new Database(join(dir, 'memtide.db'));
+    try {
+      const url = `${server.url}/api/experiments/custom`;
+      const kept = await send(url, 'POST', body);
+      shell.exec('ALTER TABLE custom_experiments RENAME TO set_aside');
+      const list = await send(url, 'GET');
+      expect([list.status, list.json.error]).toEqual([500, expect.stringMatching(/^could not read the saved experiments: could not list saved experiments in .*memtide\.db: SQLITE_ERROR: no such table: (main\.)?custom_experiments$/)]);
+      expect((await send(`${url}/${kept.json.id}`, 'GET')).status).toBe(500);
+      shell.exec('ALTER TABLE set_aside RENAME TO custom_experiments');
+      expect((await send(url, 'GET')).json.experiments).toEqual([kept.json]);
+    } finally {
+      shell.close();
+      await server.close();
     }
   });
 
