@@ -15,7 +15,8 @@ import { bindProblem, checkAccess } from './security.js';
 import type { ServerMessage } from '../shared/protocol/ws.js';
 import type { RunInfo } from '../shared/run-record.js';
 import { followOtherProcesses } from './storage/change-feed.js';
-import { CustomStore } from './storage/custom-store.js';
+import { openCustomStore } from './storage/custom-import.js';
+import type { CustomStore } from './storage/custom-store.js';
 import { openRunStore } from './storage/legacy-import.js';
 import { describeHolder, ProcessLock } from './storage/process-locks.js';
 import { RunSlot } from './run-slot.js';
@@ -81,13 +82,12 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
   }
   let customStore: CustomStore;
   try {
-    customStore = new CustomStore(store.dir);
+    customStore = openCustomStore(store, log);
   } catch (error) {
     serverLock.release();
     store.close();
     throw error;
   }
-  for (const { file, error } of customStore.problems) log(`memtide: skipped ${file} in ${store.dir}: ${error}`);
   let url = '';
 
   const server = createServer();

@@ -16,12 +16,12 @@ function idParam(req: Request, res: Response): string | undefined {
 
 const noSuch = (res: Response, id: string) => res.status(404).json({ error: `id: no saved experiment "${id}"` });
 
-/** Storage failures (a full disk) answer 500 with the reason, not a stack trace. */
-function storing<T>(res: Response, work: () => T): T | undefined {
+/** Database failures (a full disk, a read-only or damaged file) answer 500 with the reason, not a stack trace. */
+function storing<T>(res: Response, work: () => T, doing = 'store the experiment'): T | undefined {
   try {
     return work();
   } catch (error) {
-    res.status(500).json({ error: `could not store the experiment: ${(error as Error).message}` });
+    res.status(500).json({ error: `could not ${doing}: ${(error as Error).message}` });
     return undefined;
   }
 }
@@ -29,7 +29,8 @@ function storing<T>(res: Response, work: () => T): T | undefined {
 export function customExperimentsRouter(store: CustomStore, policy: CodePolicy): Router {
   const router = Router();
   router.get('/', (_req, res) => {
-    res.json({ code: policy, experiments: store.list() } satisfies CustomExperimentsAnswer);
+    const experiments = storing(res, () => store.list(), 'read the saved experiments');
+    if (experiments) res.json({ code: policy, experiments } satisfies CustomExperimentsAnswer);
   });
   router.post('/', (req, res) => {
     const body = parseSavedExperiment(req.body);
@@ -41,18 +42,18 @@ export function customExperimentsRouter(store: CustomStore, policy: CodePolicy):
   router.get('/:id', (req, res) => {
     const id = idParam(req, res);
     if (id === undefined) return;
-    const saved = store.get(id);
+    const saved = storing(res, () => store.get(id), 'read the saved experiment');
     if (saved) res.json(saved);
-    else noSuch(res, id);
+    else if (!res.headersSent) noSuch(res, id);
   });
   router.put('/:id', (req, res) => {
     const id = idParam(req, res);
     if (id === undefined) return;
     const body = parseSavedExperiment(req.body);
     if (!body.ok) return void res.status(400).json({ error: body.error });
-    if (!store.get(id)) return void noSuch(res, id);
     const saved = storing(res, () => store.update(id, body.body));
     if (saved) res.json(saved);
+    else if (saved === undefined && !res.headersSent) noSuch(res, id);
   });
   router.delete('/:id', (req, res) => {
     const id = idParam(req, res);

@@ -2,7 +2,7 @@
 // up, a damaged or foreign file, and a data directory that is not what it should be. Every time the
 // user is told what is wrong, the server keeps answering, and nothing is deleted.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import type { ServerMessage } from '../shared/protocol/ws.js';
 import { RunRecord } from '../shared/run-record.js';
 import { chromiumAvailable, launchChromium } from './browser.js';
 import { connectRecorder, isRunEnd, listRuns, postJson, tempDataDir } from './helpers.js';
-import { cannotMount, mountTmpfs, unmount } from './mounts.js';
+import { cannotMount, fillDisk, mountTmpfs, unmount } from './mounts.js';
 import { killLeftoverServers, spawnServer, type ServerProcess } from './server-process.js';
 
 const mounted: string[] = [];
@@ -20,19 +20,6 @@ afterEach(() => {
   killLeftoverServers();
   for (const dir of mounted.splice(0)) unmount(dir);
 });
-
-/** Writes zeros into dir/filler until the file system says it is full. */
-function fill(dir: string): void {
-  const fd = openSync(join(dir, 'filler'), 'w');
-  const chunk = Buffer.alloc(64 * 1024);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 async function stop(server: ServerProcess): Promise<void> {
   server.child.kill('SIGTERM');
@@ -48,7 +35,7 @@ describe('a full disk', () => {
     mounted.push(dir);
     const server = await spawnServer({ MEMTIDE_DATA: dir });
     const ws = await connectRecorder(server.url);
-    fill(dir);
+    fillDisk(dir);
 
     const { json } = await postJson(`${server.url}/api/runs`, { experiment: 'seed-strings', params: { n: 100_000 } });
     const end = await ws.waitFor(isRunEnd(json.id));
@@ -93,11 +80,11 @@ describe('a full disk', () => {
       stdout += chunk.toString();
       if (/^baseline +start/m.test(stdout)) resolve();
     }));
-    fill(dir);
+    fillDisk(dir);
     expect(await exited, stderr).toBe(4);
     expect(stderr).toMatch(/memtide: run \S+ finished but was NOT stored: .*full.* Rerun with --json to keep the record/);
     rmSync(join(dir, 'filler'));
-    fill(dir); // now with nothing open: the CLI cannot even open the database, and says so
+    fillDisk(dir); // now with nothing open: the CLI cannot even open the database, and says so
     const refused = spawnSync(process.execPath, ['scripts/memtide.mjs', 'run', 'seed-strings'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, MEMTIDE_DATA: dir } });
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/^memtide: could not open the database in .*memtide\.db: /m);

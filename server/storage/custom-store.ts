@@ -1,125 +1,162 @@
-// Saved custom experiments, stored with the runs: one JSON file each in <data dir>/custom-experiments,
-// written atomically. Each file is checked against shared/custom/code.ts when read; one that is
-// not a saved experiment is reported and skipped, like anything that is not a regular file of a
-// sane size (a FIFO, a link to /dev/zero: safe-read.ts). When the folder itself cannot be used
-// (a file by that name, no rights) that is reported and saving says why; the server still starts.
+// Saved custom experiments, stored with the runs: one row each in the database's
+// custom_experiments table (schema.ts), so every process on the data directory (the server, a
+// CLI, the sqlite3 shell) reads the same ones. Nothing is cached: each read asks the database,
+// which holds at most MAX_SAVED small rows. The row's `experiment` JSON is the source of truth and
+// is checked against shared/custom/code.ts when read; a row that fails is reported once and
+// skipped, never deleted. Every write is one transaction; one that fails (a full disk, a read-only
+// file) throws a StoreError saying why, and the API answers with it (custom-api.ts).
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { SavedExperiment, SavedId, type SavedExperimentBody } from '../../shared/custom/code.js';
 import { now } from '../../shared/units.js';
 import { describeZodError } from '../../shared/validation.js';
-import { syncDir, TEMP_PREFIX, writeFileAtomic } from './atomic-file.js';
-import type { StoreProblem } from './run-store.js';
-import { readRegularFile } from './safe-read.js';
+import type { RunStore } from './run-store.js';
+import { storeError } from './store-errors.js';
 
+/** Where they were before the database: one <id>.json each (custom-import.ts reads them once). */
 export const CUSTOM_DIR = 'custom-experiments';
-/** Where they were before the database: the default data directory was ./.memtide/runs, they sat in it. */
-export const LEGACY_CUSTOM_DIR = join('runs', CUSTOM_DIR);
+/** Older still: the default data directory was ./.memtide/runs, and they sat in it. */
+export const LEGACY_CUSTOM_DIR = `runs/${CUSTOM_DIR}`;
 /** A bound on how many may be saved: each may hold 3 × 64 KiB of code. */
 export const MAX_SAVED = 500;
-/** Far above what a saved experiment can be (3 × 64 KiB of code, JSON-escaped, and a little more). */
-export const MAX_SAVED_FILE_BYTES = 2 * 1024 * 1024;
+
+interface Row {
+  id: string;
+  experiment: string;
+}
 
 export class CustomStore {
-  readonly dir: string;
-  readonly problems: StoreProblem[] = [];
-  private readonly saved = new Map<string, SavedExperiment>();
-  /** Why the folder cannot be used, when it cannot: writes are refused with it. */
-  private readonly broken?: string;
+  readonly file: string;
+  private readonly db: RunStore['db'];
+  private readonly statements;
+  /** Rows already reported as damaged: said once per process, not at every list. */
+  private readonly reported = new Set<string>();
 
-  constructor(dataDir: string) {
-    this.dir = resolve(dataDir, CUSTOM_DIR);
-    try {
-      const fresh = !existsSync(this.dir);
-      mkdirSync(this.dir, { recursive: true });
-      // Not a link to elsewhere either: the folder is the data directory's own.
-      if (!lstatSync(this.dir).isDirectory()) throw new Error('not a directory');
-      for (const file of readdirSync(this.dir)) {
-        if (file.startsWith(TEMP_PREFIX)) rmSync(join(this.dir, file), { force: true });
-        else if (file.endsWith('.json')) this.readFile(this.dir, file, CUSTOM_DIR);
-      }
-      if (fresh) this.copyLegacy(resolve(dataDir, LEGACY_CUSTOM_DIR));
-    } catch (error) {
-      const reason = (error as { code?: string }).code === 'EEXIST' ? 'not a directory' : (error as Error).message;
-      this.broken = `${this.dir} cannot hold saved experiments (${reason}): move it away or fix its rights, then restart`;
-      this.problems.push({ file: CUSTOM_DIR, error: this.broken });
-    }
+  /** `log` hears of rows that are not saved experiments any more (left in the database as they are). */
+  constructor(store: RunStore, private readonly log: (line: string) => void = console.warn) {
+    this.db = store.db;
+    this.file = store.file;
+    const db = this.db;
+    this.statements = {
+      all: db.prepare('SELECT id, experiment FROM custom_experiments ORDER BY updated_at DESC, id'),
+      one: db.prepare('SELECT id, experiment FROM custom_experiments WHERE id = ?'),
+      count: db.prepare('SELECT count(*) FROM custom_experiments').pluck(),
+      insert: db.prepare(`INSERT INTO custom_experiments (id, name, runtime, created_at, updated_at, experiment)
+        VALUES (@id, @name, @runtime, @created_at, @updated_at, @experiment)`),
+      replace: db.prepare(`UPDATE custom_experiments SET name = @name, runtime = @runtime, created_at = @created_at,
+        updated_at = @updated_at, experiment = @experiment WHERE id = @id`),
+      delete: db.prepare('DELETE FROM custom_experiments WHERE id = ?'),
+    };
   }
 
-  /** Newest first. */
+  /** Newest first; damaged rows left out (and reported). */
   list(): SavedExperiment[] {
-    return [...this.saved.values()].sort((a, b) => b.updatedAt - a.updatedAt);
+    return this.read('list saved experiments', () => (this.statements.all.all() as Row[]).flatMap((row) => this.fromRow(row) ?? []));
   }
 
   get(id: string): SavedExperiment | undefined {
-    return this.saved.get(id);
+    if (!SavedId.safeParse(id).success) return undefined;
+    return this.read(`read saved experiment ${id}`, () => this.one(id));
   }
 
   create(body: SavedExperimentBody): SavedExperiment | 'full' {
-    if (this.saved.size >= MAX_SAVED) return 'full';
     const t = now();
-    const id = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-    return this.write({ ...body, id, createdAt: t, updatedAt: t });
+    const experiment = { ...body, id: `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`, createdAt: t, updatedAt: t };
+    // Counted inside the write transaction: two processes cannot both add the 500th.
+    return this.write(`save experiment ${experiment.id}`, () => {
+      if ((this.statements.count.get() as number) >= MAX_SAVED) return 'full';
+      this.statements.insert.run(row(experiment));
+      return experiment;
+    });
   }
 
   /** undefined when there is no such experiment. */
   update(id: string, body: SavedExperimentBody): SavedExperiment | undefined {
-    const old = this.saved.get(id);
-    return old && this.write({ ...body, id, createdAt: old.createdAt, updatedAt: Math.max(now(), old.updatedAt + 1) });
+    if (!SavedId.safeParse(id).success) return undefined;
+    return this.write(`save experiment ${id}`, () => {
+      const old = this.one(id);
+      if (!old) return undefined;
+      const experiment = { ...body, id, createdAt: old.createdAt, updatedAt: Math.max(now(), old.updatedAt + 1) };
+      this.statements.replace.run(row(experiment));
+      return experiment;
+    });
   }
 
+  /** false when there was no such experiment. */
   delete(id: string): boolean {
-    if (!this.saved.has(id)) return false;
-    if (this.broken) throw new Error(this.broken);
-    rmSync(join(this.dir, `${id}.json`), { force: true });
-    syncDir(this.dir);
-    this.saved.delete(id);
-    return true;
-  }
-
-  private write(experiment: SavedExperiment): SavedExperiment {
-    if (this.broken) throw new Error(this.broken);
-    writeFileAtomic(this.dir, `${SavedId.parse(experiment.id)}.json`, JSON.stringify(experiment));
-    this.saved.set(experiment.id, experiment);
-    return experiment;
+    if (!SavedId.safeParse(id).success) return false;
+    return this.write(`delete experiment ${id}`, () => this.statements.delete.run(id).changes > 0);
   }
 
   /**
-   * Saved experiments of the old default layout (./.memtide/runs/custom-experiments) are copied
-   * here when this folder is first made (so one deleted later does not come back); the old files
-   * are left as they were.
+   * Saved experiments read from the old files (custom-import.ts), in one transaction: an id that
+   * is here already is left as it is, and none is added beyond MAX_SAVED. `remember` records each
+   * file taken, inside the same transaction, so a file is imported exactly once.
    */
-  private copyLegacy(legacy: string): void {
-    let files: string[];
+  importSaved(entries: readonly { file: string; experiment: SavedExperiment }[], remember: (file: string, id: string) => void): { imported: number; alreadyThere: number; overLimit: string[] } {
+    return this.write('import saved experiments', () => {
+      let imported = 0;
+      let alreadyThere = 0;
+      const overLimit: string[] = [];
+      for (const { file, experiment } of entries) {
+        if (this.statements.one.get(experiment.id)) alreadyThere++;
+        else if ((this.statements.count.get() as number) >= MAX_SAVED) {
+          overLimit.push(file); // not remembered: imported at a later start, once there is room
+          continue;
+        } else {
+          this.statements.insert.run(row(experiment));
+          imported++;
+        }
+        remember(file, experiment.id);
+      }
+      return { imported, alreadyThere, overLimit };
+    });
+  }
+
+  private one(id: string): SavedExperiment | undefined {
+    const found = this.statements.one.get(id) as Row | undefined;
+    return found && this.fromRow(found);
+  }
+
+  private fromRow({ id, experiment }: Row): SavedExperiment | undefined {
+    let problem: string;
     try {
-      if (!lstatSync(legacy).isDirectory()) return;
-      files = readdirSync(legacy).filter((f) => f.endsWith('.json') && !f.startsWith(TEMP_PREFIX));
-    } catch {
-      return; // none: the usual case
+      const parsed = SavedExperiment.safeParse(JSON.parse(experiment));
+      if (parsed.success && parsed.data.id === id) return parsed.data;
+      problem = parsed.success ? `holds experiment ${parsed.data.id}` : `not a saved experiment: ${describeZodError(parsed.error)}`;
+    } catch (error) {
+      problem = `not JSON (${(error as Error).message})`;
     }
-    for (const file of files) {
-      if (this.saved.has(file.slice(0, -'.json'.length))) continue;
-      const experiment = this.readFile(legacy, file, LEGACY_CUSTOM_DIR);
-      if (experiment) writeFileAtomic(this.dir, file, JSON.stringify(experiment));
+    const line = `memtide: skipped saved experiment ${id} in ${this.file}: ${problem}; its row is left as it is`;
+    if (!this.reported.has(line)) this.log(line);
+    this.reported.add(line);
+    return undefined;
+  }
+
+  private write<T>(doing: string, body: () => T): T {
+    try {
+      return this.db.transaction(body).immediate();
+    } catch (error) {
+      throw storeError(error, this.file, doing);
     }
   }
 
-  /** Reads, checks and keeps one file; a problem is reported under `shown` (its folder as the user knows it). */
-  private readFile(dir: string, file: string, shown: string): SavedExperiment | undefined {
-    const name = `${shown}/${file}`;
-    const read = readRegularFile(join(dir, file), MAX_SAVED_FILE_BYTES);
-    if (!read.ok) return void this.problems.push({ file: name, error: read.error });
-    let json: unknown;
+  private read<T>(doing: string, body: () => T): T {
     try {
-      json = JSON.parse(read.text);
+      return body();
     } catch (error) {
-      return void this.problems.push({ file: name, error: `not JSON (${(error as Error).message})` });
+      throw storeError(error, this.file, doing);
     }
-    const parsed = SavedExperiment.safeParse(json);
-    if (!parsed.success) return void this.problems.push({ file: name, error: `not a saved experiment: ${describeZodError(parsed.error)}` });
-    if (`${parsed.data.id}.json` !== file) return void this.problems.push({ file: name, error: `holds experiment ${parsed.data.id}` });
-    this.saved.set(parsed.data.id, parsed.data);
-    return parsed.data;
   }
+}
+
+/** The table's row: the columns a sqlite3 user queries, and the whole experiment as JSON. */
+function row(experiment: SavedExperiment) {
+  return {
+    id: SavedId.parse(experiment.id),
+    name: experiment.name,
+    runtime: experiment.runtime,
+    created_at: experiment.createdAt,
+    updated_at: experiment.updatedAt,
+    experiment: JSON.stringify(experiment),
+  };
 }

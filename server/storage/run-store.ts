@@ -13,12 +13,6 @@ import { storeError, StoreError } from './store-errors.js';
 
 export const DEFAULT_DATA_DIR = '.memtide';
 
-/** A file in the data directory that was not read (custom-store.ts): reported and skipped, never fatal. */
-export interface StoreProblem {
-  file: string;
-  error: string;
-}
-
 export type ChangeKind = 'saved' | 'deleted';
 export interface Change {
   rev: number;

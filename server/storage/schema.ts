@@ -2,10 +2,16 @@
 // A run is one row in `runs` (what lists, filters and sorts read; `info` is the whole RunInfo as
 // JSON, the source of truth for the row) and one in `run_data` (the series, read only when the run
 // is opened). Every write also appends to `changes`, which other processes on the same database
-// poll (change-feed.ts).
+// poll (change-feed.ts). Saved custom experiments are rows of `custom_experiments` (custom-store.ts;
+// `experiment` is the whole SavedExperiment as JSON, the source of truth; the other columns are
+// for the sqlite3 shell and the order of the list). imported_files and imported_custom_files
+// name the old JSON files already imported (legacy-import.ts, custom-import.ts).
 
-/** 2 added runs_by_matrix; the SCHEMA below brings a version 1 database up to it (IF NOT EXISTS). */
-export const SCHEMA_VERSION = 2;
+/**
+ * 2 added runs_by_matrix, 3 custom_experiments and imported_custom_files; the SCHEMA below brings
+ * an older database up to it (everything is IF NOT EXISTS, open-database.ts runs it on an older one).
+ */
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -57,6 +63,21 @@ CREATE TABLE IF NOT EXISTS imported_files (
   name        TEXT PRIMARY KEY,
   run_id      TEXT NOT NULL,
   imported_at REAL NOT NULL
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS custom_experiments (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL,
+  runtime    TEXT NOT NULL,
+  created_at REAL NOT NULL,
+  updated_at REAL NOT NULL,
+  experiment TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS imported_custom_files (
+  name          TEXT PRIMARY KEY,
+  experiment_id TEXT NOT NULL,
+  imported_at   REAL NOT NULL
 ) STRICT;
 
 CREATE TABLE IF NOT EXISTS holders (
