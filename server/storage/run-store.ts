@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import { RunId, type RunInfo, type RunRecord } from '../../shared/run-record.js';
 import { openDatabase, prepareDataDir, type OpenOptions } from './open-database.js';
 import { dataRow, infoFromRow, recordFromRows, recordJsonParts, runRow, type DataRow, type RecordJsonParts } from './record-rows.js';
-import { filterSql, pageSql, type PageSpec } from './run-query.js';
+import { filterSql, pageSql, type DbPageRuns, type PageSpec } from './run-query.js';
 import { CHANGES_KEPT } from './schema.js';
 import { storeError, StoreError } from './store-errors.js';
 
@@ -28,10 +28,7 @@ export interface Change {
   pid: number;
 }
 
-export interface DbPage {
-  /** Up to limit + 1 runs, in the page's order. */
-  runs: RunInfo[];
-  total: number;
+export interface DbPage extends DbPageRuns {
   /** Rows of this page that are not runs any more (damaged): left out, and said. */
   damaged: { id: string; error: string }[];
 }
@@ -154,7 +151,7 @@ export class RunStore {
   page(spec: PageSpec): DbPage {
     return this.read('list runs', () => {
       const { sql, params } = pageSql(spec);
-      const rows = this.db.prepare(sql).all(...params) as { id: string; info: string }[];
+      const rows = this.db.prepare(sql).all(...params) as { id: string; info: string; created_at: number; overall_pct: number | null }[];
       const count = filterSql(spec);
       const total = this.db.prepare(`SELECT count(*) FROM runs WHERE ${count.where}`).pluck().get(...count.params) as number;
       const runs: RunInfo[] = [];
@@ -166,7 +163,9 @@ export class RunStore {
           damaged.push({ id: row.id, error: (error as Error).message });
         }
       }
-      return { runs, total, damaged };
+      const lastRow = rows.at(-1);
+      const last = lastRow && { sort: spec.sort, order: spec.order, id: lastRow.id, key: spec.sort === 'date' ? lastRow.created_at : lastRow.overall_pct };
+      return { runs, total, more: rows.length > spec.limit, ...(last && { last }), damaged, damagedCount: damaged.length };
     });
   }
 
