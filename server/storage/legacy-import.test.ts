@@ -72,6 +72,17 @@ describe('legacy JSON import', () => {
     store.close();
   });
 
+  it('passes over a file imported meanwhile by another process: a run deleted since stays deleted', () => {
+    const store = new RunStore(tempDir());
+    const entries = [{ file: 'gone-1.json', record: record('gone-1') }];
+    expect(store.importRuns(entries)).toEqual({ imported: 1, alreadyThere: 0 });
+    expect(store.delete('gone-1')).toBe(true);
+    // A second importer that listed the files before the first had remembered them:
+    expect(store.importRuns(entries)).toEqual({ imported: 0, alreadyThere: 0 });
+    expect(store.load('gone-1')).toBeUndefined();
+    store.close();
+  });
+
   it('reads a file only up to the cap even when it grows after the check', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'small.json'), 'x'.repeat(100));
