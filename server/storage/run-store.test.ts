@@ -163,4 +163,43 @@ describe('RunStore', () => {
     expect(reopened.db.prepare("SELECT verdict FROM runs WHERE id = 'watch-lx1-abc123'").pluck().get()).toBe('retained by allocator');
     reopened.close();
   });
+
+  it('reads a page and its count, and a run\'s two rows, in one snapshot while another process writes', () => {
+    const dir = tempDir();
+    const store = new RunStore(dir);
+    const other = new RunStore(dir);
+    store.save(record('a-1'));
+    // Another process commits right after the first statement of each read.
+    const prepare = store.db.prepare.bind(store.db);
+    let between: (() => void) | undefined;
+    store.db.prepare = ((sql: string) => {
+      const statement = prepare(sql);
+      if (sql.startsWith('SELECT id, info, created_at')) {
+        const all = statement.all.bind(statement);
+        statement.all = ((...params: unknown[]) => {
+          const rows = all(...params);
+          between?.();
+          between = undefined;
+          return rows;
+        }) as typeof statement.all;
+      }
+      return statement;
+    }) as typeof store.db.prepare;
+    between = () => other.save(record('b-2', 1_700_000_001_000));
+    const page = store.page(spec({}));
+    expect([page.runs.map((r) => r.id), page.total]).toEqual([['a-1'], 1]);
+    expect(store.page(spec({})).total).toBe(2);
+
+    const statements = (store as unknown as { statements: { info: { get: (id: string) => unknown } } }).statements;
+    const get = statements.info.get.bind(statements.info);
+    statements.info.get = (id: string) => {
+      const row = get(id);
+      other.save({ ...record('a-1'), samples: [{ t: 1_700_000_000_002, rss: 1 }], error: 'second version' });
+      return row;
+    };
+    const loaded = store.load('a-1')!;
+    expect([loaded.error, loaded.samples.length]).toEqual(['cancelled by the user', 2]); // the first version whole
+    store.close();
+    other.close();
+  });
 });

@@ -136,7 +136,7 @@ export class RunStore {
 
   private loadRows<T>(id: string, build: (row: { id: string; info: string }, data: DataRow) => T): T | undefined {
     if (!RunId.safeParse(id).success) return undefined;
-    return this.read(`read run ${id}`, () => {
+    return this.snapshot(`read run ${id}`, () => {
       const row = this.statements.info.get(id) as { id: string; info: string } | undefined;
       if (!row) return undefined;
       const data = this.statements.data.get(id) as DataRow | undefined;
@@ -161,7 +161,7 @@ export class RunStore {
 
   /** The runs of one page (up to limit + 1, so the caller can tell there are more) and how many match. */
   page(spec: PageSpec): DbPage {
-    return this.read('list runs', () => {
+    return this.snapshot('list runs', () => {
       const { sql, params } = pageSql(spec);
       const rows = this.db.prepare(sql).all(...params) as { id: string; info: string; created_at: number; overall_pct: number | null }[];
       const count = filterSql(spec);
@@ -249,6 +249,14 @@ export class RunStore {
     } finally {
       this.pendingRevs = [];
     }
+  }
+
+  /**
+   * Reads that must agree (a page's rows and its count; a run's two rows) in one deferred
+   * transaction: one snapshot, so another process's commit between them cannot split them.
+   */
+  private snapshot<T>(doing: string, body: () => T): T {
+    return this.read(doing, () => this.db.transaction(body).deferred());
   }
 
   private read<T>(doing: string, body: () => T): T {
