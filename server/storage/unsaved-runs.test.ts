@@ -3,8 +3,11 @@
 // said once). A stand-in store counts the writes; retry() is called by hand, so no clock is involved.
 import { describe, expect, it } from 'vitest';
 import type { RunInfo, RunRecord } from '../../shared/run-record.js';
-import { record } from '../../test/store-fixtures.js';
-import type { RunStore } from './run-store.js';
+import { record, tempDir } from '../../test/store-fixtures.js';
+import { machine } from '../machine.js';
+import { RunRegistry } from '../run-registry.js';
+import { parseRunRequest } from '../run-request.js';
+import { RunStore } from './run-store.js';
 import { StoreError, type StoreErrorKind } from './store-errors.js';
 import { UnsavedRuns } from './unsaved-runs.js';
 
@@ -55,5 +58,26 @@ describe('UnsavedRuns', () => {
     expect(t.unsaved.infos().map((r) => [r.id, r.unsaved])).toEqual([['a-1', kept.unsaved], ['b-2', kept.unsaved]]);
     expect(t.log.filter((line) => line.includes('To recover the runs'))).toHaveLength(1);
     expect(t.unsaved.refusal()).toBe(`the run database is damaged, so no run can be stored: ${kept.unsaved}`);
+  });
+
+  it('a registry whose database turned out damaged refuses new runs, with the reason', () => {
+    const store = new RunStore(tempDir());
+    const registry = new RunRegistry({
+      events: { send: () => undefined, samples: () => undefined, watching: () => false },
+      store, log: () => undefined,
+      spawn: () => {
+        throw new Error('no worker may start');
+      },
+    });
+    store.save = () => {
+      throw new StoreError('damaged', 'could not store run a-1: memtide.db is damaged');
+    };
+    registry.unsaved.save(record('a-1'));
+    const request = parseRunRequest({ experiment: 'seed-strings', params: { n: 1000 } }, machine());
+    if (!request.ok) throw new Error(request.error);
+    const refused = { ok: false, reason: 'store-damaged', error: 'the run database is damaged, so no run can be stored: could not store run a-1: memtide.db is damaged' };
+    expect(registry.submit(request.request)).toEqual(refused);
+    expect(registry.submitAll([request.request, request.request])).toEqual(refused);
+    registry.unsaved.stop();
   });
 });
