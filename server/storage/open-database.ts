@@ -80,14 +80,15 @@ export function openDatabase(dir: string, options: OpenOptions = {}): { db: Data
     throw storeError(error, file, 'open the database');
   }
   try {
-    // Read-only first (the first statement reads the header: a file that is not a database fails
-    // here): another application's database must be refused as it was found, not switched to WAL.
-    const version = schemaVersion(db, file);
+    // Checked read-only first (the first statement reads the header: a file that is not a database
+    // fails here): another application's database is refused as it was found, not switched to WAL.
+    checkSchema(db, file, true);
     if (!options.readonly) db.pragma('journal_mode = WAL');
     // Every commit is on disk when it returns: a run is stored before anyone is told it ended.
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
-    if (!options.readonly) migrate(db, version);
+    checkSchema(db, file, options.readonly ?? false);
+    if (!options.readonly) fillWatchVerdicts(db);
   } catch (error) {
     db.close();
     throw storeError(error, file, 'open the database');
@@ -95,8 +96,7 @@ export function openDatabase(dir: string, options: OpenOptions = {}): { db: Data
   return { db, file };
 }
 
-/** The file's schema version (0: empty), read without writing; throws when the file is not memtide's or is newer. */
-function schemaVersion(db: Database.Database, file: string): number {
+function checkSchema(db: Database.Database, file: string, readonly: boolean): void {
   const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[];
   if (tables.length > 0 && !tables.includes('meta')) {
     throw new StoreError('damaged', `${file} is an SQLite database, but not memtide's (it has no meta table). ${recoveryAdvice(file)}`);
@@ -105,26 +105,20 @@ function schemaVersion(db: Database.Database, file: string): number {
   if (version > SCHEMA_VERSION) {
     throw new StoreError('setup', `${file} was written by a newer memtide (schema ${version}; this one reads up to ${SCHEMA_VERSION}): update memtide, or set MEMTIDE_DATA to another directory`);
   }
-  return version;
-}
-
-function migrate(db: Database.Database, version: number): void {
-  if (version !== SCHEMA_VERSION) {
-    db.transaction(() => {
-      db.exec(SCHEMA);
-      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
-    }).immediate();
-  }
-  fillWatchVerdicts(db);
+  if (readonly || version === SCHEMA_VERSION) return;
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+  }).immediate();
 }
 
 /**
  * Watches stored before the verdict column held theirs (a watch has no summary; its verdict is in
- * info.watch): filled in place, once — idempotent, so no schema version for it.
+ * info.watch): filled in place — idempotent, so no schema version for it. Asked first: an UPDATE
+ * that changes nothing would still wait for another process's write.
  */
 function fillWatchVerdicts(db: Database.Database): void {
   const missing = "kind = 'watch' AND verdict IS NULL AND json_extract(info, '$.watch.verdict.verdict') IS NOT NULL";
-  // Asked first: an UPDATE that changes nothing would still wait for another process's write.
   if (db.prepare(`SELECT 1 FROM runs WHERE ${missing} LIMIT 1`).get() === undefined) return;
   db.prepare(`UPDATE runs SET verdict = json_extract(info, '$.watch.verdict.verdict') WHERE ${missing}`).run();
 }
