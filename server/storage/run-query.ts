@@ -136,7 +136,7 @@ export const cursorOf = (spec: Pick<PageSpec, 'sort' | 'order'>, run: RunInfo): 
 export interface DbPageRuns {
   /** The readable runs among the rows fetched (up to limit + 1). */
   runs: RunInfo[];
-  /** Stored rows matching the filters, damaged ones included (README "The run database"). */
+  /** Stored rows matching the filters, damaged ones included (shared/protocol/http.ts RunListPage, README's API table). */
   total: number;
   /** More rows than `limit` were fetched: there is a next page, even when damaged rows were dropped from this one. */
   more: boolean;

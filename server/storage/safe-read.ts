@@ -39,15 +39,17 @@ export function readRegularFile(path: string, maxBytes = MAX_RUN_FILE_BYTES, opt
     const stats = fstatSync(fd);
     if (!stats.isFile()) return { ok: false, error: `${kindOf(stats)}, not a regular file: not read` };
     // One byte more than allowed: a file that grew past the cap since stat() is caught too.
-    const buffer = Buffer.allocUnsafe(Math.min(stats.size, maxBytes) + 1);
+    const size = Math.min(stats.size, maxBytes) + 1;
+    if (options.head) {
+      // Looked at before the whole file's buffer is even allocated.
+      const first = Buffer.allocUnsafe(Math.min(CHUNK, size));
+      const wrong = options.head(first.subarray(0, readSync(fd, first, 0, first.length, 0)));
+      if (wrong) return { ok: false, error: `${wrong}: not read` };
+    }
+    const buffer = Buffer.allocUnsafe(size);
     while (length < buffer.length) {
-      const want = length === 0 && options.head ? Math.min(CHUNK, buffer.length) : buffer.length - length;
-      const n = readSync(fd, buffer, length, want, null);
+      const n = readSync(fd, buffer, length, buffer.length - length, length);
       if (n === 0) break;
-      if (length === 0 && options.head) {
-        const wrong = options.head(buffer.subarray(0, n));
-        if (wrong) return { ok: false, error: `${wrong}: not read` };
-      }
       length += n;
     }
     if (length > maxBytes) return { ok: false, error: `over the ${maxBytes}-byte limit: not read` };
