@@ -44,7 +44,7 @@ function sendJson(res: Response, json: string | Buffer[]): void {
 
 const noSuchRun = (res: Response, id: string) => res.status(404).json({ error: `id: no run "${id}"` });
 
-export const REFUSAL_STATUS: Record<SubmitRefusal, number> = { 'shutting-down': 503, 'queue-full': 429, 'spawn-failed': 500, 'store-full': 503 };
+export const REFUSAL_STATUS: Record<SubmitRefusal, number> = { 'shutting-down': 503, 'queue-full': 429, 'spawn-failed': 500, 'store-full': 503, 'store-damaged': 503 };
 
 /** GET /api/runs takes filters and a cursor (RunListQuery); every other route only the token. */
 const isRunList = (req: Request) => req.method === 'GET' && req.path === '/runs';

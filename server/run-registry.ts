@@ -19,7 +19,7 @@ import type { SpawnWorker } from './worker-process.js';
 export const DEFAULT_MAX_QUEUE = 20;
 
 /** Why a checked request was still not taken: the caller decides what that means (http-api.ts: 503, 429, 500). */
-export type SubmitRefusal = 'shutting-down' | 'queue-full' | 'spawn-failed' | 'store-full';
+export type SubmitRefusal = 'shutting-down' | 'queue-full' | 'spawn-failed' | 'store-full' | 'store-damaged';
 
 export type SubmitResult =
   | { ok: true; id: string; status: 'running' | 'queued'; position?: number }
@@ -81,6 +81,8 @@ export class RunRegistry {
   /** Starts the run at once when nothing runs, else queues it. */
   submit(request: RunRequest): SubmitResult {
     if (this.shuttingDown) return { ok: false, reason: 'shutting-down', error: 'the server is shutting down' };
+    const damaged = this.unsaved.refusal();
+    if (damaged) return { ok: false, reason: 'store-damaged', error: damaged };
     if (this.unsaved.size >= MAX_UNSAVED) {
       return { ok: false, reason: 'store-full', error: `${this.unsaved.size} ended runs are waiting to be stored (${this.unsaved.infos()[0]!.unsaved}): free space first` };
     }
@@ -111,6 +113,8 @@ export class RunRegistry {
    */
   submitAll(requests: readonly RunRequest[]): SubmitAllResult {
     if (this.shuttingDown) return { ok: false, reason: 'shutting-down', error: 'the server is shutting down' };
+    const damaged = this.unsaved.refusal();
+    if (damaged) return { ok: false, reason: 'store-damaged', error: damaged };
     if (this.unsaved.size >= MAX_UNSAVED) {
       return { ok: false, reason: 'store-full', error: `${this.unsaved.size} ended runs are waiting to be stored (${this.unsaved.infos()[0]!.unsaved}): free space first` };
     }

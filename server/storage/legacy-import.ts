@@ -4,6 +4,7 @@
 // second start imports nothing twice). The files are left where they are; a file that is not a
 // readable run is reported and skipped, and never deleted.
 import { readdirSync, statSync } from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
 import { join } from 'node:path';
 import { RunId, RunRecord } from '../../shared/run-record.js';
 import { describeZodError } from '../../shared/validation.js';
@@ -22,6 +23,18 @@ export interface ImportResult {
   alreadyThere: number;
   problems: ImportProblem[];
 }
+
+/**
+ * The largest run file the old store could write: it wrote each run as Buffer.from(JSON.stringify
+ * (record)), one JavaScript string (at most MAX_STRING_LENGTH UTF-16 units, ~512 Mi in Node 20) of at
+ * most 3 UTF-8 bytes a unit. A MEMTIDE_WALL_CLOCK_S=86400 run at 1 kHz (~40 B a sample, ~3.5 GB)
+ * could not be written at all; anything it did write is at most this, so no good run is skipped.
+ */
+export const MAX_LEGACY_RUN_FILE_BYTES = 3 * bufferConstants.MAX_STRING_LENGTH;
+
+/** A run file is a JSON object: anything else (zeros, a sparse file's holes) is refused at its first bytes. */
+const looksLikeRun = (first: Buffer): string | undefined =>
+  /^(\uFEFF)?\s*\{/.test(first.toString('utf8', 0, Math.min(first.length, 1024))) ? undefined : 'does not start like a JSON run (no "{")';
 
 /** Files committed per transaction: each commit is an fsync, each record is held until then. */
 const BATCH = 50;
@@ -57,7 +70,7 @@ function candidateFiles(dir: string, problems: ImportProblem[]): string[] {
 }
 
 function readRun(dir: string, file: string): { ok: true; record: RunRecord } | { ok: false; error: string } {
-  const read = readRegularFile(join(dir, file));
+  const read = readRegularFile(join(dir, file), MAX_LEGACY_RUN_FILE_BYTES, { head: looksLikeRun });
   if (!read.ok) return read;
   let json: unknown;
   try {
@@ -98,7 +111,11 @@ export function openRunStore(dir: string, log: (line: string) => void): RunStore
   const store = new RunStore(dir);
   try {
     const { imported, alreadyThere, problems } = importLegacyRuns(store);
-    for (const { file, error } of problems) log(`memtide: skipped ${file} in ${store.dir}: ${error}`);
+    // Skipped files are not remembered as imported: each start tries them again, so a file fixed or
+    // replaced is imported then.
+    for (const { file, error } of problems) {
+      log(`memtide: skipped ${file} in ${store.dir}: ${error}. To import it, make it a whole run record (${MAX_LEGACY_RUN_FILE_BYTES} bytes at most) and start memtide again: skipped files are tried at every start (move it away to stop this message)`);
+    }
     if (imported + alreadyThere > 0) {
       log(`memtide: imported ${imported} runs from the JSON files in ${store.dir} into ${store.file}${alreadyThere ? ` (${alreadyThere} were there already)` : ''}; the files are left as they were`);
     }

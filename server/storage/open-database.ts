@@ -80,12 +80,15 @@ export function openDatabase(dir: string, options: OpenOptions = {}): { db: Data
     throw storeError(error, file, 'open the database');
   }
   try {
-    // The first statement reads the header: a file that is not a database fails here.
+    // Checked read-only first (the first statement reads the header: a file that is not a database
+    // fails here): another application's database is refused as it was found, not switched to WAL.
+    checkSchema(db, file, true);
     if (!options.readonly) db.pragma('journal_mode = WAL');
     // Every commit is on disk when it returns: a run is stored before anyone is told it ended.
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     checkSchema(db, file, options.readonly ?? false);
+    if (!options.readonly) fillWatchVerdicts(db);
   } catch (error) {
     db.close();
     throw storeError(error, file, 'open the database');
@@ -107,4 +110,15 @@ function checkSchema(db: Database.Database, file: string, readonly: boolean): vo
     db.exec(SCHEMA);
     db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
   }).immediate();
+}
+
+/**
+ * Watches stored before the verdict column held theirs (a watch has no summary; its verdict is in
+ * info.watch): filled in place — idempotent, so no schema version for it. Asked first: an UPDATE
+ * that changes nothing would still wait for another process's write.
+ */
+function fillWatchVerdicts(db: Database.Database): void {
+  const missing = "kind = 'watch' AND verdict IS NULL AND json_extract(info, '$.watch.verdict.verdict') IS NOT NULL";
+  if (db.prepare(`SELECT 1 FROM runs WHERE ${missing} LIMIT 1`).get() === undefined) return;
+  db.prepare(`UPDATE runs SET verdict = json_extract(info, '$.watch.verdict.verdict') WHERE ${missing}`).run();
 }

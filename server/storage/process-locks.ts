@@ -3,11 +3,12 @@
 // and CLI runs take turns). Each lock is SQLite's own exclusive lock on a side file, held for as
 // long as the connection stays open: the kernel drops it when the process dies, kill -9 included,
 // so there is no stale lock to clean up. Who holds it is written in the database's `holders`.
+import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RunStore } from './run-store.js';
-import { storeError } from './store-errors.js';
+import { storeError, StoreError } from './store-errors.js';
 
 export type LockName = 'server' | 'run';
 
@@ -21,6 +22,7 @@ export interface Holder {
 
 /** Takes the lock now or says no (never waits); throws a StoreError when the file cannot be made. */
 function takeFileLock(file: string): Database.Database | undefined {
+  checkLockFile(file);
   let db: Database.Database;
   try {
     db = new Database(file, { timeout: 0 });
@@ -36,6 +38,24 @@ function takeFileLock(file: string): Database.Database | undefined {
     db.close();
     if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY')) return undefined;
     throw storeError(error, file, 'take a lock');
+  }
+}
+
+/**
+ * A lock file must be a regular file (or absent): SQLite would open a FIFO named server.lock and
+ * block in it forever, hanging the start; a device is not ours to lock. stat() follows links.
+ */
+function checkLockFile(file: string): void {
+  let stats;
+  try {
+    stats = statSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // made by SQLite below
+    throw storeError(error, file, 'look at a lock file');
+  }
+  if (!stats.isFile()) {
+    const kind = stats.isFIFO() ? 'a FIFO' : stats.isSocket() ? 'a socket' : stats.isCharacterDevice() ? 'a character device' : stats.isBlockDevice() ? 'a block device' : stats.isDirectory() ? 'a directory' : 'not a regular file';
+    throw new StoreError('setup', `the lock file ${file} is ${kind}, not a regular file: memtide will not open it; move it away (memtide makes it again)`);
   }
 }
 

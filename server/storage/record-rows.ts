@@ -50,6 +50,9 @@ export function searchText(info: RunInfo): string {
   return [info.id, info.experiment, title, ...params, ...knobs].join(' ').toLowerCase();
 }
 
+/** A run's verdict, or a watch's (a watch has no summary; the history shows its verdict from info.watch): the `verdict` column and ?verdict= go by this. */
+export const verdictOf = (run: Pick<RunInfo, 'summary' | 'watch'>): string | undefined => run.summary?.verdict ?? run.watch?.verdict?.verdict;
+
 export const infoOf = (record: RunRecord): RunInfo => {
   const info: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record)) if (INFO_KEYS.has(key)) info[key] = value;
@@ -64,7 +67,7 @@ export function runRow(record: RunRecord): RunRow {
     id: record.id, kind, experiment: record.experiment, runtime: record.runtime, status: record.status,
     created_at: record.createdAt, ended_at: record.endedAt ?? null, sample_hz: record.sampleHz, sample_count: record.samples.length,
     overall_pct: record.summary?.overallPct ?? null, final_pct: record.summary?.finalPct ?? null,
-    verdict: record.summary?.verdict ?? null, error: record.error ?? null,
+    verdict: verdictOf(record) ?? null, error: record.error ?? null,
     search: searchText(info), info: JSON.stringify(stored),
   };
 }

@@ -4,7 +4,7 @@
 import type { RunListPage, RunListQuery, RunSort, SortOrder } from '../../shared/protocol/http.js';
 import { RUN_LIST_LIMIT } from '../../shared/protocol/http.js';
 import type { RunInfo } from '../../shared/run-record.js';
-import { searchText } from './record-rows.js';
+import { searchText, verdictOf } from './record-rows.js';
 
 /** A position in one order: the sort key (null: a run without that figure) and the run id. */
 export interface Cursor {
@@ -92,7 +92,8 @@ export function pageSql(spec: PageSpec): Sql & { sql: string } {
     params.push(numericKey(spec.after), spec.after.id);
   }
   params.push(spec.limit + 1);
-  return { sql: `SELECT id, info FROM runs WHERE ${where}${cursor} ORDER BY ${key} ${dir}, id ${dir} LIMIT ?`, where, params };
+  // created_at and overall_pct too: the cursor past a damaged row (its info unreadable) comes from them.
+  return { sql: `SELECT id, info, created_at, overall_pct FROM runs WHERE ${where}${cursor} ORDER BY ${key} ${dir}, id ${dir} LIMIT ?`, where, params };
 }
 
 // ---- the same in JS, for runs held in memory ----
@@ -104,7 +105,7 @@ export function matches(spec: PageSpec, run: RunInfo): boolean {
   const { experiment, runtime, verdict, status, q } = spec.filter;
   return (experiment === undefined || run.experiment === experiment)
     && (runtime === undefined || run.runtime === runtime)
-    && (verdict === undefined || run.summary?.verdict === verdict)
+    && (verdict === undefined || verdictOf(run) === verdict)
     && (status === undefined || run.status === status)
     && (q === undefined || searchText(run).includes(q.toLowerCase()));
 }
@@ -131,14 +132,32 @@ export const cursorOf = (spec: Pick<PageSpec, 'sort' | 'order'>, run: RunInfo): 
   key: spec.sort === 'date' ? run.createdAt : (run.summary?.overallPct ?? null),
 });
 
+/** What the database gave for one page (RunStore.page). */
+export interface DbPageRuns {
+  /** The readable runs among the rows fetched (up to limit + 1). */
+  runs: RunInfo[];
+  /** Stored rows matching the filters, damaged ones included (shared/protocol/http.ts RunListPage, README's API table). */
+  total: number;
+  /** More rows than `limit` were fetched: there is a next page, even when damaged rows were dropped from this one. */
+  more: boolean;
+  /** Where the last fetched row stands in the order (a damaged one too): the cursor when nothing could be shown. */
+  last?: Cursor;
+  /** How many fetched rows were damaged and left out. */
+  damagedCount: number;
+}
+
 /**
  * One page from the database's rows (up to limit + 1, after the cursor) and the runs only this
- * process holds (all that match the filters): merged in the page's order, `limit` of them.
+ * process holds (all that match the filters): merged in the page's order, `limit` of them. `next`
+ * is decided by the rows fetched, not by those kept: a damaged row must not end the paging (the
+ * next page starts after the last run shown and skips that row again).
  */
-export function mergePage(spec: PageSpec, db: { runs: RunInfo[]; total: number }, own: readonly RunInfo[]): RunListPage {
+export function mergePage(spec: PageSpec, db: DbPageRuns, own: readonly RunInfo[]): RunListPage {
   const ownIds = new Set(own.map((r) => r.id));
   const merged = [...db.runs.filter((r) => !ownIds.has(r.id)), ...own.filter((r) => isAfter(spec, r))].sort((a, b) => compareRuns(spec, a, b));
   const runs = merged.slice(0, spec.limit);
-  const next = merged.length > spec.limit ? encodeCursor(cursorOf(spec, runs.at(-1)!)) : undefined;
-  return { runs, total: db.total + own.length, ...(next && { next }) };
+  const last = runs.at(-1);
+  const cursor = last ? cursorOf(spec, last) : db.last;
+  const next = (merged.length > spec.limit || db.more) && cursor ? encodeCursor(cursor) : undefined;
+  return { runs, total: db.total + own.length, ...(next && { next }), ...(db.damagedCount > 0 && { damaged: db.damagedCount }) };
 }

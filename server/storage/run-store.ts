@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import { RunId, type RunInfo, type RunRecord } from '../../shared/run-record.js';
 import { openDatabase, prepareDataDir, type OpenOptions } from './open-database.js';
 import { dataRow, infoFromRow, recordFromRows, recordJsonParts, runRow, type DataRow, type RecordJsonParts } from './record-rows.js';
-import { filterSql, pageSql, type PageSpec } from './run-query.js';
+import { filterSql, pageSql, type DbPageRuns, type PageSpec } from './run-query.js';
 import { CHANGES_KEPT } from './schema.js';
 import { storeError, StoreError } from './store-errors.js';
 
@@ -18,14 +18,11 @@ export interface Change {
   rev: number;
   runId: string;
   change: ChangeKind;
-  /** The process that made it. */
+  /** The process that made it (for the sqlite3 shell: two containers may both be pid 1, so own changes are told by rev, ownChange()). */
   pid: number;
 }
 
-export interface DbPage {
-  /** Up to limit + 1 runs, in the page's order. */
-  runs: RunInfo[];
-  total: number;
+export interface DbPage extends DbPageRuns {
   /** Rows of this page that are not runs any more (damaged): left out, and said. */
   damaged: { id: string; error: string }[];
 }
@@ -35,6 +32,10 @@ export class RunStore {
   readonly file: string;
   readonly db: Database.Database;
   private readonly statements;
+  /** Revs of this store's own committed changes not yet passed by its change feed (change-feed.ts). */
+  private readonly ownRevs = new Set<number>();
+  /** Revs of the transaction under way: own only once it commits (a rolled-back rev may be another's later). */
+  private pendingRevs: number[] = [];
 
   constructor(dir: string, options: OpenOptions = {}) {
     this.dir = prepareDataDir(dir, !options.readonly);
@@ -78,15 +79,23 @@ export class RunStore {
 
   /**
    * The old JSON store's runs, in one transaction: a run whose id is already here is left as it
-   * is; every file is remembered in imported_files so it is never imported again.
+   * is; every file is remembered in imported_files so it is never imported again. A file already
+   * there is passed over inside the transaction: another process (a CLI and a server starting
+   * together) may have imported it since the caller looked, and its run been deleted since.
    */
   importRuns(entries: readonly { file: string; record: RunRecord }[]): { imported: number; alreadyThere: number } {
     if (entries.length === 0) return { imported: 0, alreadyThere: 0 };
     const rows = entries.map(({ file, record }) => ({ file, id: RunId.parse(record.id), row: runRow(record), data: () => dataRow(record) }));
     const remember = this.db.prepare('INSERT OR REPLACE INTO imported_files (name, run_id, imported_at) VALUES (?, ?, ?)');
+    const importedBefore = this.db.prepare('SELECT 1 FROM imported_files WHERE name = ?');
     return this.write('import runs', () => {
       let imported = 0;
+      let passed = 0;
       for (const { file, id, row, data } of rows) {
+        if (importedBefore.get(file)) {
+          passed++;
+          continue;
+        }
         if (!this.statements.info.get(id)) {
           const { lastInsertRowid } = this.statements.insertRun.run(row);
           this.statements.insertData.run({ seq: lastInsertRowid, ...data() });
@@ -95,7 +104,7 @@ export class RunStore {
         }
         remember.run(file, id, Date.now());
       }
-      return { imported, alreadyThere: rows.length - imported };
+      return { imported, alreadyThere: rows.length - imported - passed };
     });
   }
 
@@ -121,7 +130,7 @@ export class RunStore {
 
   private loadRows<T>(id: string, build: (row: { id: string; info: string }, data: DataRow) => T): T | undefined {
     if (!RunId.safeParse(id).success) return undefined;
-    return this.read(`read run ${id}`, () => {
+    return this.snapshot(`read run ${id}`, () => {
       const row = this.statements.info.get(id) as { id: string; info: string } | undefined;
       if (!row) return undefined;
       const data = this.statements.data.get(id) as DataRow | undefined;
@@ -146,9 +155,9 @@ export class RunStore {
 
   /** The runs of one page (up to limit + 1, so the caller can tell there are more) and how many match. */
   page(spec: PageSpec): DbPage {
-    return this.read('list runs', () => {
+    return this.snapshot('list runs', () => {
       const { sql, params } = pageSql(spec);
-      const rows = this.db.prepare(sql).all(...params) as { id: string; info: string }[];
+      const rows = this.db.prepare(sql).all(...params) as { id: string; info: string; created_at: number; overall_pct: number | null }[];
       const count = filterSql(spec);
       const total = this.db.prepare(`SELECT count(*) FROM runs WHERE ${count.where}`).pluck().get(...count.params) as number;
       const runs: RunInfo[] = [];
@@ -160,7 +169,9 @@ export class RunStore {
           damaged.push({ id: row.id, error: (error as Error).message });
         }
       }
-      return { runs, total, damaged };
+      const lastRow = rows.at(-1);
+      const last = lastRow && { sort: spec.sort, order: spec.order, id: lastRow.id, key: spec.sort === 'date' ? lastRow.created_at : lastRow.overall_pct };
+      return { runs, total, more: rows.length > spec.limit, ...(last && { last }), damaged, damagedCount: damaged.length };
     });
   }
 
@@ -186,6 +197,14 @@ export class RunStore {
     return this.read('read changes', () => this.statements.lastRev.get() as number);
   }
 
+  /**
+   * True (once) when the change at `rev` was written by this store: its feed skips it, as this
+   * process told its clients already. Not by pid, which two containers on one directory may share.
+   */
+  ownChange(rev: number): boolean {
+    return this.ownRevs.delete(rev);
+  }
+
   /** Bumped by SQLite whenever another connection commits (not for this one's own commits). */
   dataVersion(): number {
     return this.db.pragma('data_version', { simple: true }) as number;
@@ -204,15 +223,34 @@ export class RunStore {
   private change(id: string, change: 'saved' | 'deleted'): void {
     const { lastInsertRowid } = this.statements.addChange.run(id, change, Date.now(), process.pid);
     const rev = Number(lastInsertRowid);
+    this.pendingRevs.push(rev);
     if (rev % 1000 === 0) this.statements.pruneChanges.run(rev - CHANGES_KEPT);
   }
 
   private write<T>(doing: string, body: () => T): T {
+    this.pendingRevs = [];
     try {
-      return this.db.transaction(body).immediate();
+      const result = this.db.transaction(body).immediate();
+      for (const rev of this.pendingRevs) this.ownRevs.add(rev);
+      // A store without a feed (a CLI) never passes them: only as many as the table keeps matter.
+      for (const rev of this.ownRevs) {
+        if (this.ownRevs.size <= CHANGES_KEPT) break;
+        this.ownRevs.delete(rev);
+      }
+      return result;
     } catch (error) {
       throw storeError(error, this.file, doing);
+    } finally {
+      this.pendingRevs = [];
     }
+  }
+
+  /**
+   * Reads that must agree (a page's rows and its count; a run's two rows) in one deferred
+   * transaction: one snapshot, so another process's commit between them cannot split them.
+   */
+  private snapshot<T>(doing: string, body: () => T): T {
+    return this.read(doing, () => this.db.transaction(body).deferred());
   }
 
   private read<T>(doing: string, body: () => T): T {

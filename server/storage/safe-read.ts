@@ -5,7 +5,7 @@
 // again, since the file may be swapped between the two.
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 
-/** The largest run file the old JSON store could have written: a 120 s run at 1 kHz is ~5-10 MB. */
+/** The cap when a caller names none: a file someone may have put here is never read whole past it. */
 export const MAX_RUN_FILE_BYTES = 64 * 1024 * 1024;
 
 export type ReadResult = { ok: true; text: string } | { ok: false; error: string };
@@ -13,8 +13,18 @@ export type ReadResult = { ok: true; text: string } | { ok: false; error: string
 const kindOf = (s: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isDirectory(): boolean }): string =>
   s.isFIFO() ? 'a FIFO' : s.isSocket() ? 'a socket' : s.isCharacterDevice() ? 'a character device' : s.isBlockDevice() ? 'a block device' : s.isDirectory() ? 'a directory' : 'not a regular file';
 
+export interface ReadOptions {
+  /**
+   * Looks at the first bytes read (up to 64 KiB) before the rest is: an error stops the read there,
+   * so a sparse file of holes or a file of zeros under a large cap costs one chunk, not its size.
+   */
+  head?: (first: Buffer) => string | undefined;
+}
+
+const CHUNK = 64 * 1024;
+
 /** The file's text (UTF-8, a leading byte-order mark dropped), or why it was not read. */
-export function readRegularFile(path: string, maxBytes = MAX_RUN_FILE_BYTES): ReadResult {
+export function readRegularFile(path: string, maxBytes = MAX_RUN_FILE_BYTES, options: ReadOptions = {}): ReadResult {
   let fd: number;
   try {
     const before = statSync(path);
@@ -24,22 +34,33 @@ export function readRegularFile(path: string, maxBytes = MAX_RUN_FILE_BYTES): Re
   } catch (error) {
     return { ok: false, error: (error as Error).message };
   }
+  let length = 0;
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile()) return { ok: false, error: `${kindOf(stats)}, not a regular file: not read` };
     // One byte more than allowed: a file that grew past the cap since stat() is caught too.
-    const buffer = Buffer.allocUnsafe(Math.min(stats.size, maxBytes) + 1);
-    let length = 0;
+    const size = Math.min(stats.size, maxBytes) + 1;
+    if (options.head) {
+      // Looked at before the whole file's buffer is even allocated.
+      const first = Buffer.allocUnsafe(Math.min(CHUNK, size));
+      const wrong = options.head(first.subarray(0, readSync(fd, first, 0, first.length, 0)));
+      if (wrong) return { ok: false, error: `${wrong}: not read` };
+    }
+    const buffer = Buffer.allocUnsafe(size);
     while (length < buffer.length) {
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      const n = readSync(fd, buffer, length, buffer.length - length, length);
       if (n === 0) break;
       length += n;
     }
     if (length > maxBytes) return { ok: false, error: `over the ${maxBytes}-byte limit: not read` };
+    // Decoded once, the buffer dropped on return: the file is in memory twice only for this moment
+    // (JSON.parse needs one string; a streaming parser would be the way to do without).
     const text = buffer.toString('utf8', 0, length);
     return { ok: true, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
   } catch (error) {
-    return { ok: false, error: (error as Error).message };
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code === 'ERR_STRING_TOO_LONG') return { ok: false, error: `${length} bytes, too long for one string in this Node (${message}): not read` };
+    return { ok: false, error: message };
   } finally {
     closeSync(fd);
   }

@@ -112,8 +112,10 @@ export function runListSearch(query: RunListQuery): string {
 
 /**
  * GET /api/runs: the runs matching the filters (running and queued ones included), newest first
- * unless sorted otherwise, `limit` of them; `total` counts every match; `next`, when there are
- * more, is the `before` of the next page.
+ * unless sorted otherwise, `limit` of them; `total` counts every match stored, damaged rows
+ * included (they are in the database; the server cannot list them); `damaged`, when there are any
+ * among the rows this page passed over, says how many were left out (the server's log names them);
+ * `next`, when there are more, is the `before` of the next page.
  *
  * Without any query field the answer stays the bare array of every run (RunListAnswer); with one
  * (`?limit=50` is enough) it is this page, and `next` leads to the one after.
@@ -122,6 +124,7 @@ export const RunListPage = z.object({
   runs: z.array(RunInfo),
   total: z.number().int().nonnegative(),
   next: z.string().optional(),
+  damaged: z.number().int().positive().optional(),
 });
 export type RunListPage = z.infer<typeof RunListPage>;
 

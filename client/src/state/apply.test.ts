@@ -186,3 +186,16 @@ describe('apply: allocator matrices', () => {
     expect(apply(s, { type: 'matrix-closed' }).matrixShown).toBeUndefined();
   });
 });
+
+describe('apply: the history page follows the queue and the unsaved runs', () => {
+  it('a queue or store message asks for the page again (it lists queued and unsaved runs and counts them)', () => {
+    const ready = fold(initialState(), [hello([infoOf(makeRecord('old-1'))])]);
+    expect(ready.history.loading).toBeUndefined();
+    const queued: RunInfo = { ...infoOf(makeRecord('q-1')), status: 'queued', summary: null, endedAt: undefined };
+    const afterQueue = apply(ready, { type: 'queue', runs: [queued] });
+    expect(afterQueue.history.loading).toBe(ready.history.seq + 1);
+    const unsaved: RunInfo = { ...infoOf(makeRecord('u-1')), unsaved: 'could not store run u-1: the disk is full' };
+    const afterStore = apply(ready, { type: 'store', unsaved: [unsaved] });
+    expect(afterStore.history.loading).toBe(ready.history.seq + 1);
+  });
+});

@@ -29,8 +29,11 @@ function applyHistoryEvent(s: DashboardState, e: HistoryEvent): DashboardState {
   return { ...s, history, runs };
 }
 
-/** Messages after which the page of the history on screen may have other rows or another count. */
-const CHANGES_HISTORY = new Set<string>(['run-started', 'run-finished', 'run-failed', 'run-stored', 'run-deleted', 'watch-started', 'watch-ended']);
+/**
+ * Messages after which the page of the history on screen may have other rows or another count:
+ * `queue` and `store` too, since the server's page holds queued and unsaved runs in their place.
+ */
+const CHANGES_HISTORY = new Set<string>(['run-started', 'run-finished', 'run-failed', 'run-stored', 'run-deleted', 'watch-started', 'watch-ended', 'queue', 'store']);
 
 /** Every local event type, as a record so that a type added to LocalEvent and not here fails the typecheck. */
 const LOCAL_TYPES: Record<LocalEvent['type'], true> = {
