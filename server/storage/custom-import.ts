@@ -9,11 +9,10 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SavedExperiment } from '../../shared/custom/code.js';
-import { describeZodError } from '../../shared/validation.js';
 import type { ImportProblem } from './legacy-import.js';
 import { CUSTOM_DIR, CustomStore, LEGACY_CUSTOM_DIR, MAX_SAVED } from './custom-store.js';
 import type { RunStore } from './run-store.js';
-import { readRegularFile } from './safe-read.js';
+import { readJsonFile } from './safe-read.js';
 
 /** Far above what a saved experiment can be (3 × 64 KiB of code, JSON-escaped, and a little more). */
 export const MAX_SAVED_FILE_BYTES = 2 * 1024 * 1024;
@@ -54,18 +53,10 @@ function candidateFiles(dataDir: string, problems: ImportProblem[]): string[] {
 }
 
 function readSaved(dataDir: string, file: string): { ok: true; experiment: SavedExperiment } | { ok: false; error: string } {
-  const read = readRegularFile(join(dataDir, file), MAX_SAVED_FILE_BYTES);
+  const read = readJsonFile(join(dataDir, file), MAX_SAVED_FILE_BYTES, SavedExperiment, 'a saved experiment');
   if (!read.ok) return read;
-  let json: unknown;
-  try {
-    json = JSON.parse(read.text);
-  } catch (error) {
-    return { ok: false, error: `not JSON (${(error as Error).message})` };
-  }
-  const parsed = SavedExperiment.safeParse(json);
-  if (!parsed.success) return { ok: false, error: `not a saved experiment: ${describeZodError(parsed.error)}` };
-  if (`${parsed.data.id}.json` !== file.slice(file.lastIndexOf('/') + 1)) return { ok: false, error: `holds experiment ${parsed.data.id}` };
-  return { ok: true, experiment: parsed.data };
+  if (`${read.value.id}.json` !== file.slice(file.lastIndexOf('/') + 1)) return { ok: false, error: `holds experiment ${read.value.id}` };
+  return { ok: true, experiment: read.value };
 }
 
 /** Imports every saved-experiment file not imported before. Throws a StoreError when the database cannot take them. */

@@ -7,9 +7,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
 import { join } from 'node:path';
 import { RunId, RunRecord } from '../../shared/run-record.js';
-import { describeZodError } from '../../shared/validation.js';
 import { RunStore } from './run-store.js';
-import { readRegularFile } from './safe-read.js';
+import { readJsonFile } from './safe-read.js';
 
 export interface ImportProblem {
   /** Relative to the data directory ("runs/abc.json"). */
@@ -70,20 +69,12 @@ function candidateFiles(dir: string, problems: ImportProblem[]): string[] {
 }
 
 function readRun(dir: string, file: string): { ok: true; record: RunRecord } | { ok: false; error: string } {
-  const read = readRegularFile(join(dir, file), MAX_LEGACY_RUN_FILE_BYTES, { head: looksLikeRun });
-  if (!read.ok) return read;
-  let json: unknown;
-  try {
-    json = JSON.parse(read.text);
-  } catch (error) {
-    return { ok: false, error: `not JSON (${(error as Error).message})` };
-  }
-  const parsed = RunRecord.safeParse(json);
-  if (!parsed.success) return { ok: false, error: `not a run record: ${describeZodError(parsed.error)}` };
+  const parsed = readJsonFile(join(dir, file), MAX_LEGACY_RUN_FILE_BYTES, RunRecord, 'a run record', { head: looksLikeRun });
+  if (!parsed.ok) return parsed;
   const id = file.slice(file.lastIndexOf('/') + 1, -'.json'.length);
-  if (parsed.data.id !== id) return { ok: false, error: `holds run ${parsed.data.id}, not ${id}` };
-  if (parsed.data.status === 'queued' || parsed.data.status === 'running') return { ok: false, error: `a run still ${parsed.data.status}: only ended runs are stored` };
-  return { ok: true, record: parsed.data };
+  if (parsed.value.id !== id) return { ok: false, error: `holds run ${parsed.value.id}, not ${id}` };
+  if (parsed.value.status === 'queued' || parsed.value.status === 'running') return { ok: false, error: `a run still ${parsed.value.status}: only ended runs are stored` };
+  return { ok: true, record: parsed.value };
 }
 
 /** Imports every run file not imported before. Throws a StoreError when the database cannot take them. */

@@ -4,6 +4,8 @@
 // follows links: the target's kind is what counts), then open O_NONBLOCK and check the descriptor
 // again, since the file may be swapped between the two.
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import type { z } from 'zod';
+import { describeZodError } from '../../shared/validation.js';
 
 /** The cap when a caller names none: a file someone may have put here is never read whole past it. */
 export const MAX_RUN_FILE_BYTES = 64 * 1024 * 1024;
@@ -64,4 +66,18 @@ export function readRegularFile(path: string, maxBytes = MAX_RUN_FILE_BYTES, opt
   } finally {
     closeSync(fd);
   }
+}
+
+/** A file's JSON checked by a schema (the old run files, saved experiments): each way it fails, in words; `what` names the shape ("a run record"). */
+export function readJsonFile<T>(path: string, maxBytes: number, schema: z.ZodType<T>, what: string, options: ReadOptions = {}): { ok: true; value: T } | { ok: false; error: string } {
+  const read = readRegularFile(path, maxBytes, options);
+  if (!read.ok) return read;
+  let json: unknown;
+  try {
+    json = JSON.parse(read.text);
+  } catch (error) {
+    return { ok: false, error: `not JSON (${(error as Error).message})` };
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: `not ${what}: ${describeZodError(parsed.error)}` };
 }
