@@ -21,7 +21,7 @@ export const USAGE = `usage:
   ${REPORT_USAGE}
   memtide --help
 
-exit codes: 0 ok, 1 the run failed, 2 bad usage, 3 a gate (--expect, --max-final-mib) failed`;
+exit codes: 0 ok, 1 the run failed, 2 bad usage, 3 a gate (--expect, --max-final-mib) failed, 4 the run ended but could not be stored (the message says why)`;
 
 /** A mistake in how memtide was called: said with the usage, exit 2. */
 export class UsageError extends Error {}
