@@ -41,6 +41,8 @@ export interface AppOptions {
   wallClockCapS?: number;
   /** false: no custom runs (MEMTIDE_ALLOW_CODE=0; code-policy.ts). */
   allowCode?: boolean;
+  /** The workers' CPU priority (MEMTIDE_WORKER_NICE; worker-priority.ts). */
+  workerNice?: number;
   maxQueue?: number;
   maxSockets?: number;
   heartbeatMs?: number;
@@ -118,7 +120,7 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
   };
   const slot = new RunSlot(new ProcessLock(store, 'run'), () => `the memtide server at ${url}`, log);
   // Watches going on are listed with the runs (a page, the plain list) until they are stored.
-  const registry = new RunRegistry({ events, store, log, maxQueue: options.maxQueue, spawn: options.spawn, retryMs: options.retryMs, slot, alsoLive: (): RunInfo[] => watches.list() });
+  const registry = new RunRegistry({ events, store, log, maxQueue: options.maxQueue, spawn: options.spawn, workerNice: options.workerNice, retryMs: options.retryMs, slot, alsoLive: (): RunInfo[] => watches.list() });
   const matrices = new MatrixBook(registry, machine);
   const others = followOtherProcesses(store, registry.reader, events, log);
   const watches = new WatchRegistry({

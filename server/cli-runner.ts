@@ -20,6 +20,8 @@ export interface HeadlessOptions {
   json: boolean;
   /** Said before a run's header (the matrix names its setting). */
   label?(run: RunInfo): string | undefined;
+  /** MEMTIDE_WORKER_NICE (CliSettings). */
+  workerNice?: number;
 }
 
 export interface Headless {
@@ -35,13 +37,15 @@ export interface Headless {
 export interface CliSettings {
   dataDir: string;
   defaults: RunDefaults;
+  /** MEMTIDE_WORKER_NICE (worker-priority.ts). */
+  workerNice?: number;
 }
 
 /** The server's settings (MEMTIDE_DATA, MEMTIDE_MEMORY_CAP_MIB…): a CLI run is stored with the others, so `memtide serve` lists it. */
 export function cliSettings(config: ConfigResult = configFromEnv(process.env)): CliSettings | string {
   if (!config.ok) return config.error;
-  const { dataDir, memoryCapMiB, wallClockCapS, sampleHz } = config.options;
-  return { dataDir: dataDir!, defaults: { memoryCapMiB, wallClockCapS, sampleHz } };
+  const { dataDir, memoryCapMiB, wallClockCapS, sampleHz, workerNice } = config.options;
+  return { dataDir: dataDir!, defaults: { memoryCapMiB, wallClockCapS, sampleHz }, ...(workerNice !== undefined && { workerNice }) };
 }
 
 /** A registry for runs already checked: made only then, since it opens the database (importing old JSON runs) and starts the sampler thread. */
@@ -92,7 +96,7 @@ export function headless(options: HeadlessOptions, dataDir: string): Headless {
   const store = openRunStore(dataDir, log);
   // Takes turns with a server (or another CLI run) on the same data directory: one run at a time.
   const slot = new RunSlot(new ProcessLock(store, 'run'), () => 'a memtide CLI run', log);
-  const registry = new RunRegistry({ events, store, log, slot });
+  const registry = new RunRegistry({ events, store, log, slot, workerNice: options.workerNice });
   // Ctrl+C stores the runs as cancelled and exits 130; any other way out still kills the worker.
   exitOnSignals(registry, 130);
   return {

@@ -28,10 +28,10 @@ function settings(): CliSettings {
 }
 
 async function run(command: RunCommand): Promise<number> {
-  const { dataDir, defaults } = settings();
+  const { dataDir, defaults, workerNice } = settings();
   const request = parseRunRequest(command.body, machine(), defaults);
   if (!request.ok) throw new UsageError(request.error);
-  const cli = headless({ json: command.json }, dataDir);
+  const cli = headless({ json: command.json, workerNice }, dataDir);
   const submitted = cli.registry.submit(request.request);
   if (!submitted.ok) {
     await err(`memtide: ${submitted.error}`);
@@ -63,10 +63,10 @@ async function run(command: RunCommand): Promise<number> {
 
 /** Every allocator setting, one run after another, then the table; exit 1 when any run failed. */
 async function matrix(command: MatrixCommand): Promise<number> {
-  const { dataDir, defaults } = settings();
+  const { dataDir, defaults, workerNice } = settings();
   const parsed = parseMatrixRequest(command.body, machine(), defaults);
   if (!parsed.ok) throw new UsageError(parsed.error);
-  const cli = headless({ json: command.json, label: (run) => run.matrixSetting && `\n== ${run.matrixSetting} ==` }, dataDir);
+  const cli = headless({ json: command.json, workerNice, label: (run) => run.matrixSetting && `\n== ${run.matrixSetting} ==` }, dataDir);
   const { id, skipped } = parsed.request;
   for (const s of skipped) await err(`memtide: skipped ${s.setting}: ${s.reason}`);
   const book = new MatrixBook(cli.registry, machine);

@@ -4,6 +4,7 @@ import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN } from '../shared/limits.js';
 import { quote } from '../shared/validation.js';
 import { allowCodeFromEnv } from './code-policy.js';
 import { DEFAULT_DATA_DIR } from './storage/run-store.js';
+import { WORKER_NICE_MAX } from './worker-priority.js';
 
 export type ConfigResult = { ok: true; options: AppOptions } | { ok: false; error: string };
 
@@ -21,9 +22,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigResult {
     memoryCapMiB: integer(env, 'MEMTIDE_MEMORY_CAP_MIB', 1, Number.MAX_SAFE_INTEGER),
     wallClockCapS: integer(env, 'MEMTIDE_WALL_CLOCK_S', 1, 24 * 3600),
     sampleHz: integer(env, 'MEMTIDE_SAMPLE_HZ', SAMPLE_HZ_MIN, SAMPLE_HZ_MAX),
+    workerNice: integer(env, 'MEMTIDE_WORKER_NICE', 0, WORKER_NICE_MAX),
   };
   for (const value of Object.values(numbers)) if (typeof value === 'string') return { ok: false, error: value };
-  const { port, memoryCapMiB, wallClockCapS, sampleHz } = numbers as Record<keyof typeof numbers, number | undefined>;
+  const { port, memoryCapMiB, wallClockCapS, sampleHz, workerNice } = numbers as Record<keyof typeof numbers, number | undefined>;
   const allowCode = allowCodeFromEnv(env.MEMTIDE_ALLOW_CODE);
   if (typeof allowCode === 'string') return { ok: false, error: allowCode };
   return {
@@ -37,6 +39,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigResult {
       memoryCapMiB,
       wallClockCapS,
       sampleHz,
+      ...(workerNice !== undefined && { workerNice }),
       allowCode,
       ...(env.MEMTIDE_ALLOW_PROBES === '1' && { allowProbes: true }),
     },

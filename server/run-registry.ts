@@ -41,6 +41,8 @@ export interface RegistryOptions {
   slot?: RunSlot;
   /** Records going on elsewhere in this process (watches, server/watch/), listed with the runs until they are stored. */
   alsoLive?(): RunInfo[];
+  /** The workers' CPU priority (worker-priority.ts; MEMTIDE_WORKER_NICE). */
+  workerNice?: number;
 }
 
 /** A bad query is the caller's (400); a database that cannot answer is not (500). */
@@ -294,7 +296,7 @@ export class RunRegistry {
 
   /** Starts a run's worker (throws when it cannot be spawned). */
   private launch({ record, python }: QueuedRun): void {
-    const run = new Run(record, { events: this.options.events, python, spawn: this.options.spawn, onEnded: (ended) => this.ended(ended) });
+    const run = new Run(record, { events: this.options.events, python, spawn: this.options.spawn, workerNice: this.options.workerNice, onEnded: (ended) => this.ended(ended) });
     run.start();
     this.active = run;
   }

@@ -35,6 +35,8 @@ export interface RunHooks {
   python?: string;
   /** How to start the worker; tests pass misbehaving ones. */
   spawn?: SpawnWorker;
+  /** The worker's CPU priority (worker-priority.ts; default there). */
+  workerNice?: number;
 }
 
 /** What the worker is started with (shared/protocol/worker.ts): the phase script and its timings. */
@@ -83,7 +85,7 @@ export class Run {
       onMessage: (m) => this.handle(m),
       onProtocolError: (reason) => this.fail(reason),
       onExit: (code, signal, stderr) => this.finish(code, signal, stderr),
-    }, { python: hooks.python, env: record.workerEnv, memoryCapMiB: record.memoryCapMiB, ...(record.code && { code: record.code }) });
+    }, { python: hooks.python, env: record.workerEnv, memoryCapMiB: record.memoryCapMiB, ...(record.code && { code: record.code }), ...(hooks.workerNice !== undefined && { nice: hooks.workerNice }) });
     // createdAt is the moment it starts (t = 0 on the chart), not when it was queued.
     Object.assign(record, { status: 'running', createdAt: now(), pid: this.worker.pid });
     const cap = record.memoryCapMiB;

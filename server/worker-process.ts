@@ -12,6 +12,7 @@ import { createLineSplitter } from './line-splitter.js';
 import { captureOutput } from './output-capture.js';
 import { nodeWorkerScript, pythonWorkerScript } from './paths.js';
 import { MAX_LINE_BYTES, parseWorkerLine } from './worker-protocol.js';
+import { DEFAULT_WORKER_NICE, lowerWorkerPriority } from './worker-priority.js';
 
 const STDERR_TAIL_BYTES = 4096;
 
@@ -38,6 +39,8 @@ export interface WorkerCommand {
   env?: Record<string, string>;
   /** Written to the worker's fd CODE_FD, then closed (a custom run's code, as JSON). */
   input?: string;
+  /** Its CPU priority (worker-priority.ts); default DEFAULT_WORKER_NICE, 0: as the server's. */
+  nice?: number;
 }
 
 export interface WorkerOptions {
@@ -49,18 +52,20 @@ export interface WorkerOptions {
   memoryCapMiB?: number;
   /** A custom run's code: handed over on fd CODE_FD (the spec says so). */
   code?: RunCode;
+  /** See WorkerCommand.nice. */
+  nice?: number;
 }
 
 export function workerCommand(runtime: Runtime, spec: WorkerSpec, options: WorkerOptions = {}): WorkerCommand {
   const specArg = JSON.stringify(spec);
-  const input = options.code && { input: JSON.stringify(options.code) };
+  const extra = { ...(options.code && { input: JSON.stringify(options.code) }), ...(options.nice !== undefined && { nice: options.nice }) };
   if (runtime === 'python') {
     // Not -E or -I: those would make CPython ignore PYTHONMALLOC.
-    return { file: options.python ?? 'python3', args: ['-u', pythonWorkerScript, specArg], env: options.env, ...input };
+    return { file: options.python ?? 'python3', args: ['-u', pythonWorkerScript, specArg], env: options.env, ...extra };
   }
   if (!existsSync(nodeWorkerScript)) throw new Error(`worker not built: ${nodeWorkerScript} (run npm run build)`);
   const heapCap = options.memoryCapMiB ? [`--max-old-space-size=${options.memoryCapMiB}`] : [];
-  return { file: process.execPath, args: ['--expose-gc', ...heapCap, nodeWorkerScript, specArg], env: options.env, ...input };
+  return { file: process.execPath, args: ['--expose-gc', ...heapCap, nodeWorkerScript, specArg], env: options.env, ...extra };
 }
 
 /** The server's environment without any allocator setting of its own, plus the run's. */
@@ -75,7 +80,7 @@ export type SpawnWorker = (runtime: Runtime, spec: WorkerSpec, events: WorkerEve
 export const spawnWorker: SpawnWorker = (runtime, spec, events, options) => spawnProcess(workerCommand(runtime, spec, options), events, `${runtime} worker`);
 
 /** Runs any worker command (tests use it for misbehaving workers) and validates its fd-3 reports. */
-export function spawnProcess({ file, args, env, input }: WorkerCommand, events: WorkerEvents, label = 'worker'): WorkerHandle {
+export function spawnProcess({ file, args, env, input, nice = DEFAULT_WORKER_NICE }: WorkerCommand, events: WorkerEvents, label = 'worker'): WorkerHandle {
   const child: ChildProcess = spawn(file, args, {
     // stdout and stderr are read (output-capture.ts); fd CODE_FD carries a custom run's code.
     stdio: ['pipe', 'pipe', 'pipe', 'pipe', ...(input === undefined ? [] : (['pipe'] as const))],
@@ -119,6 +124,7 @@ export function spawnProcess({ file, args, env, input }: WorkerCommand, events: 
     throw new Error(`could not start the ${label}`);
   }
   const pid = child.pid;
+  lowerWorkerPriority(pid, nice);
   return {
     pid,
     ack: () => {
