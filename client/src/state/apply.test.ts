@@ -199,3 +199,27 @@ describe('apply: the history page follows the queue and the unsaved runs', () =>
     expect(afterStore.history.loading).toBe(ready.history.seq + 1);
   });
 });
+
+describe('apply: a run that starts is put on the history page without a fetch', () => {
+  const running = (id: string): RunInfo => ({ ...infoOf(makeRecord(id)), status: 'running', summary: null, endedAt: undefined });
+  it('on the first page of the default view it goes on top, counted once, and nothing is fetched until it ends', () => {
+    const ready = fold(initialState(), [hello([infoOf(makeRecord('old-1')), infoOf(makeRecord('old-2'))])]);
+    const before = ready.history;
+    const s = apply(ready, { type: 'run-started', run: running('new-1') });
+    expect(s.history.loading).toBeUndefined();
+    expect(s.history.runs.map((r) => r.id)).toEqual(['new-1', ...before.runs.map((r) => r.id)]);
+    expect(s.history.total).toBe(before.total + 1);
+    // Started again (a reconnect's hello raced it): still one row.
+    expect(apply(s, { type: 'run-started', run: running('new-1') }).history.runs.filter((r) => r.id === 'new-1')).toHaveLength(1);
+    const finished = infoOf(makeRecord('new-1'));
+    const ended = apply(s, { type: 'run-finished', runId: 'new-1', run: finished, summary: finished.summary! });
+    expect(ended.history.loading).toBe(s.history.seq + 1);
+  });
+  it('in a filtered view the page is asked for again (the run may not belong there)', () => {
+    const ready = fold(initialState(), [hello([infoOf(makeRecord('old-1'))])]);
+    const filtered = apply(apply(ready, { type: 'history-view', view: { verdict: 'still referenced' } }), { type: 'history-loaded', seq: ready.history.seq + 1, page: { runs: [], total: 0 } });
+    expect(filtered.history.loading).toBeUndefined();
+    const s = apply(filtered, { type: 'run-started', run: running('new-1') });
+    expect(s.history.loading).toBe(filtered.history.seq + 1);
+  });
+});

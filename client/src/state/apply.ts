@@ -9,7 +9,7 @@ import {
   emptyShown, shownOf,
   type DashboardEvent, type DashboardState, type HistoryEntry, type LocalEvent, type Origin, type ShownRun,
 } from './dashboard-state.js';
-import { applyHistory, historyFromHello, reload, type HistoryEvent } from './history.js';
+import { applyHistory, historyFromHello, reload, started, type HistoryEvent } from './history.js';
 import { appendSamples } from './sample-log.js';
 import { applyWatchLocal, onWatchTimeline, WATCH_LOCAL_TYPES, watchTakesScreen, type WatchLocalEvent } from './watch-apply.js';
 
@@ -32,8 +32,9 @@ function applyHistoryEvent(s: DashboardState, e: HistoryEvent): DashboardState {
 /**
  * Messages after which the page of the history on screen may have other rows or another count:
  * `queue` and `store` too, since the server's page holds queued and unsaved runs in their place.
+ * A run's start is put in place without asking (history.ts started).
  */
-const CHANGES_HISTORY = new Set<string>(['run-started', 'run-finished', 'run-failed', 'run-stored', 'run-deleted', 'watch-started', 'watch-ended', 'queue', 'store']);
+const CHANGES_HISTORY = new Set<string>(['run-finished', 'run-failed', 'run-stored', 'run-deleted', 'watch-started', 'watch-ended', 'queue', 'store']);
 
 /** Every local event type, as a record so that a type added to LocalEvent and not here fails the typecheck. */
 const LOCAL_TYPES: Record<LocalEvent['type'], true> = {
@@ -89,6 +90,7 @@ function applyServer(s: DashboardState, m: ServerMessage): DashboardState {
     s = { ...s, runs: withRun(s.runs, m.run, 'server') };
   }
   if (CHANGES_HISTORY.has(m.type) && s.ready) s = { ...s, history: reload(s.history) };
+  if (m.type === 'run-started' && s.ready) s = { ...s, history: started(s.history, m.run) };
   if (s.fetching && runIdOf(m) === s.fetching.id && m.type !== 'run-started' && m.type !== 'watch-started') {
     return { ...s, fetching: { ...s.fetching, pending: [...s.fetching.pending, m] } };
   }

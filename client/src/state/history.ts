@@ -53,6 +53,19 @@ const isDefault = (h: HistoryState) => h.trail.length === 0 && JSON.stringify(h.
 /** Asks for the page the history is on, again. */
 export const reload = (h: HistoryState): HistoryState => ({ ...h, seq: h.seq + 1, loading: h.seq + 1 });
 
+/**
+ * A run started: on the first page of the default view (newest first, no filter) it is the newest
+ * run, so it goes on top here and now, and no page is asked for while its samples stream (the
+ * fetch and the list's layout cost the page ~10 ms of main thread at the run's start, when the
+ * worker's own start-up already has the cores busy: bench/frame-latency.ts). The page may hold one
+ * row more than a page until the run's end reloads it; `next` stays right. Any other view reloads.
+ */
+export function started(h: HistoryState, run: RunInfo): HistoryState {
+  if (!isDefault(h) || h.loading !== undefined) return reload(h);
+  const had = h.runs.some((r) => r.id === run.id);
+  return { ...h, runs: [run, ...h.runs.filter((r) => r.id !== run.id)], total: h.total + (had ? 0 : 1) };
+}
+
 /** The server said hello with its first page: taken as it is when that is the page on screen. */
 export function historyFromHello(h: HistoryState, first: RunListPage, error?: string): HistoryState {
   if (!isDefault(h)) return reload(h);
