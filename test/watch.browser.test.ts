@@ -134,7 +134,7 @@ describe.skipIf(!hasBrowser || !hasGdb)('watching a process in Chromium', () => 
     const record = RunRecord.parse(await (await fetch(`${app.url}/api/runs/${id}`)).json());
     await page.locator('#import-json').setInputFiles({ name: 'watch.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(record)) });
     await page.waitForSelector(`#status:has-text("finished · stopped by the user")`);
-    await expect(page.evaluate(() => location.hash)).resolves.toBe(`#/runs/${id}-copy2`);
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe(`#/runs/${id}-copy2`); // written when the page is idle
     await expect(page.locator('#watch-events li[data-kind="trim"]').textContent()).resolves.toBe(label);
     // Chromium logs every 4xx: the one refusal provoked above, and nothing else.
     expect(errors).toEqual(['Failed to load resource: the server responded with a status of 409 (Conflict)']);

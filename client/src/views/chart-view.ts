@@ -17,7 +17,7 @@ import { el } from '../dom.js';
 import { formatSignedMiB } from '../format.js';
 import { renderLegend, showTooltip } from './chart-overlays.js';
 import type { LiveMark } from './accounting-bars.js';
-import { chartPng, onThemeChange, PHASE_COLORS, themeChart } from './chart-theme.js';
+import { chartPng, onThemeChange, pageColors, PHASE_COLORS, themeChart } from './chart-theme.js';
 import { HEAP_SERIES, runDatasets } from './chart-series.js';
 import { phaseBandsPlugin, type Band, type Mark } from './phase-bands.js';
 import { decimateMinMax, indexAtOrBefore, SeriesBuffer, type Point, type Series } from './series-buffer.js';
@@ -29,6 +29,23 @@ const zoomPlugin = [zoomModule.default, (zoomModule.default as { default?: unkno
   (p): p is Plugin => typeof p === 'object' && p !== null && (p as Plugin).id === 'zoom',
 );
 if (zoomPlugin) Chart.register(zoomPlugin);
+
+/** Chart.js turns a plugin off for one chart when its options are `false` (its types do not say so). */
+const NO_TITLE_OR_LEGEND = { legend: false, title: false } as unknown as { legend: object; title: object };
+
+const numberFormats = new Map<number, Intl.NumberFormat>();
+/**
+ * A tick's label with as many decimals as the step between ticks needs (what Chart.js's own
+ * formatter prints), from a formatter kept per number of decimals: Chart.js's builds a cache key
+ * with JSON.stringify for every label of every frame (10 % of a live frame here).
+ */
+function tickLabel(value: number | string, _index: number, ticks: { value: number }[]): string {
+  const step = ticks.length > 1 ? Math.abs(ticks[1]!.value - ticks[0]!.value) : Math.abs(Number(value));
+  const decimals = step > 0 ? Math.max(0, Math.min(20, -Math.floor(Math.log10(step)))) : 0;
+  let format = numberFormats.get(decimals);
+  if (!format) numberFormats.set(decimals, (format = new Intl.NumberFormat(undefined, { minimumFractionDigits: decimals, maximumFractionDigits: decimals })));
+  return format.format(Number(value));
+}
 
 export class ChartView {
   readonly chart: Chart<'line', Point[]>;
@@ -65,16 +82,15 @@ export class ChartView {
         scales: {
           // Horizontal tick labels measured from a few samples: Chart.js otherwise sizes every label
           // and tries rotations on each update, 60 times a second mid-run.
-          x: { type: 'linear', min: 0, title: { display: true, text: timeAxisTitle }, grid: {}, ticks: { maxRotation: 0, sampleSize: 4 } },
-          y: { type: 'linear', min: 0, title: { display: true, text: 'MiB' }, grid: {}, ticks: { sampleSize: 4 } },
-          y1: { type: 'linear', min: 0, position: 'right', display: false, title: { display: true, text: 'blocks' }, grid: { drawOnChartArea: false }, ticks: { sampleSize: 4 } },
+          x: { type: 'linear', min: 0, title: { display: true, text: timeAxisTitle }, grid: {}, ticks: { maxRotation: 0, sampleSize: 4, callback: tickLabel } },
+          y: { type: 'linear', min: 0, title: { display: true, text: 'MiB' }, grid: {}, ticks: { sampleSize: 4, callback: tickLabel } },
+          y1: { type: 'linear', min: 0, position: 'right', display: false, title: { display: true, text: 'blocks' }, grid: { drawOnChartArea: false }, ticks: { sampleSize: 4, callback: tickLabel } },
         },
         plugins: {
-          // Title and legend are HTML beside the canvas while live (laying them out on every frame was
-          // most of a frame's cost); toPng() draws them into the image. Series this runtime does not
-          // report (V8's for CPython and back) stay out of the legend.
-          legend: { display: false, labels: { boxWidth: 14, filter: (item, data) => item.datasetIndex === 0 || (data.datasets[item.datasetIndex!]?.data.length ?? 0) > 0 } },
-          title: { display: false, text: '' },
+          // Title and legend are HTML beside the canvas while live: off here, not just hidden (a
+          // hidden plugin still runs its hooks on every update, 16 % of a frame), and drawn into the
+          // image by toPng().
+          ...NO_TITLE_OR_LEGEND,
           tooltip: {
             // One tooltip for the cursor's time: every series' latest value there, and the phase.
             filter: (_item, index) => index === 0,
@@ -106,6 +122,8 @@ export class ChartView {
 
   private readonly legend: HTMLElement;
   private legendKey = '';
+  /** Drawn into the PNG only (the page shows the title as HTML). */
+  private title: string | string[] = '';
 
   /** Back to the whole run, following new samples again. */
   resetZoom(): void {
@@ -155,14 +173,13 @@ export class ChartView {
     this.marks = [];
     this.liveMarks = [];
     this.exitAt = Infinity;
-    this.chart.options.plugins!.title!.text = title;
+    this.title = title;
     if (this.zoomed && !keepZoom) this.resetZoom();
     this.schedule();
   }
 
   setTitle(title: string | string[]): void {
-    this.chart.options.plugins!.title!.text = title;
-    this.schedule();
+    this.title = title;
   }
 
   /** The run's samples as the state holds them (shared, append-only): nothing is copied. */
@@ -214,13 +231,16 @@ export class ChartView {
 
   /** The chart as drawn, with its title and legend, on the page's background, as a PNG data URL. */
   toPng(): string {
-    const { title, legend } = this.chart.options.plugins!;
-    title!.display = legend!.display = true;
+    const plugins = this.chart.options.plugins!;
+    const { text } = pageColors();
+    // Series this runtime does not report (V8's for CPython and back) stay out of the legend.
+    plugins.legend = { display: true, labels: { boxWidth: 14, color: text, filter: (item, data) => item.datasetIndex === 0 || (data.datasets[item.datasetIndex!]?.data.length ?? 0) > 0 } } as typeof plugins.legend;
+    plugins.title = { display: true, text: this.title, color: text } as typeof plugins.title;
     this.chart.update('none');
     try {
       return chartPng(this.chart);
     } finally {
-      title!.display = legend!.display = false;
+      Object.assign(plugins, NO_TITLE_OR_LEGEND);
       this.chart.update('none');
     }
   }
