@@ -10,7 +10,6 @@ import pidusage from 'pidusage';
 import type { Sample } from '../shared/run-record.js';
 import { unpackSamples } from '../server/sampling/packed-samples.js';
 import { openStatm } from '../server/sampling/proc-statm.js';
-import { libcPread } from '../server/sampling/sampler-thread.js';
 import { BATCH_MS, IDLE_BATCH_MS, startRssSampler, type SamplerMethod } from '../server/sampling/rss-sampler.js';
 import { samplingStats } from '../server/sampling/sampling-stats.js';
 import { fmt, median, quantile, sleep, table, type BenchResult } from './lib.js';
@@ -35,22 +34,18 @@ export async function measureReadCosts(pid: number) {
   const fd = openSync(`/proc/${pid}/statm`, 'r');
   const buf = new Uint8Array(256);
   const statm = openStatm(pid);
-  const pread = await libcPread();
-  const threadStatm = pread && openStatm(pid, undefined, pread);
   await pidusage(pid); // the first call spawns getconf (~10 ms): not a per-sample cost
-  const runs = { raw: [] as number[], hot: [] as number[], ffi: [] as number[], readFile: [] as number[], pidusage: [] as number[] };
+  const runs = { raw: [] as number[], hot: [] as number[], readFile: [] as number[], pidusage: [] as number[] };
   for (let r = 0; r < REPEATS; r++) {
     runs.raw.push(perCallSync(20_000, () => readSync(fd, buf, 0, buf.length, 0)));
     runs.hot.push(perCallSync(20_000, () => statm.read()));
-    if (threadStatm) runs.ffi.push(perCallSync(20_000, () => threadStatm.read()));
     runs.readFile.push(perCallSync(5_000, () => readFileSync(`/proc/${pid}/statm`)));
     runs.pidusage.push(await perCall(300, () => pidusage(pid)));
   }
   closeSync(fd);
   statm.close();
-  threadStatm?.close();
   pidusage.clear();
-  return { raw: median(runs.raw), hot: median(runs.hot), ffi: threadStatm ? median(runs.ffi) : undefined, readFile: median(runs.readFile), pidusage: median(runs.pidusage) };
+  return { raw: median(runs.raw), hot: median(runs.hot), readFile: median(runs.readFile), pidusage: median(runs.pidusage) };
 }
 
 interface LoopResult { label: string; hz: number; gapP50: number; gapP99: number; gapMax: number; cpuPct: number; threadPct: number; cpuPerSampleUs: number }
@@ -162,9 +157,8 @@ export async function run(): Promise<BenchResult> {
     const floor = floors.length ? { cpuPct: median(floors), watching: median(ratios[0]!), idle: median(ratios[1]!) } : undefined;
     const thread = loops[1]!;
     const idleThread = loops[2]!;
-    const hot = cost.ffi ?? cost.hot; // what the sampler thread reads with
-    const hotVsRaw = hot / cost.raw;
-    const hotVsPidusage = hot / cost.pidusage;
+    const hotVsRaw = cost.hot / cost.raw;
+    const hotVsPidusage = cost.hot / cost.pidusage;
     return {
       title: 'Sampler: cost of one reading, and the 1 kHz loop',
       lines: [
@@ -172,8 +166,7 @@ export async function run(): Promise<BenchResult> {
         '',
         ...table(['way', 'µs per reading', '× raw pread'], [
           ['raw `readSync` of statm on a kept-open fd, position 0', fmt(cost.raw), '1.00'],
-          ['`openStatm().read()` with readSync: pread + parse from bytes (the main-thread fallbacks)', fmt(cost.hot), fmt(cost.hot / cost.raw)],
-          ...(cost.ffi === undefined ? [] : [['**sampler thread\'s hot path**: the same with libc pread through koffi', fmt(cost.ffi), fmt(cost.ffi / cost.raw)]]),
+          ['**sampler hot path** (`openStatm().read()`: pread + parse from bytes)', fmt(cost.hot), fmt(cost.hot / cost.raw)],
           ['`readFileSync(/proc/PID/statm)`', fmt(cost.readFile), fmt(cost.readFile / cost.raw)],
           ['`pidusage(pid)` 4.1 (after its first call)', fmt(cost.pidusage), fmt(cost.pidusage / cost.raw)],
         ]),

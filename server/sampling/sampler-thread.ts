@@ -13,7 +13,7 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { MEMORY_WATCH_HZ } from '../run-limits.js';
 import type { PackedSamples } from './packed-samples.js';
-import { openStatm, type Pread, type StatmReader } from './proc-statm.js';
+import { openStatm, type StatmReader } from './proc-statm.js';
 
 export interface SamplerThreadData {
   bytesPerPage: number;
@@ -120,26 +120,8 @@ function raisePriority(): void {
 export const SAMPLER_RT_PRIORITY = 1;
 export const SAMPLER_NICE = -10;
 
-/**
- * libc's pread through koffi (an optional dependency; the Node worker uses it for malloc_trim),
- * where it loads: this thread reads 1000 times a second, and fs.readSync's argument checks cost
- * more than the read itself (the loop's CPU went from 2.5-4.3 % to 2.4-3.0 % of a core, paired
- * runs, 2026-12-07: bench/sampler.ts). Else Node's readSync.
- */
-export async function libcPread(): Promise<Pread | undefined> {
-  if (process.env.MEMTIDE_SAMPLER_FFI === '0') return undefined;
-  try {
-    const koffi = (await import('koffi')).default as unknown as typeof import('koffi');
-    const pread = koffi.load('libc.so.6').func('long pread(int fd, void *buf, size_t count, long offset)') as (fd: number, buf: Uint8Array, count: number, offset: number) => number | bigint;
-    return (fd, buf, length, position) => Number(pread(fd, buf, length, position));
-  } catch {
-    return undefined; // not installed, or not glibc
-  }
-}
-
 if (parentPort) {
   raisePriority();
-  const pread = await libcPread();
   const { bytesPerPage, control } = workerData as SamplerThreadData;
   const state = new Int32Array(control, 0, 2);
   const settings = new Float64Array(control);
@@ -149,7 +131,7 @@ if (parentPort) {
   let end: SamplerThreadMessage = { end: 'stopped' };
   if (pid > 0) {
     try {
-      const statm = openStatm(pid, bytesPerPage, pread);
+      const statm = openStatm(pid, bytesPerPage);
       try {
         end = { end: loop(statm, pid, state, settings) };
       } finally {
