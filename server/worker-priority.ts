@@ -9,36 +9,62 @@
 // How: a worker is a session leader (spawned detached, so kill() reaches its whole group), and
 // with the kernel's autogroup on (sched_autogroup_enabled, the default on desktop and server
 // kernels) a session is its own scheduling group: the nice value of a single thread does not act
-// between groups, the group's does (sched(7), "The autogroup feature"). So the group's nice is set,
-// /proc/PID/autogroup; without autogroup, the worker's own nice (setpriority), which its threads
-// started later inherit. Raising a nice value needs no privilege.
+// between groups, the group's does (sched(7), "The autogroup feature"). So both are set: the
+// group's (/proc/PID/autogroup) and the process's own (setpriority: its main thread, and threads it
+// starts later). The latter is what acts where the CPU controller of a cgroup shared with the
+// server overrides autogroup (sched(7): containers, systemd units with CPU accounting). Both are
+// relative to the server's own values, capped at 19. Raising a nice value needs no privilege, but
+// the kernel lets an unprivileged process change an autogroup's nice only once per 100 ms
+// (EAGAIN, kernel/sched/autogroup.c): that write is tried again once, 110 ms later.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 
 /** The nice value workers get unless MEMTIDE_WORKER_NICE says otherwise (0 turns this off). */
 export const DEFAULT_WORKER_NICE = 10;
 export const WORKER_NICE_MAX = 19;
+const AUTOGROUP_RETRY_MS = 110;
 
 const autogroupOn = (): boolean => {
   try {
     return readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() === '1';
   } catch {
-    return false;
+    return false; // a kernel without autogroup, or not Linux
   }
 };
 
-/** Lowers a just-started worker's priority to `nice`; says how, or undefined when it could not. */
-export function lowerWorkerPriority(pid: number, nice: number): 'autogroup' | 'process' | undefined {
-  if (nice <= 0) return undefined;
+/** The nice value of a process's autogroup ("/autogroup-42 nice 0"). */
+export function autogroupNice(pid: number | 'self'): number | undefined {
   try {
-    if (autogroupOn()) {
-      writeFileSync(`/proc/${pid}/autogroup`, String(nice));
-      return 'autogroup';
-    }
-    setPriority(pid, nice);
-    return 'process';
+    const found = /nice (-?\d+)/.exec(readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
+    return found ? Number(found[1]) : undefined;
   } catch {
-    // Gone already, or a platform without either: the run goes on at the default priority.
     return undefined;
+  }
+}
+
+const lower = (base: number, by: number) => Math.min(WORKER_NICE_MAX, base + by);
+
+/** Lowers a just-started worker's priority by `nice` below the server's own. */
+export function lowerWorkerPriority(pid: number, nice: number): void {
+  if (nice <= 0) return;
+  try {
+    setPriority(pid, lower(getPriority(), nice));
+  } catch {
+    // Gone already, or no such call here: the run goes on at the default priority.
+  }
+  if (!autogroupOn()) return;
+  const value = String(lower(autogroupNice('self') ?? 0, nice));
+  const write = () => writeFileSync(`/proc/${pid}/autogroup`, value);
+  try {
+    write();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return; // gone, or not allowed
+    setTimeout(() => {
+      try {
+        write();
+      } catch {
+        // Rate-limited again, or the worker is gone: its own nice still applies.
+      }
+    }, AUTOGROUP_RETRY_MS).unref();
   }
 }

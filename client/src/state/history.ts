@@ -1,8 +1,9 @@
 // The history panel's part of the state: which page of GET /api/runs is on screen (filters, sort,
 // the cursors that led there) and what it holds. Pure: asking for a page sets `loading`, the
-// controller fetches it and answers with history-loaded / history-failed. Any run that starts,
-// ends, is stored or deleted makes the page on screen be asked for again, so its count and rows
-// stay true for any number of runs without this page holding them all.
+// controller fetches it and answers with history-loaded / history-failed. Any run that ends, is
+// stored or deleted makes the page on screen be asked for again, so its count and rows stay true
+// for any number of runs without this page holding them all; a run that starts is put on the
+// default first page in place (started()), and asks for any other page again.
 import { RUN_LIST_LIMIT, type RunListPage, type RunListQuery, type RunSort, type SortOrder } from '../../../shared/protocol/http.js';
 import type { RunInfo } from '../../../shared/run-record.js';
 

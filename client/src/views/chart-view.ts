@@ -33,18 +33,30 @@ if (zoomPlugin) Chart.register(zoomPlugin);
 /** Chart.js turns a plugin off for one chart when its options are `false` (its types do not say so). */
 const NO_TITLE_OR_LEGEND = { legend: false, title: false } as unknown as { legend: object; title: object };
 
-const numberFormats = new Map<number, Intl.NumberFormat>();
+const numberFormats = new Map<string, Intl.NumberFormat>();
 /**
- * A tick's label with as many decimals as the step between ticks needs (what Chart.js's own
- * formatter prints), from a formatter kept per number of decimals: Chart.js's builds a cache key
- * with JSON.stringify for every label of every frame (10 % of a live frame here).
+ * A tick's label as Chart.js's own numeric formatter writes it (Ticks.formatters.numeric in
+ * chart.js/src/core/core.ticks.js: decimals from the step between ticks, the step of a bound tick
+ * that is not on the grid from its own fraction, 0 as "0"), from a formatter kept per format:
+ * Chart.js builds a cache key with JSON.stringify for every label of every frame (10 % of a frame).
  */
 function tickLabel(value: number | string, _index: number, ticks: { value: number }[]): string {
-  const step = ticks.length > 1 ? Math.abs(ticks[1]!.value - ticks[0]!.value) : Math.abs(Number(value));
-  const decimals = step > 0 ? Math.max(0, Math.min(20, -Math.floor(Math.log10(step)))) : 0;
-  let format = numberFormats.get(decimals);
-  if (!format) numberFormats.set(decimals, (format = new Intl.NumberFormat(undefined, { minimumFractionDigits: decimals, maximumFractionDigits: decimals })));
-  return format.format(Number(value));
+  const v = Number(value);
+  if (v === 0) return '0';
+  let notation: 'scientific' | undefined;
+  let delta = v;
+  if (ticks.length > 1) {
+    const maxTick = Math.max(Math.abs(ticks[0]!.value), Math.abs(ticks[ticks.length - 1]!.value));
+    if (maxTick < 1e-4 || maxTick > 1e15) notation = 'scientific';
+    delta = ticks.length > 3 ? ticks[2]!.value - ticks[1]!.value : ticks[1]!.value - ticks[0]!.value;
+    if (Math.abs(delta) >= 1 && v !== Math.floor(v)) delta = v - Math.floor(v);
+  }
+  const logDelta = Math.log10(Math.abs(delta));
+  const decimals = Number.isNaN(logDelta) ? 1 : Math.max(Math.min(-Math.floor(logDelta), 20), 0);
+  const key = `${notation ?? ''}${decimals}`;
+  let format = numberFormats.get(key);
+  if (!format) numberFormats.set(key, (format = new Intl.NumberFormat(undefined, { notation, minimumFractionDigits: decimals, maximumFractionDigits: decimals })));
+  return format.format(v);
 }
 
 export class ChartView {
