@@ -1,18 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { autogroupNice, DEFAULT_WORKER_NICE } from './worker-priority.js';
+import { autogroupNice, autogroupOn, DEFAULT_WORKER_NICE, WORKER_NICE_MAX } from './worker-priority.js';
 import { spawnProcess, type WorkerHandle } from './worker-process.js';
 
 const linux = process.platform === 'linux';
-const autogroup = (() => {
-  try {
-    return readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() === '1';
-  } catch {
-    return false;
-  }
-})();
-const cap = (n: number) => Math.min(19, n);
+const autogroup = autogroupOn();
+const cap = (n: number) => Math.min(WORKER_NICE_MAX, n);
 
 /**
  * How much lower than this process a worker runs, as the kernel applies it here: its own nice, and

@@ -24,7 +24,8 @@ export const DEFAULT_WORKER_NICE = 10;
 export const WORKER_NICE_MAX = 19;
 const AUTOGROUP_RETRY_MS = 110;
 
-const autogroupOn = (): boolean => {
+/** Whether the kernel schedules each session as a group of its own (sched(7)). */
+export const autogroupOn = (): boolean => {
   try {
     return readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() === '1';
   } catch {

@@ -9,18 +9,16 @@ export const runIdFromHash = (hash = location.hash): string | undefined => /^#\/
  * main thread ~5 ms, and the run that just started is streaming its first samples then.
  */
 function whenIdle(write: () => void): () => void {
-  let pending: (() => void) | undefined;
+  let scheduled = false;
   const flush = () => {
-    const w = pending;
-    pending = undefined;
-    w?.();
+    scheduled = false;
+    write();
   };
   return () => {
-    if (!pending) {
-      if (typeof requestIdleCallback === 'function') requestIdleCallback(flush, { timeout: 500 });
-      else setTimeout(flush, 0);
-    }
-    pending = write;
+    if (scheduled) return;
+    scheduled = true;
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(flush, { timeout: 500 });
+    else setTimeout(flush, 0);
   };
 }
 
