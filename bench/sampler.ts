@@ -170,7 +170,7 @@ export async function run(): Promise<BenchResult> {
         '',
         ...table(['way', 'µs per reading', '× raw pread'], [
           ['raw `readSync` of statm on a kept-open fd, position 0', fmt(cost.raw), '1.00'],
-          ['**sampler hot path** (`openStatm().read()`: pread + parse from bytes)', fmt(cost.hot), fmt(cost.hot / cost.raw)],
+          ['**sampler hot path** (`openStatm().read()`: pread + parse from bytes)', fmt(cost.hot), fmt(hotVsRaw)],
           ['`readFileSync(/proc/PID/statm)`', fmt(cost.readFile), fmt(cost.readFile / cost.raw)],
           ['`pidusage(pid)` 4.1 (after its first call)', fmt(cost.pidusage), fmt(cost.pidusage / cost.raw)],
         ]),
