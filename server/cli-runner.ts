@@ -48,7 +48,7 @@ export function cliSettings(config: ConfigResult = configFromEnv(process.env)): 
   return { dataDir: dataDir!, defaults: { memoryCapMiB, wallClockCapS, sampleHz }, ...(workerNice !== undefined && { workerNice }) };
 }
 
-/** A registry for runs already checked: made only then, since it opens the database (importing old JSON runs) and starts the sampler thread. */
+/** A registry for runs already checked: made only then, since it opens the database (importing old JSON runs) and starts the sampler process or thread. */
 export function headless(options: HeadlessOptions, dataDir: string): Headless {
   const tty = process.stderr.isTTY && !options.json;
   let latestRss = 0;

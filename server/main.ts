@@ -2,6 +2,7 @@
 import { startApp } from './app.js';
 import { configFromEnv } from './config.js';
 import { exitOnSignals } from './exit-signals.js';
+import { defaultMethod } from './sampling/rss-sampler.js';
 
 const config = configFromEnv(process.env);
 if (!config.ok) {
@@ -14,6 +15,9 @@ const app = await startApp(config.options).catch((error: Error) => {
   process.exit(1);
 });
 console.log(`memtide: ${app.url}`);
+if (defaultMethod() === 'proc-statm-thread') {
+  console.warn('memtide: the native sampler was not built (no C compiler at build time): RSS is sampled on a Node thread, at ~1.6× its CPU. Install gcc and run npm run build.');
+}
 
 process.on('uncaughtException', (error) => {
   console.error('memtide: crashed:', error);

@@ -9,7 +9,7 @@ import { runEndMessage, type RunEvents } from './run-events.js';
 import { newRunRecord, type RunRequest } from './run-request.js';
 import { RunSlot } from './run-slot.js';
 import { Run } from './run.js';
-import { prewarmSamplerThread } from './sampling/rss-sampler.js';
+import { prewarmSampler } from './sampling/rss-sampler.js';
 import { RecordReader, type JsonPieces } from './storage/record-reader.js';
 import { matches, mergePage, pageSpec } from './storage/run-query.js';
 import type { RunStore } from './storage/run-store.js';
@@ -73,7 +73,7 @@ export class RunRegistry {
     }, options.retryMs);
     this.reader = new RecordReader(options.store);
     this.slot = options.slot ?? new RunSlot(undefined, () => '', () => undefined);
-    prewarmSamplerThread();
+    prewarmSampler();
   }
 
   get store(): RunStore {

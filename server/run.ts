@@ -15,7 +15,7 @@ import { runOutcome } from './run-outcome.js';
 import { readMallocLibrary, readMemoryBreakdown } from './sampling/proc-smaps.js';
 import { hasProc } from './sampling/proc-statm.js';
 import { roundToMicros, SampleLog, type PackedSamples } from './sampling/packed-samples.js';
-import { BATCH_MS, IDLE_BATCH_MS, prewarmSamplerThread, startRssSampler, type RssSampler } from './sampling/rss-sampler.js';
+import { BATCH_MS, IDLE_BATCH_MS, prewarmSampler, startRssSampler, type RssSampler } from './sampling/rss-sampler.js';
 import { samplingStats } from './sampling/sampling-stats.js';
 import { spawnWorker, type SpawnWorker, type WorkerHandle } from './worker-process.js';
 import {
@@ -164,8 +164,8 @@ export class Run {
     this.flush();
     this.hooks.events.send({ type: 'phase', runId: this.id, phase: message.phase, edge: message.edge, t: message.t });
     if (message.edge === 'end') this.readBreakdown(message);
-    // The next run's sampler thread starts where nothing is being timed: settle idles by design.
-    if (message.edge === 'start' && message.phase === 'settle') prewarmSamplerThread();
+    // The next run's sampler (process or thread) starts where nothing is being timed: settle idles by design.
+    if (message.edge === 'start' && message.phase === 'settle') prewarmSampler();
   }
 
   /** The worker waits after each phase end until acked, so the breakdown belongs to that instant. */
@@ -206,8 +206,8 @@ export class Run {
     if (this.ended) return;
     this.ended = true;
     const endedAt = now();
-    prewarmSamplerThread(); // if the run never reached settle
-    // The sampler thread may still hold a last batch: wait for it before the record is closed.
+    prewarmSampler(); // if the run never reached settle
+    // The sampler may still hold a last batch: wait for it before the record is closed.
     void (this.sampler?.stop() ?? Promise.resolve()).then(() => this.close(endedAt, code, signal, stderr));
   }
 

@@ -21,7 +21,7 @@ export const WATCH_LIMITS = {
   maxSamples: 600_000,
   /** The longest `durationS` a watch may ask for (it still ends at maxSamples). */
   maxDurationS: 24 * 3600,
-  /** Watches at once: each has a 1 kHz sampler thread and a smaps reader thread. */
+  /** Watches at once: each has a 1 kHz sampler (a native process, else a thread) and a smaps reader thread. */
   maxWatches: 4,
   markerLabelMax: 120,
   maxMarkers: 1000,

@@ -2,14 +2,19 @@
 // order, and nothing arrives once stop() has resolved. Bounds are loose on purpose: the machine is
 // shared, and speed is measured by `npm run bench`, not here.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../shared/run-record.js';
-import { MiB } from '../../shared/units.js';
+import { MiB, now } from '../../shared/units.js';
+import { distDir } from '../paths.js';
 import { MEMORY_WATCH_HZ } from '../run-limits.js';
 import { unpackSamples } from './packed-samples.js';
 import { hasProc, openStatm } from './proc-statm.js';
-import { BATCH_MS, defaultMethod, IDLE_BATCH_MS, prewarmSamplerThread, startRssSampler, type SamplerMethod } from './rss-sampler.js';
+import { hasNativeSampler, prewarmNativeSampler } from './native-sampler.js';
+import { BATCH_MS, defaultMethod, IDLE_BATCH_MS, prewarmSampler, startRssSampler, type SamplerMethod } from './rss-sampler.js';
+import { prewarmSamplerThread } from './thread-sampler.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -19,12 +24,15 @@ function watchChild(seconds: number) {
   return { pid: child.pid!, exited, kill: () => child.kill() };
 }
 
+/** The native sampler where it was built. */
+const native: SamplerMethod[] = hasNativeSampler() ? ['proc-statm-native'] : [];
+
 describe.skipIf(!hasProc())('RSS samplers on /proc', () => {
-  it('defaults to the thread where /proc exists', () => {
-    expect(defaultMethod()).toBe('proc-statm-thread');
+  it('defaults to the native process where it was built (a C compiler was there), else the thread', () => {
+    expect(defaultMethod()).toBe(hasNativeSampler() ? 'proc-statm-native' : 'proc-statm-thread');
   });
 
-  it.each<SamplerMethod>(['proc-statm-thread', 'proc-statm'])('%s delivers time-ordered batches at roughly the asked rate, then stops', async (method) => {
+  it.each<SamplerMethod>([...native, 'proc-statm-thread', 'proc-statm'])('%s delivers time-ordered batches at roughly the asked rate, then stops', async (method) => {
     const child = watchChild(30);
     const batches: Sample[][] = [];
     const sampler = startRssSampler(child.pid, 200, (b) => batches.push(unpackSamples(b)), { method });
@@ -43,20 +51,20 @@ describe.skipIf(!hasProc())('RSS samplers on /proc', () => {
     expect(samples.every((s) => s.rss > 0)).toBe(true);
   });
 
-  it('the thread ends by itself when the process exits', async () => {
+  it('the default sampler ends by itself when the process exits', async () => {
     const child = watchChild(0.3);
     const samples: Sample[] = [];
     const sampler = startRssSampler(child.pid, 1000, (b) => samples.push(...unpackSamples(b)));
     await child.exited;
-    await sleep(300); // reaped: the thread's next read fails and it ends
+    await sleep(300); // reaped: the sampler's next read fails and it ends
     const count = samples.length;
     await sampler.stop();
     expect(samples.length).toBe(count);
     expect(count).toBeGreaterThan(20);
   });
 
-  it('samplers one after another each get a thread (started ahead, then replaced)', async () => {
-    prewarmSamplerThread();
+  it('samplers one after another each get their own process or thread (started ahead, then replaced)', async () => {
+    prewarmSampler();
     await sleep(200);
     for (let round = 0; round < 3; round++) {
       const child = watchChild(30);
@@ -78,9 +86,10 @@ function growingChild() {
 }
 
 describe.skipIf(!hasProc())('the memory watchdog in the sampler', () => {
-  it.each<SamplerMethod>(['proc-statm-thread', 'proc-statm'])('%s at 1 Hz still sees the cap crossed within one watch period, and records that reading', async (method) => {
+  it.each<SamplerMethod>([...native, 'proc-statm-thread', 'proc-statm'])('%s at 1 Hz still sees the cap crossed within one watch period, and records that reading', async (method) => {
     const child = growingChild();
     if (method === 'proc-statm-thread') prewarmSamplerThread(); // up before it is given the pid: no reading taken at spawn on this thread
+    if (method === 'proc-statm-native') prewarmNativeSampler();
     await sleep(150); // past node's start-up
     const statm = openStatm(child.pid);
     const capBytes = statm.read()! + 64 * MiB;
@@ -117,6 +126,95 @@ const threadPolicies = () => readdirSync('/proc/self/task').map((tid) => {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
 });
 
+/** This process's children running the native sampler, by pid (/proc/PID/stat: comm, then ppid). */
+function nativeSamplerPids(parent = process.pid): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (comm === 'native-sampler' && ppid === parent) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+/** Alive: there, and not a zombie (dead, waiting for a parent to reap it: init, where it was reparented). */
+const running = (pid: number) => existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+const policyOf = (pid: number) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
+};
+
+describe.skipIf(!hasProc() || !hasNativeSampler())('the native sampler process', () => {
+  it('stamps readings on the server\'s clock (shared/units.ts now()), to well under a ms', async () => {
+    const child = watchChild(30);
+    const stamps: { t: number; at: number }[] = [];
+    const sampler = startRssSampler(child.pid, 1000, (b) => stamps.push({ t: b.at(-2)!, at: now() }), { method: 'proc-statm-native', batchMs: BATCH_MS });
+    await sleep(500);
+    await sampler.stop();
+    child.kill();
+    expect(stamps.length).toBeGreaterThan(20);
+    // The last reading of a batch is taken just before the batch leaves: received 0-10 ms later
+    // (more on a busy machine), never before it was taken.
+    for (const { t, at } of stamps) expect(at - t).toBeGreaterThanOrEqual(0);
+    const delays = stamps.map(({ t, at }) => at - t).sort((a, b) => a - b);
+    expect(delays[delays.length >> 1]).toBeLessThan(10);
+  });
+
+  it.skipIf(!mayUseRealtime() || process.env.MEMTIDE_SAMPLER_RT === '0')('runs SCHED_FIFO where it is allowed to', async () => {
+    const child = watchChild(30);
+    const before = new Set(nativeSamplerPids());
+    const sampler = startRssSampler(child.pid, 1000, () => undefined, { method: 'proc-statm-native' });
+    await sleep(300);
+    const mine = nativeSamplerPids().filter((pid) => !before.has(pid));
+    expect(mine).toHaveLength(1);
+    expect(policyOf(mine[0]!)).toBe(1);
+    await sampler.stop();
+    child.kill();
+    await sleep(100);
+    expect(running(mine[0]!)).toBe(false);
+  });
+
+  it('keeps sampling on the main thread when the process dies under it, and says so', async () => {
+    const child = watchChild(30);
+    const before = new Set(nativeSamplerPids());
+    const samples: Sample[] = [];
+    const warnings: string[] = [];
+    const sampler = startRssSampler(child.pid, 200, (b) => samples.push(...unpackSamples(b)), { method: 'proc-statm-native', onWarning: (m) => warnings.push(m) });
+    await sleep(300);
+    const [helper] = nativeSamplerPids().filter((pid) => !before.has(pid));
+    process.kill(helper!, 'SIGKILL');
+    await sleep(200);
+    const atKill = samples.length;
+    await sleep(500);
+    await sampler.stop();
+    child.kill();
+    expect(warnings).toEqual([expect.stringMatching(/^sampler process for pid \d+ failed \(killed by SIGKILL\); sampling on the main thread$/)]);
+    expect(samples.length - atKill).toBeGreaterThan(40); // ~100 at 200 Hz in 0.5 s
+  });
+
+  it('dies with the server that started it', async () => {
+    // The compiled module (what the server runs), in a process of its own that is then killed.
+    const module = pathToFileURL(join(distDir, 'server/sampling/rss-sampler.js')).href;
+    const script = `import { startRssSampler } from ${JSON.stringify(module)};
+      startRssSampler(${process.pid}, 100, () => undefined, { method: 'proc-statm-native' }); setInterval(() => undefined, 1000);`;
+    const server = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+    let helpers: number[] = [];
+    for (let i = 0; i < 100 && helpers.length === 0; i++) {
+      await sleep(50);
+      helpers = nativeSamplerPids(server.pid);
+    }
+    expect(helpers).toHaveLength(1);
+    server.kill('SIGKILL');
+    await sleep(300);
+    expect(running(helpers[0]!)).toBe(false);
+  });
+});
+
 describe.skipIf(!hasProc())('the sampler thread', () => {
   it.skipIf(!mayUseRealtime() || process.env.MEMTIDE_SAMPLER_RT === '0')('runs SCHED_FIFO where it is allowed to', async () => {
     const before = threadPolicies().filter((p) => p === 1).length;
@@ -128,10 +226,10 @@ describe.skipIf(!hasProc())('the sampler thread', () => {
     child.kill();
   });
 
-  it('hands batches over every ~10 ms while watched, and ~10 times less often when not', async () => {
+  it.each<SamplerMethod>([...native, 'proc-statm-thread'])('%s hands batches over every ~10 ms while watched, and ~10 times less often when not', async (method) => {
     const child = watchChild(30);
     const batches: number[] = [];
-    const sampler = startRssSampler(child.pid, 1000, (b) => batches.push(b.length / 2), { method: 'proc-statm-thread', batchMs: IDLE_BATCH_MS });
+    const sampler = startRssSampler(child.pid, 1000, (b) => batches.push(b.length / 2), { method, batchMs: IDLE_BATCH_MS });
     await sleep(1000);
     const idle = batches.length;
     sampler.setBatchMs(BATCH_MS);

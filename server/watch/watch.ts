@@ -1,4 +1,4 @@
-// One watch of a running process: its RSS from statm at up to 1 kHz (the runs' sampler thread),
+// One watch of a running process: its RSS from statm at up to 1 kHz (the runs' sampler),
 // where its memory is at an adaptive rate (memory-reader.ts), its cgroup, markers, and probes one
 // at a time. It ends when stopped, at its duration or sample cap, or when the process exits; it
 // never signals or kills the process itself — only a probe does, as asked.
