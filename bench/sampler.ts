@@ -66,22 +66,6 @@ function threadCpuNs(): Map<string, number> {
 /** CPU time (ns) of a single-threaded process so far (its main thread is the only one). */
 const processCpuNs = (pid: number): number => Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
 
-/** This process's children running the native sampler (/proc/PID/stat: comm, then ppid). */
-function nativeSamplerPids(): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (stat.includes('(native-sampler)') && Number(fields[1]) === process.pid && fields[0] !== 'Z') pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
-
 /**
  * CPU over ms of wall time, as % of one core: what the sampler costs the server (this whole
  * process, every thread, plus the native sampler process where there is one), and the sampling
@@ -107,7 +91,7 @@ async function measureLoop(pid: number, method: SamplerMethod, batchMs: number, 
   const sampler = startRssSampler(pid, 1000, (batch) => batches.push(batch), { method, batchMs });
   await sleep(500); // thread start-up is not the steady state
   const from = batches.length;
-  const cpu = await cpuOver(seconds * 1000, method === 'proc-statm-native' ? nativeSamplerPids() : []);
+  const cpu = await cpuOver(seconds * 1000, sampler.pid === undefined ? [] : [sampler.pid]);
   const to = batches.length;
   await sampler.stop();
   const window: Sample[] = batches.slice(from, to).flatMap((b) => unpackSamples(b));

@@ -62,6 +62,16 @@ function stat(pid: number): { state: string; ppid: number } | undefined {
   }
 }
 
+/** The process's name (its executable's, up to 15 characters), from /proc. */
+export function commOf(pid: number): string | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Alive and not a zombie. */
 export const isAlive = (pid: number): boolean => {
   const s = stat(pid);

@@ -5,10 +5,11 @@ import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { projectRoot } from '../server/paths.js';
+import { hasNativeSampler } from '../server/sampling/native-sampler.js';
 import { RunStore } from '../server/storage/run-store.js';
 import { type ServerMessage } from '../shared/protocol/ws.js';
 import { connectRecorder, postJson, tempDataDir } from './helpers.js';
-import { childPids, isAlive, waitUntil } from './server-process.js';
+import { childPids, commOf, isAlive, waitUntil } from './server-process.js';
 // @ts-expect-error -- a plain .mjs script, typed by its use here
 import { inputsHash } from '../scripts/ensure-build.mjs';
 
@@ -45,9 +46,12 @@ describe('npm start', () => {
     await ws.waitFor((m): m is ServerMessage => m.type === 'phase' && m.runId === json.id && m.phase === 'allocate');
     const tree = descendants(npm.pid!);
     leftover.push(...tree);
-    // npm → the server itself (no shell between them) → the worker.
+    // npm → the server itself (no shell between them) → the worker, and the run's native RSS
+    // sampler where it was built (the next run's is started in this one's settle).
     expect(tree).toContain(started.run.pid!);
-    expect(tree).toHaveLength(2);
+    const samplers = tree.filter((pid) => commOf(pid) === 'native-sampler');
+    expect(samplers).toHaveLength(hasNativeSampler() ? 1 : 0);
+    expect(tree).toHaveLength(2 + samplers.length);
 
     npm.kill(signal);
     expect(await exited).toBe(0);

@@ -106,6 +106,7 @@ export function startNativeSampler(pid: number, sampling: SamplerSettings, onWar
   });
   return {
     method: 'proc-statm-native',
+    pid: child.pid,
     /** Taken up when the current batch leaves (≤ MAX_BATCH_MS): the loop reads no control in between. */
     setBatchMs(ms) {
       if (!stopped && child.exitCode === null) child.stdin.write(`b ${Math.min(ms, MAX_BATCH_MS)}\n`);

@@ -2,12 +2,13 @@
 // order, and nothing arrives once stop() has resolved. Bounds are loose on purpose: the machine is
 // shared, and speed is measured by `npm run bench`, not here.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../shared/run-record.js';
 import { MiB, now } from '../../shared/units.js';
+import { childPids, commOf, isAlive } from '../../test/server-process.js';
 import { distDir } from '../paths.js';
 import { MEMORY_WATCH_HZ } from '../run-limits.js';
 import { unpackSamples } from './packed-samples.js';
@@ -126,24 +127,6 @@ const threadPolicies = () => readdirSync('/proc/self/task').map((tid) => {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
 });
 
-/** This process's children running the native sampler, by pid (/proc/PID/stat: comm, then ppid). */
-function nativeSamplerPids(parent = process.pid): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (comm === 'native-sampler' && ppid === parent) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
-/** Alive: there, and not a zombie (dead, waiting for a parent to reap it: init, where it was reparented). */
-const running = (pid: number) => existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 const policyOf = (pid: number) => {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
@@ -167,27 +150,23 @@ describe.skipIf(!hasProc() || !hasNativeSampler())('the native sampler process',
 
   it.skipIf(!mayUseRealtime() || process.env.MEMTIDE_SAMPLER_RT === '0')('runs SCHED_FIFO where it is allowed to', async () => {
     const child = watchChild(30);
-    const before = new Set(nativeSamplerPids());
     const sampler = startRssSampler(child.pid, 1000, () => undefined, { method: 'proc-statm-native' });
     await sleep(300);
-    const mine = nativeSamplerPids().filter((pid) => !before.has(pid));
-    expect(mine).toHaveLength(1);
-    expect(policyOf(mine[0]!)).toBe(1);
+    expect(commOf(sampler.pid!)).toBe('native-sampler');
+    expect(policyOf(sampler.pid!)).toBe(1);
     await sampler.stop();
     child.kill();
     await sleep(100);
-    expect(running(mine[0]!)).toBe(false);
+    expect(isAlive(sampler.pid!)).toBe(false);
   });
 
   it('keeps sampling on the main thread when the process dies under it, and says so', async () => {
     const child = watchChild(30);
-    const before = new Set(nativeSamplerPids());
     const samples: Sample[] = [];
     const warnings: string[] = [];
     const sampler = startRssSampler(child.pid, 200, (b) => samples.push(...unpackSamples(b)), { method: 'proc-statm-native', onWarning: (m) => warnings.push(m) });
     await sleep(300);
-    const [helper] = nativeSamplerPids().filter((pid) => !before.has(pid));
-    process.kill(helper!, 'SIGKILL');
+    process.kill(sampler.pid!, 'SIGKILL');
     await sleep(200);
     const atKill = samples.length;
     await sleep(500);
@@ -206,12 +185,12 @@ describe.skipIf(!hasProc() || !hasNativeSampler())('the native sampler process',
     let helpers: number[] = [];
     for (let i = 0; i < 100 && helpers.length === 0; i++) {
       await sleep(50);
-      helpers = nativeSamplerPids(server.pid);
+      helpers = childPids(server.pid!).filter((pid) => commOf(pid) === 'native-sampler');
     }
     expect(helpers).toHaveLength(1);
     server.kill('SIGKILL');
     await sleep(300);
-    expect(running(helpers[0]!)).toBe(false);
+    expect(isAlive(helpers[0]!)).toBe(false);
   });
 });
 

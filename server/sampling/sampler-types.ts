@@ -6,6 +6,8 @@ export type SamplerMethod = 'proc-statm-native' | 'proc-statm-thread' | 'proc-st
 
 export interface RssSampler {
   readonly method: SamplerMethod;
+  /** The sampler's own process, where it is one (the native sampler). */
+  readonly pid?: number;
   /** Changes how long readings may wait to be handed over (BATCH_MS … IDLE_BATCH_MS). */
   setBatchMs(ms: number): void;
   /** Resolves once every reading taken has been delivered and the sampler is idle. */
