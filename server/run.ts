@@ -12,7 +12,8 @@ import { MiB, now } from '../shared/units.js';
 import type { RunEvents } from './run-events.js';
 import { memoryCapReason, wallClockReason } from './run-limits.js';
 import { runOutcome } from './run-outcome.js';
-import { readMallocLibrary, readMemoryBreakdown } from './sampling/proc-smaps.js';
+import { readBreakdown } from './sampling/breakdown-reader.js';
+import { readMallocLibrary } from './sampling/proc-smaps.js';
 import { hasProc } from './sampling/proc-statm.js';
 import { roundToMicros, SampleLog, type PackedSamples } from './sampling/packed-samples.js';
 import { BATCH_MS, IDLE_BATCH_MS, prewarmSampler, startRssSampler, type RssSampler } from './sampling/rss-sampler.js';
@@ -168,15 +169,22 @@ export class Run {
     if (message.edge === 'start' && message.phase === 'settle') prewarmSampler();
   }
 
-  /** The worker waits after each phase end until acked, so the breakdown belongs to that instant. */
+  /**
+   * The worker waits after each phase end until acked, so the breakdown belongs to that instant.
+   * Read off the main thread (sampling/breakdown-reader.ts): it takes 40-60 ms for a big process,
+   * and samples must keep streaming meanwhile.
+   */
   private readBreakdown({ phase, t }: PhaseMessage): void {
     const pid = this.record.pid;
-    const breakdown = hasProc() && pid !== undefined ? readMemoryBreakdown(pid, phase, t) : undefined;
-    if (breakdown) {
-      this.record.breakdowns.push(breakdown);
-      this.hooks.events.send({ type: 'breakdown', runId: this.id, breakdown });
-    }
-    this.worker?.ack();
+    if (!hasProc() || pid === undefined) return this.worker?.ack();
+    void readBreakdown(pid, phase, t).then((breakdown) => {
+      if (this.ended || this.failure) return; // killed, cancelled or failed meanwhile: nothing waits for it
+      if (breakdown) {
+        this.record.breakdowns.push(breakdown);
+        this.hooks.events.send({ type: 'breakdown', runId: this.id, breakdown });
+      }
+      this.worker?.ack();
+    });
   }
 
   private addHeap(sample: HeapSample): void {

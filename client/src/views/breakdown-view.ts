@@ -37,6 +37,8 @@ const MODES: Record<BreakdownMode, { button: string; title: string; axis: string
 
 type Bars = ChartDataset<'bar', number[]>;
 
+const EMPTIED_DRAW_DELAY_MS = 150;
+
 export class BreakdownView {
   private readonly chart: Chart<'bar', number[], string>;
   private mode: BreakdownMode = 'owner';
@@ -133,10 +135,16 @@ export class BreakdownView {
       b.title = b.disabled ? 'This run has no accounting: its worker reported no figures at phase ends, or it was recorded before memtide kept them' : '';
     }
     if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.chart.update('none');
-    });
+    const update = () => {
+      this.frame = requestAnimationFrame(() => {
+        this.frame = 0;
+        this.chart.update('none');
+      });
+    };
+    // Emptied for a run that has just started: not in the frames its first samples wait on
+    // (chart-view.ts schedule()); bars come only at its first phase end, 100s of ms later.
+    if (this.breakdowns.length === 0 && !this.accounting?.phases.length) this.frame = window.setTimeout(update, EMPTIED_DRAW_DELAY_MS);
+    else update();
   }
 
   private footer(index: number | undefined): string {

@@ -42,6 +42,7 @@ export function watchChartsView(els: WatchChartElements, store: Store): { rss: C
   let heapDrawn = 0;
   let timelineShown: WatchTimeline | undefined;
   let breakdownKey = '';
+  let drawsAWatch = false;
   watch(() => {
     const run = shown.value;
     if (seq.value !== drawnSeq) {
@@ -49,7 +50,10 @@ export function watchChartsView(els: WatchChartElements, store: Store): { rss: C
       heapDrawn = 0;
       timelineShown = undefined;
       breakdownKey = '';
-      rss.reset(run?.info.createdAt ?? 0, run ? chartTitle(run) : '');
+      // A run replacing a run: this chart is hidden and already empty. Clearing it again cost a
+      // Chart.js update (1-6 ms) in the first frame of every run, the frame its first samples wait on.
+      if (run || drawsAWatch) rss.reset(run?.info.createdAt ?? 0, run ? chartTitle(run) : '');
+      drawsAWatch = run !== undefined;
     }
     if (!run) return;
     const timeline = run.watch!;
