@@ -27,6 +27,6 @@ describe.skipIf(!hasProc())('readBreakdown', () => {
     }
     await new Promise((resolve) => child.once('exit', resolve));
     await new Promise((resolve) => setTimeout(resolve, 50)); // reaped
-    expect(await readBreakdown(child.pid!, 'del', 1)).toBeUndefined();
+    expect(await readBreakdown(child.pid!, 'collect', 1)).toBeUndefined();
   });
 });
