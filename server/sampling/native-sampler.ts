@@ -114,6 +114,10 @@ export function startNativeSampler(pid: number, sampling: SamplerSettings, onWar
     },
     async stop() {
       stopped = true;
+      // Held until it has ended: a caller with nothing else to wait on (the CLI, a benchmark)
+      // would otherwise exit (code 13, an unsettled await) before the last batch arrived.
+      child.ref();
+      (child.stdout as unknown as { ref(): void }).ref();
       child.stdin.end();
       if (child.exitCode === null) child.kill('SIGTERM'); // it sends what it holds, then its end
       const timeout = new Promise<void>((r) => setTimeout(r, 1000).unref());

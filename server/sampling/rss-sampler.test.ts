@@ -176,6 +176,19 @@ describe.skipIf(!hasProc() || !hasNativeSampler())('the native sampler process',
     expect(samples.length - atKill).toBeGreaterThan(40); // ~100 at 200 Hz in 0.5 s
   });
 
+  it('keeps a process with nothing else to wait on alive until its last batch (a CLI run, a benchmark)', () => {
+    const module = pathToFileURL(join(distDir, 'server/sampling/rss-sampler.js')).href;
+    const script = `import { spawn } from 'node:child_process';
+      import { startRssSampler } from ${JSON.stringify(module)};
+      const child = spawn('sleep', ['0.3']);
+      let n = 0;
+      const sampler = startRssSampler(child.pid, 1000, (b) => (n += b.length / 2), { method: 'proc-statm-native', batchMs: 100 });
+      child.on('exit', async () => { await sampler.stop(); console.log('readings', n); });`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
+    expect(r.status, r.stderr).toBe(0); // 13 was an await left unsettled when the event loop emptied
+    expect(Number(/readings (\d+)/.exec(r.stdout)?.[1])).toBeGreaterThan(100); // ~300
+  });
+
   it('dies with the server that started it', async () => {
     // The compiled module (what the server runs), in a process of its own that is then killed.
     const module = pathToFileURL(join(distDir, 'server/sampling/rss-sampler.js')).href;
