@@ -12,38 +12,48 @@ import { readMemoryBreakdown } from './proc-smaps.js';
 
 const threadScript = resolve(distDir, 'server/sampling/breakdown-thread.js');
 
-let thread: Worker | undefined;
-const waiting = new Map<number, (breakdown: MemoryBreakdown | undefined) => void>();
+interface ReaderThread {
+  worker: Worker;
+  /** Its reads not answered yet, by tag. */
+  waiting: Map<number, (breakdown: MemoryBreakdown | undefined) => void>;
+}
+
+let thread: ReaderThread | undefined;
 let nextTag = 1;
 
-function readerThread(): Worker | undefined {
+function readerThread(): ReaderThread | undefined {
   if (thread || !existsSync(threadScript)) return thread;
-  const worker = new Worker(threadScript, { stdout: false, stderr: false });
+  let worker: Worker;
+  try {
+    worker = new Worker(threadScript, { stdout: false, stderr: false });
+  } catch {
+    return undefined; // read here, as without a build
+  }
   worker.unref();
+  const reader: ReaderThread = { worker, waiting: new Map() };
   worker.on('message', ({ tag, breakdown }: BreakdownReply) => {
-    waiting.get(tag)?.(breakdown);
-    waiting.delete(tag);
+    reader.waiting.get(tag)?.(breakdown);
+    reader.waiting.delete(tag);
   });
   const failed = () => {
-    // Whatever was asked of it is answered here instead; the next read starts a new thread.
-    if (thread === worker) thread = undefined;
-    for (const [tag, resolve] of waiting) {
-      waiting.delete(tag);
-      resolve(undefined);
-    }
+    // Its pending reads get no figures (the run goes on: the worker is acked); the next read
+    // starts a new thread. Each thread answers only its own reads ('error' then 'exit' both come).
+    if (thread === reader) thread = undefined;
+    for (const resolve of reader.waiting.values()) resolve(undefined);
+    reader.waiting.clear();
   };
   worker.on('error', failed);
   worker.on('exit', failed);
-  return (thread = worker);
+  return (thread = reader);
 }
 
 /** The process's breakdown now, read off the main thread; undefined once it has gone. */
 export function readBreakdown(pid: number, phase: PhaseName, t: number): Promise<MemoryBreakdown | undefined> {
-  const worker = readerThread();
-  if (!worker) return Promise.resolve(readMemoryBreakdown(pid, phase, t));
+  const reader = readerThread();
+  if (!reader) return Promise.resolve(readMemoryBreakdown(pid, phase, t));
   const tag = nextTag++;
   return new Promise((resolve) => {
-    waiting.set(tag, resolve);
-    worker.postMessage({ tag, pid, phase, t } satisfies BreakdownRequest);
+    reader.waiting.set(tag, resolve);
+    reader.worker.postMessage({ tag, pid, phase, t } satisfies BreakdownRequest);
   });
 }

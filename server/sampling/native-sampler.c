@@ -2,10 +2,10 @@
  * The fixed-rate RSS loop as a small native process: the loop bench/sampler.ts measures as the
  * machine's floor (clock_nanosleep to an absolute deadline, then pread of /proc/PID/statm through
  * a kept-open fd), plus the memory-cap check, batching and a pipe protocol. The same loop on a
- * Node worker_thread (sampler-thread.ts, the fallback) costs ~2x this: each wake goes through a
- * V8 isolate (Atomics.wait's condition variable, the JS around the read), ~50-75 us against ~20.
+ * Node worker_thread (sampler-thread.ts, the fallback) costs ~1.6-1.9x this (bench/sampler.ts):
+ * each wake goes through a V8 isolate (Atomics.wait's condition variable, the JS around the read).
  * Built by scripts/ensure-build.mjs with the system's C compiler into dist/server/sampling/; where
- * there is none, the thread is used (native-sampler.ts).
+ * there is none, rss-sampler.ts defaultMethod() picks the thread.
  *
  * Protocol (native-sampler.ts is the other end):
  *  - stdin, one line to start: "<pid> <periodUs> <every> <batchMs> <capBytes> <bytesPerPage>
@@ -13,13 +13,14 @@
  *    run. It reads every periodUs, records every `every`-th reading, and checks each against
  *    capBytes (0: no cap).
  *  - stdin while sampling: "b <ms>\n" changes the batch period (at most MAX_BATCH_MS), read when
- *    a batch leaves. SIGTERM stops, at once (it interrupts the sleep), after a last batch; so does
- *    the end of stdin, seen when a batch leaves. Not a read of stdin at every reading: that
+ *    a batch leaves. SIGTERM stops within a reading period (it interrupts the sleep), after a last
+ *    batch; so do the end of stdin and a line "s\n", seen when a batch leaves. Not a read of stdin at every reading: that
  *    syscall was a quarter of the loop's cost above the floor.
  *  - stdout: native-endian float64 pairs (t, value). t >= 0: a reading, t in epoch ms
  *    (CLOCK_MONOTONIC + clockOffsetMs, the server's clock) and value the RSS in bytes. t = -1: the
  *    first reading over the cap (value: that RSS; it was also sent as a reading just before).
- *    t = -2: the end (value 0: stopped, 1: the process exited, 2: an error, said on stderr).
+ *    t = -2: the end (value 0: stopped, 1: the process exited, 2: /proc/PID/statm could not be
+ *    opened, said on stderr). A bad start line exits with code 2 and no end mark.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -114,7 +115,8 @@ static int control(double *batch_ms) {
 }
 
 /* Asked to run first when it wakes (it sleeps ~98 % of the time): SCHED_FIFO at the lowest
- * real-time priority, else nice -10; both need CAP_SYS_NICE, else the default priority. */
+ * real-time priority, else nice -10; both need CAP_SYS_NICE (or RLIMIT_RTPRIO, RLIMIT_NICE),
+ * else the default priority. */
 static void raise_priority(void) {
   const char *rt = getenv("MEMTIDE_SAMPLER_RT");
   struct sched_param sp = { .sched_priority = 1 };
@@ -123,9 +125,10 @@ static void raise_priority(void) {
 }
 
 int main(void) {
-  /* Never outlive the server: killed when it dies, and gone at once if that already happened. */
+  /* Never outlive the server: killed when it dies. Had it died before this line, the read of the
+   * start line meets the end of stdin (only the server holds the pipe's other end). Not a test of
+   * getppid() == 1: a server in a container may itself be PID 1. */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() == 1) return 0;
   signal(SIGPIPE, SIG_IGN);
   struct sigaction term = { .sa_handler = on_term }; /* no SA_RESTART: the sleep returns EINTR */
   sigaction(SIGTERM, &term, NULL);

@@ -57,6 +57,11 @@ export function startNativeSampler(pid: number, sampling: SamplerSettings, onWar
   child.stdin.write(`${pid} ${periodUs} ${every} ${Math.min(batchMs, MAX_BATCH_MS)} ${capBytes} ${pageSize()} ${clockOffsetMs}\n`);
 
   let stopped = false;
+  /** stop() has resolved: nothing more is delivered, whatever is still in the pipe. */
+  let done = false;
+  /** How the process said it ended (its end mark), if it has. */
+  let endCode: (typeof END_CODES)[number] | undefined;
+  let batchAsked = Math.min(batchMs, MAX_BATCH_MS);
   let fallback: RssSampler | undefined;
   let errorText = '';
   let resolveEnded!: () => void;
@@ -67,13 +72,14 @@ export function startNativeSampler(pid: number, sampling: SamplerSettings, onWar
       if (pairs[i]! >= 0) continue;
       if (i > from) onSamples(pairs.slice(from, i));
       if (pairs[i] === BREACH) onBreach(pairs[i + 1]!);
-      else if (pairs[i] === END && END_CODES[pairs[i + 1]!] === 'error') onWarning?.(`sampler process for pid ${pid}: ${errorText.trim()}`);
+      else if (pairs[i] === END) endCode = END_CODES[pairs[i + 1]!] ?? 'error';
       from = i + 2;
     }
     if (from < pairs.length) onSamples(from === 0 ? pairs : pairs.slice(from));
   };
   let rest: Buffer | undefined;
   child.stdout.on('data', (chunk: Buffer) => {
+    if (done) return;
     const data = rest ? Buffer.concat([rest, chunk]) : chunk;
     const whole = data.length - (data.length % PAIR_BYTES);
     rest = whole < data.length ? Buffer.from(data.subarray(whole)) : undefined;
@@ -99,17 +105,23 @@ export function startNativeSampler(pid: number, sampling: SamplerSettings, onWar
     failed(error.message);
     resolveEnded();
   });
-  // After the process has exited and its last pair (the end mark, or nothing if it died) is read.
+  // After the process has exited and its last pair (the end mark, or nothing if it died) is read,
+  // and all it said on stderr.
   child.on('close', (code, signal) => {
-    if (code !== 0) failed(signal ? `killed by ${signal}` : `exit code ${code}: ${errorText.trim().slice(0, 200)}`);
+    const why = errorText.trim().slice(0, 200);
+    if (endCode === 'error') onWarning?.(`sampler process for pid ${pid}: ${why}`);
+    else if (endCode === undefined) failed(signal ? `killed by ${signal}` : `exit code ${code}${why ? `: ${why}` : ', no end mark'}`);
     resolveEnded();
   });
+  const running = () => child.exitCode === null && child.signalCode === null;
   return {
     method: 'proc-statm-native',
     pid: child.pid,
     /** Taken up when the current batch leaves (≤ MAX_BATCH_MS): the loop reads no control in between. */
     setBatchMs(ms) {
-      if (!stopped && child.exitCode === null) child.stdin.write(`b ${Math.min(ms, MAX_BATCH_MS)}\n`);
+      const asked = Math.min(ms, MAX_BATCH_MS);
+      if (!stopped && running() && asked !== batchAsked) child.stdin.write(`b ${asked}\n`);
+      batchAsked = asked;
       fallback?.setBatchMs(ms);
     },
     async stop() {
@@ -119,11 +131,12 @@ export function startNativeSampler(pid: number, sampling: SamplerSettings, onWar
       child.ref();
       (child.stdout as unknown as { ref(): void }).ref();
       child.stdin.end();
-      if (child.exitCode === null) child.kill('SIGTERM'); // it sends what it holds, then its end
+      if (running()) child.kill('SIGTERM'); // it sends what it holds, then its end
       const timeout = new Promise<void>((r) => setTimeout(r, 1000).unref());
       await Promise.race([ended, timeout]);
       await fallback?.stop();
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (running()) child.kill('SIGKILL');
+      done = true;
     },
   };
 }

@@ -58,6 +58,7 @@ describe.skipIf(!hasProc())('RSS samplers on /proc', () => {
     const sampler = startRssSampler(child.pid, 1000, (b) => samples.push(...unpackSamples(b)));
     await child.exited;
     await sleep(300); // reaped: the sampler's next read fails and it ends
+    if (sampler.pid !== undefined) expect(isAlive(sampler.pid)).toBe(false); // ended by itself, not by stop()
     const count = samples.length;
     await sampler.stop();
     expect(samples.length).toBe(count);

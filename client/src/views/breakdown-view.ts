@@ -46,6 +46,8 @@ export class BreakdownView {
   private accounting: AccountingBars | undefined;
   private readonly buttons: Record<BreakdownMode, HTMLButtonElement>;
   private frame = 0;
+  /** The timer of the draw of emptied bars (rebuild()). */
+  private emptiedDraw = 0;
 
   /** `toggle` gets the "by owner | by mapping" buttons. */
   constructor(private readonly canvas: HTMLCanvasElement, toggle: HTMLElement = el('div')) {
@@ -134,17 +136,21 @@ export class BreakdownView {
       b.disabled = mode === 'owner' && !this.accounting?.phases.length;
       b.title = b.disabled ? 'This run has no accounting: its worker reported no figures at phase ends, or it was recorded before memtide kept them' : '';
     }
-    if (this.frame) return;
-    const update = () => {
-      this.frame = requestAnimationFrame(() => {
-        this.frame = 0;
-        this.chart.update('none');
-      });
-    };
     // Emptied for a run that has just started: not in the frames its first samples wait on
     // (chart-view.ts schedule()); bars come only at its first phase end, 100s of ms later.
-    if (this.breakdowns.length === 0 && !this.accounting?.phases.length) this.frame = window.setTimeout(update, EMPTIED_DRAW_DELAY_MS);
-    else update();
+    if (this.breakdowns.length === 0 && !this.accounting?.phases.length) {
+      if (!this.frame) this.emptiedDraw ||= window.setTimeout(() => this.requestDraw(), EMPTIED_DRAW_DELAY_MS);
+    } else this.requestDraw();
+  }
+
+  private requestDraw(): void {
+    window.clearTimeout(this.emptiedDraw);
+    this.emptiedDraw = 0;
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.chart.update('none');
+    });
   }
 
   private footer(index: number | undefined): string {
