@@ -6,7 +6,7 @@ import { now } from '../../shared/units.js';
 import type { PackedSamples } from './packed-samples.js';
 import { openStatm } from './proc-statm.js';
 import { readingsPerSample } from './sampler-thread.js';
-import type { RssSampler, SamplerSettings } from './sampler-types.js';
+import type { RssSampler, SamplerMethod, SamplerSettings } from './sampler-types.js';
 
 /** One reading, now, on this thread: the timeline's first while a sampler thread starts. */
 export function readOnce(pid: number): PackedSamples | undefined {
@@ -57,6 +57,21 @@ function watcher({ hz, batchMs, capBytes, onSamples, onBreach }: SamplerSettings
   };
 }
 
+/** tick() now and every watch period; stop() ends it, lets close() finish, and hands over what is left. */
+function onTimer(method: SamplerMethod, out: ReturnType<typeof watcher>, tick: () => void, close: () => unknown): RssSampler {
+  tick();
+  const timer = setInterval(tick, out.periodMs);
+  return {
+    method,
+    setBatchMs: out.setBatchMs,
+    async stop() {
+      clearInterval(timer);
+      await close();
+      out.flush();
+    },
+  };
+}
+
 export function startTimerSampler(pid: number, settings: SamplerSettings): RssSampler {
   const statm = openStatm(pid);
   const out = watcher(settings);
@@ -65,17 +80,7 @@ export function startTimerSampler(pid: number, settings: SamplerSettings): RssSa
     const rss = statm.read();
     if (rss) out.take(t, rss); // 0: a zombie; undefined: gone
   };
-  tick();
-  const timer = setInterval(tick, out.periodMs);
-  return {
-    method: 'proc-statm',
-    setBatchMs: out.setBatchMs,
-    async stop() {
-      clearInterval(timer);
-      statm.close();
-      out.flush();
-    },
-  };
+  return onTimer('proc-statm', out, tick, () => statm.close());
 }
 
 export function startPidusageSampler(pid: number, settings: SamplerSettings): RssSampler {
@@ -89,16 +94,8 @@ export function startPidusageSampler(pid: number, settings: SamplerSettings): Rs
       .catch(() => undefined)
       .then(() => (busy = undefined));
   };
-  tick();
-  const timer = setInterval(tick, out.periodMs);
-  return {
-    method: 'pidusage',
-    setBatchMs: out.setBatchMs,
-    async stop() {
-      clearInterval(timer);
-      await busy;
-      pidusage.clear();
-      out.flush();
-    },
-  };
+  return onTimer('pidusage', out, tick, async () => {
+    await busy;
+    pidusage.clear();
+  });
 }
