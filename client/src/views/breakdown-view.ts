@@ -10,6 +10,7 @@ import type { MemoryBreakdown } from '../../../shared/run-record.js';
 import { MiB } from '../../../shared/units.js';
 import { el } from '../dom.js';
 import type { AccountingBars } from './accounting-bars.js';
+import { drawScheduler } from './draw-scheduler.js';
 import { ACCOUNTING_COLORS, chartPng, onThemeChange, pageColors, PART_COLORS, themeChart } from './chart-theme.js';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip, Title);
@@ -37,17 +38,13 @@ const MODES: Record<BreakdownMode, { button: string; title: string; axis: string
 
 type Bars = ChartDataset<'bar', number[]>;
 
-const EMPTIED_DRAW_DELAY_MS = 150;
-
 export class BreakdownView {
   private readonly chart: Chart<'bar', number[], string>;
   private mode: BreakdownMode = 'owner';
   private breakdowns: readonly MemoryBreakdown[] = [];
   private accounting: AccountingBars | undefined;
   private readonly buttons: Record<BreakdownMode, HTMLButtonElement>;
-  private frame = 0;
-  /** The timer of the draw of emptied bars (rebuild()). */
-  private emptiedDraw = 0;
+  private readonly scheduleDraw = drawScheduler(() => this.chart.update('none'));
 
   /** `toggle` gets the "by owner | by mapping" buttons. */
   constructor(private readonly canvas: HTMLCanvasElement, toggle: HTMLElement = el('div')) {
@@ -136,21 +133,8 @@ export class BreakdownView {
       b.disabled = mode === 'owner' && !this.accounting?.phases.length;
       b.title = b.disabled ? 'This run has no accounting: its worker reported no figures at phase ends, or it was recorded before memtide kept them' : '';
     }
-    // Emptied for a run that has just started: not in the frames its first samples wait on
-    // (chart-view.ts schedule()); bars come only at its first phase end, 100s of ms later.
-    if (this.breakdowns.length === 0 && !this.accounting?.phases.length) {
-      if (!this.frame) this.emptiedDraw ||= window.setTimeout(() => this.requestDraw(), EMPTIED_DRAW_DELAY_MS);
-    } else this.requestDraw();
-  }
-
-  private requestDraw(): void {
-    window.clearTimeout(this.emptiedDraw);
-    this.emptiedDraw = 0;
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.chart.update('none');
-    });
+    // Emptied for a run that has just started: drawn later unless bars come first (draw-scheduler.ts).
+    this.scheduleDraw(this.breakdowns.length === 0 && !this.accounting?.phases.length);
   }
 
   private footer(index: number | undefined): string {

@@ -20,6 +20,7 @@ import type { LiveMark } from './accounting-bars.js';
 import { chartPng, onThemeChange, pageColors, PHASE_COLORS, themeChart } from './chart-theme.js';
 import { HEAP_SERIES, runDatasets } from './chart-series.js';
 import { phaseBandsPlugin, type Band, type Mark } from './phase-bands.js';
+import { drawScheduler } from './draw-scheduler.js';
 import { decimateMinMax, indexAtOrBefore, SeriesBuffer, type Point, type Series } from './series-buffer.js';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Title);
@@ -59,9 +60,6 @@ function tickLabel(value: number | string, _index: number, ticks: { value: numbe
   return format.format(v);
 }
 
-/** How long an empty chart waits to be drawn, unless data comes first (schedule()). */
-const EMPTY_DRAW_DELAY_MS = 150;
-
 export class ChartView {
   readonly chart: Chart<'line', Point[]>;
   /** RSS as the state holds it: ms since the epoch, bytes. */
@@ -75,9 +73,7 @@ export class ChartView {
   private exitAt = Infinity;
   private t0 = 0;
   private xMax = 1;
-  private frame = 0;
-  /** The timer of a draw of an empty chart (schedule()). */
-  private emptyDraw = 0;
+  private readonly scheduleDraw = drawScheduler(() => this.draw());
   /** While the user has zoomed or panned, streaming leaves the visible range alone. */
   private zoomed = false;
   private readonly tooltipBox: HTMLDivElement;
@@ -269,28 +265,7 @@ export class ChartView {
   }
 
   private schedule(): void {
-    if (this.frame) return;
-    // Nothing to draw but axes (a run that has just started: its first samples are ~10-25 ms
-    // away): drawn a little later. Drawn at once, that Chart.js update (3-14 ms) and its layout
-    // sat in the frame the first samples then waited on — the tail of sample → frame latency.
-    if (this.rss.length === 0 && this.heap.every((s) => s.length === 0)) {
-      this.emptyDraw ||= window.setTimeout(() => {
-        this.emptyDraw = 0;
-        this.requestDraw();
-      }, EMPTY_DRAW_DELAY_MS);
-      return;
-    }
-    this.requestDraw();
-  }
-
-  private requestDraw(): void {
-    if (this.frame) return;
-    window.clearTimeout(this.emptyDraw);
-    this.emptyDraw = 0;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.draw();
-    });
+    this.scheduleDraw(this.rss.length === 0 && this.heap.every((s) => s.length === 0));
   }
 
   private draw(): void {
