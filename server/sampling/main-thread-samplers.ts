@@ -5,8 +5,7 @@ import pidusage from 'pidusage';
 import { now } from '../../shared/units.js';
 import type { PackedSamples } from './packed-samples.js';
 import { openStatm } from './proc-statm.js';
-import { readingsPerSample } from './sampler-thread.js';
-import type { RssSampler, SamplerMethod, SamplerSettings } from './sampler-types.js';
+import { readingsPerSample, type RssSampler, type SamplerMethod, type SamplerSettings } from './sampler-types.js';
 
 /** One reading, now, on this thread: the timeline's first while a sampler thread starts. */
 export function readOnce(pid: number): PackedSamples | undefined {
@@ -70,6 +69,18 @@ function onTimer(method: SamplerMethod, out: ReturnType<typeof watcher>, tick: (
       out.flush();
     },
   };
+}
+
+/**
+ * The timer sampler in place of a sampler process or thread that failed mid-run: the timeline goes
+ * on on the main thread rather than lose the rest of the run. Undefined when the process is gone too.
+ */
+export function timerFallback(pid: number, settings: SamplerSettings): RssSampler | undefined {
+  try {
+    return startTimerSampler(pid, settings);
+  } catch {
+    return undefined; // nothing left to sample
+  }
 }
 
 export function startTimerSampler(pid: number, settings: SamplerSettings): RssSampler {

@@ -8,11 +8,11 @@
  * there is none, rss-sampler.ts defaultMethod() picks the thread.
  *
  * Protocol (native-sampler.ts is the other end):
- *  - stdin, one line to start: "<pid> <periodUs> <every> <batchMs> <capBytes> <bytesPerPage>
+ *  - stdin, one line to start: "<pid> <periodUs> <every> <batchMs> <maxBatchMs> <capBytes> <bytesPerPage>
  *    <clockOffsetMs>\n". The process waits for it, blocked, so that it can be started ahead of its
  *    run. It reads every periodUs, records every `every`-th reading, and checks each against
  *    capBytes (0: no cap).
- *  - stdin while sampling: "b <ms>\n" changes the batch period (at most MAX_BATCH_MS), read when
+ *  - stdin while sampling: "b <ms>\n" changes the batch period (at most maxBatchMs), read when
  *    a batch leaves. SIGTERM stops within a reading period (it interrupts the sleep), after a last
  *    batch; so do the end of stdin and a line "s\n", seen when a batch leaves. Not a read of stdin at every reading: that
  *    syscall was a quarter of the loop's cost above the floor.
@@ -35,7 +35,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_BATCH_MS 100
 #define MARK_BREACH -1.0
 #define MARK_END -2.0
 enum { END_STOPPED = 0, END_EXITED = 1, END_ERROR = 2 };
@@ -46,6 +45,8 @@ static void on_term(int sig) {
   stop_asked = 1;
 }
 
+/* The longest batch period asked for (sampler-types.ts MAX_BATCH_MS, sent in the start line). */
+static double max_batch_ms;
 static double *batch;
 static size_t n, capacity;
 
@@ -104,7 +105,7 @@ static int control(double *batch_ms) {
       if (line[0] == 's') return 1;
       if (line[0] == 'b') {
         double ms = atof(line + 1);
-        if (ms > 0) *batch_ms = ms < MAX_BATCH_MS ? ms : MAX_BATCH_MS;
+        if (ms > 0) *batch_ms = ms < max_batch_ms ? ms : max_batch_ms;
       }
       size_t used = (size_t)(nl + 1 - line);
       memmove(line, nl + 1, len - used);
@@ -144,12 +145,12 @@ int main(void) {
   start[got] = 0;
   long pid, period_us, every;
   double batch_ms, cap, page_bytes, offset;
-  if (sscanf(start, "%ld %ld %ld %lf %lf %lf %lf", &pid, &period_us, &every, &batch_ms, &cap, &page_bytes, &offset) != 7 || pid <= 0 || period_us <= 0 || every <= 0) {
+  if (sscanf(start, "%ld %ld %ld %lf %lf %lf %lf %lf", &pid, &period_us, &every, &batch_ms, &max_batch_ms, &cap, &page_bytes, &offset) != 8 || pid <= 0 || period_us <= 0 || every <= 0 || max_batch_ms <= 0) {
     fprintf(stderr, "bad start line: %.80s", start);
     return 2;
   }
-  /* Recorded readings per MAX_BATCH_MS, the breach (which may fall between them) and the end. */
-  capacity = (size_t)(MAX_BATCH_MS * 1000 / (period_us * every)) + 4;
+  /* Recorded readings per max_batch_ms, the breach (which may fall between them) and the end. */
+  capacity = (size_t)(max_batch_ms * 1000 / (period_us * every)) + 4;
   batch = malloc(capacity * 2 * sizeof(double));
   if (!batch) return 2;
   char path[64];

@@ -9,11 +9,10 @@ import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { now } from '../../shared/units.js';
 import { distDir } from '../paths.js';
-import { startTimerSampler } from './main-thread-samplers.js';
+import { timerFallback } from './main-thread-samplers.js';
 import type { PackedSamples } from './packed-samples.js';
 import { pageSize } from './proc-statm.js';
-import { MAX_BATCH_MS, readingsPerSample } from './sampler-thread.js';
-import type { RssSampler, SamplerSettings } from './sampler-types.js';
+import { MAX_BATCH_MS, readingsPerSample, untilEndedOrLate, type RssSampler, type SamplerSettings } from './sampler-types.js';
 
 /** Built by scripts/ensure-build.mjs where there is a C compiler. */
 export const nativeSamplerBinary = resolve(distDir, 'server/sampling/native-sampler');
@@ -54,7 +53,7 @@ export function startNativeSampler(pid: number, sampling: SamplerSettings, onWar
   const periodUs = Math.max(1, Math.round(1e6 / hz / every));
   // process.hrtime is CLOCK_MONOTONIC (libuv's uv_hrtime), the clock the process stamps with.
   const clockOffsetMs = now() - Number(process.hrtime.bigint()) / 1e6;
-  child.stdin.write(`${pid} ${periodUs} ${every} ${Math.min(batchMs, MAX_BATCH_MS)} ${capBytes} ${pageSize()} ${clockOffsetMs}\n`);
+  child.stdin.write(`${pid} ${periodUs} ${every} ${Math.min(batchMs, MAX_BATCH_MS)} ${MAX_BATCH_MS} ${capBytes} ${pageSize()} ${clockOffsetMs}\n`);
 
   let stopped = false;
   /** stop() has resolved: nothing more is delivered, whatever is still in the pipe. */
@@ -93,13 +92,8 @@ export function startNativeSampler(pid: number, sampling: SamplerSettings, onWar
   const failed = (why: string) => {
     if (failedOnce || stopped) return;
     failedOnce = true;
-    // Keep the timeline alive on the main thread rather than lose the rest of the run.
     onWarning?.(`sampler process for pid ${pid} failed (${why}); sampling on the main thread`);
-    try {
-      fallback = startTimerSampler(pid, sampling);
-    } catch {
-      // The process is gone as well: nothing left to sample.
-    }
+    fallback = timerFallback(pid, sampling);
   };
   child.on('error', (error) => {
     failed(error.message);
@@ -132,8 +126,7 @@ export function startNativeSampler(pid: number, sampling: SamplerSettings, onWar
       (child.stdout as unknown as { ref(): void }).ref();
       child.stdin.end();
       if (running()) child.kill('SIGTERM'); // it sends what it holds, then its end
-      const timeout = new Promise<void>((r) => setTimeout(r, 1000).unref());
-      await Promise.race([ended, timeout]);
+      await untilEndedOrLate(ended);
       await fallback?.stop();
       if (running()) child.kill('SIGKILL');
       done = true;

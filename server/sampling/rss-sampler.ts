@@ -10,8 +10,7 @@ import { existsSync } from 'node:fs';
 import { startPidusageSampler, startTimerSampler } from './main-thread-samplers.js';
 import { hasNativeSampler, prewarmNativeSampler, startNativeSampler } from './native-sampler.js';
 import { hasProc } from './proc-statm.js';
-import { MAX_BATCH_MS } from './sampler-thread.js';
-import type { OnSamples, RssSampler, SamplerMethod, SamplerSettings } from './sampler-types.js';
+import { MAX_BATCH_MS, type OnSamples, type RssSampler, type SamplerMethod, type SamplerSettings } from './sampler-types.js';
 import { prewarmSamplerThread, samplerThreadScript, startThreadSampler } from './thread-sampler.js';
 
 export type { OnSamples, RssSampler, SamplerMethod } from './sampler-types.js';

@@ -11,9 +11,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { MEMORY_WATCH_HZ } from '../run-limits.js';
 import type { PackedSamples } from './packed-samples.js';
 import { openStatm, type StatmReader } from './proc-statm.js';
+import { MAX_BATCH_MS, readingsPerSample } from './sampler-types.js';
 
 export interface SamplerThreadData {
   bytesPerPage: number;
@@ -34,14 +34,10 @@ export const STOPPED = -1;
 export const HZ_SLOT = 1;
 export const BATCH_SLOT = 2;
 export const CAP_SLOT = 3;
-/** The longest batch period the loop is sized for. */
-export const MAX_BATCH_MS = 100;
 
 /** A batch of readings; the first reading over the cap (sent right after its batch); or the end of the loop (always last). */
 export type SamplerThreadMessage = PackedSamples | { breach: number } | { end: 'stopped' | 'exited' | 'error'; error?: string };
 
-/** How many readings the loop takes per recorded sample, so that it reads at MEMORY_WATCH_HZ or more. */
-export const readingsPerSample = (hz: number): number => Math.max(1, Math.ceil(MEMORY_WATCH_HZ / hz));
 
 function loop(statm: StatmReader, pid: number, state: Int32Array, settings: Float64Array): 'stopped' | 'exited' {
   const hz = settings[HZ_SLOT]!;

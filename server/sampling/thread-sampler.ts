@@ -4,12 +4,12 @@
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { distDir } from '../paths.js';
-import { readOnce, startTimerSampler } from './main-thread-samplers.js';
+import { readOnce, timerFallback } from './main-thread-samplers.js';
 import { pageSize } from './proc-statm.js';
 import {
-  BATCH_SLOT, CAP_SLOT, CONTROL_BYTES, HZ_SLOT, MAX_BATCH_MS, READY, STATE, STOPPED, type SamplerThreadData, type SamplerThreadMessage,
+  BATCH_SLOT, CAP_SLOT, CONTROL_BYTES, HZ_SLOT, READY, STATE, STOPPED, type SamplerThreadData, type SamplerThreadMessage,
 } from './sampler-thread.js';
-import type { RssSampler, SamplerSettings } from './sampler-types.js';
+import { MAX_BATCH_MS, untilEndedOrLate, type RssSampler, type SamplerSettings } from './sampler-types.js';
 
 /** The thread runs compiled, from source too (vitest): a worker_thread cannot load TypeScript. */
 export const samplerThreadScript = resolve(distDir, 'server/sampling/sampler-thread.js');
@@ -69,13 +69,8 @@ export function startThreadSampler(pid: number, sampling: SamplerSettings, onWar
     }
   });
   thread.on('error', (error) => {
-    // Keep the timeline alive on the main thread rather than lose the rest of the run.
     onWarning?.(`sampler thread for pid ${pid} failed (${error.message}); sampling on the main thread`);
-    try {
-      if (Atomics.load(state, STATE) !== STOPPED) fallback = startTimerSampler(pid, sampling);
-    } catch {
-      // The process is gone as well: nothing left to sample.
-    }
+    if (Atomics.load(state, STATE) !== STOPPED) fallback = timerFallback(pid, sampling);
     resolveEnded();
   });
   thread.on('exit', () => resolveEnded());
@@ -88,8 +83,7 @@ export function startThreadSampler(pid: number, sampling: SamplerSettings, onWar
     async stop() {
       Atomics.store(state, STATE, STOPPED);
       Atomics.notify(state, STATE);
-      const timeout = new Promise<void>((r) => setTimeout(r, 1000).unref());
-      await Promise.race([ended, timeout]);
+      await untilEndedOrLate(ended);
       await fallback?.stop();
       await thread.terminate();
     },
