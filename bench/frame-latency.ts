@@ -1,9 +1,8 @@
 // Latency from a sample's acquisition in the server to the end of the animation frame that first
 // draws it in the real dashboard in Chromium (measured in the page, inside requestAnimationFrame).
-import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../test/browser.js';
-import { fmt, median, postRun, quantile, sleep, startServerProcess, table, waitRunEnd, type BenchResult, type ChartProbe } from './lib.js';
+import { cpuNs, fmt, median, postRun, quantile, sleep, startServerProcess, table, waitRunEnd, type BenchResult, type ChartProbe } from './lib.js';
 
 const EXPERIMENT = { experiment: 'seed-strings', params: { n: 10_000_000 } };
 
@@ -19,7 +18,7 @@ async function rendererMainCpuMs(browser: Browser): Promise<number | undefined> 
     const { processInfo } = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
     let ns = 0;
     for (const p of processInfo.filter((p) => p.type === 'renderer')) {
-      ns += Number(readFileSync(`/proc/${p.id}/task/${p.id}/schedstat`, 'utf8').split(' ')[0]);
+      ns += cpuNs(p.id, p.id);
     }
     return ns / 1e6;
   } catch {

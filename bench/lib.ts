@@ -1,7 +1,7 @@
 // Plumbing shared by the benchmarks: statistics, a server in its own process, and result rows.
 // Benchmarks run compiled (npm run bench builds dist/bench first); none of this is used by tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -37,6 +37,13 @@ export interface BenchResult {
 export function table(header: string[], rows: (string | number)[][]): string[] {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
 }
+
+/**
+ * Time on a CPU so far (ns) of a process's main thread (its only one, for a single-threaded
+ * process), or of one of its threads: /proc/…/schedstat's first field, in ns, not 10 ms ticks.
+ */
+export const cpuNs = (pid: number | 'self', tid?: number | string): number =>
+  Number(readFileSync(tid === undefined ? `/proc/${pid}/schedstat` : `/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
 
 export const machine = (): string => `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}`;
 

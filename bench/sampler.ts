@@ -12,7 +12,7 @@ import { unpackSamples } from '../server/sampling/packed-samples.js';
 import { openStatm } from '../server/sampling/proc-statm.js';
 import { BATCH_MS, defaultMethod, IDLE_BATCH_MS, startRssSampler, type SamplerMethod } from '../server/sampling/rss-sampler.js';
 import { samplingStats } from '../server/sampling/sampling-stats.js';
-import { fmt, median, quantile, sleep, table, type BenchResult } from './lib.js';
+import { cpuNs, fmt, median, quantile, sleep, table, type BenchResult } from './lib.js';
 
 const REPEATS = 5;
 /** Rounds of the floor and the thread's settings, back to back. */
@@ -55,16 +55,13 @@ function threadCpuNs(): Map<string, number> {
   const out = new Map<string, number>();
   for (const tid of readdirSync('/proc/self/task')) {
     try {
-      out.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+      out.set(tid, cpuNs('self', tid));
     } catch {
       // the thread ended meanwhile
     }
   }
   return out;
 }
-
-/** CPU time (ns) of a single-threaded process so far (its main thread is the only one). */
-const processCpuNs = (pid: number): number => Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
 
 /**
  * CPU over ms of wall time, as % of one core: what the sampler costs the server (this whole
@@ -75,11 +72,11 @@ async function cpuOver(ms: number, helpers: number[] = []): Promise<{ process: n
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const ns0 = threadCpuNs();
-  const h0 = helpers.map(processCpuNs);
+  const h0 = helpers.map(cpuNs);
   await sleep(ms);
   const c = process.cpuUsage(c0);
   const wall = performance.now() - t0;
-  const helperNs = helpers.reduce((sum, pid, i) => sum + processCpuNs(pid) - h0[i]!, 0);
+  const helperNs = helpers.reduce((sum, pid, i) => sum + cpuNs(pid) - h0[i]!, 0);
   let busiest = 0;
   for (const [tid, ns] of threadCpuNs()) if (tid !== String(process.pid)) busiest = Math.max(busiest, ns - (ns0.get(tid) ?? ns));
   return { process: ((c.user + c.system) / 1000 / wall) * 100 + (helperNs / 1e6 / wall) * 100, thread: ((helpers.length ? helperNs : busiest) / 1e6 / wall) * 100 };

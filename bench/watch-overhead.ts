@@ -14,7 +14,7 @@ import { WatchRegistry } from '../server/watch/watch-registry.js';
 import type { RunRecord } from '../shared/run-record.js';
 import { now } from '../shared/units.js';
 import { killVictims, spawnVictim, type Victim } from '../test/victims.js';
-import { fmt, machine, median, sleep, table, type BenchResult } from './lib.js';
+import { cpuNs, fmt, machine, median, sleep, table, type BenchResult } from './lib.js';
 
 const TARGET = resolve(projectRoot, 'bench/watch-target.py');
 const ROUNDS = 8;
@@ -25,8 +25,8 @@ const SKIP_MS = 1500;
 const SIZES_MIB = [100, 1024, 4096];
 const monotonicMs = () => Number(process.hrtime.bigint() / 1_000_000n);
 
-/** The target's time on a CPU so far (ms): /proc/PID/schedstat's first field, in ns. */
-const cpuMs = (pid: number) => Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+/** The target's time on a CPU so far (ms). */
+const cpuMs = (pid: number) => cpuNs(pid) / 1e6;
 
 /** Iterations per second of wall time, and per second the target was on a CPU (which a machine
  * busy with other work changes far less), between from and to (CLOCK_MONOTONIC ms). */
