@@ -177,7 +177,7 @@ export class Run {
   private readBreakdown({ phase, t }: PhaseMessage): void {
     const pid = this.record.pid;
     if (!hasProc() || pid === undefined) return this.worker?.ack();
-    void readBreakdown(pid, phase, t).then((breakdown) => {
+    void readBreakdown(pid, phase, t, this.hooks.workerNice).then((breakdown) => {
       if (this.ended || this.failure) return; // killed, cancelled or failed meanwhile: nothing waits for it
       if (breakdown) {
         this.record.breakdowns.push(breakdown);

@@ -16,7 +16,7 @@
 // relative to the server's own values, capped at 19. Raising a nice value needs no privilege, but
 // the kernel lets an unprivileged process change an autogroup's nice only once per 100 ms
 // (EAGAIN, kernel/sched/autogroup.c): that write is tried again once, 110 ms later.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 /** The nice value workers get unless MEMTIDE_WORKER_NICE says otherwise (0 turns this off). */
@@ -67,5 +67,25 @@ export function lowerWorkerPriority(pid: number, nice: number): void {
         // Rate-limited again, or the worker is gone: its own nice still applies.
       }
     }, AUTOGROUP_RETRY_MS).unref();
+  }
+}
+
+/**
+ * Lowers the calling thread alone (Linux: setpriority on a thread id acts on that thread only; its
+ * id from /proc/thread-self, "PID/task/TID"). For work an experiment waits on but nobody watches:
+ * the breakdown thread's smaps walk of a worker at a phase end (tens of ms of kernel time) then
+ * yields to the server's streaming and the dashboard's browser, as the worker does. The thread
+ * shares the server's autogroup, so its own nice is what acts. Returns the thread's nice value, or
+ * undefined where it could not be set.
+ */
+export function lowerThisThread(nice: number): number | undefined {
+  if (nice <= 0) return undefined;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    const value = lower(getPriority(tid), nice);
+    setPriority(tid, value);
+    return value;
+  } catch {
+    return undefined; // not Linux, or no /proc: the read runs at the server's priority
   }
 }

@@ -1,6 +1,8 @@
 // The breakdown of a real process, read on the reader's thread: the same figures as a read here,
 // while this thread's event loop goes on (at a big process's phase end the read takes 40-60 ms).
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { MiB } from '../../shared/units.js';
 import { readBreakdown } from './breakdown-reader.js';
@@ -28,5 +30,20 @@ describe.skipIf(!hasProc())('readBreakdown', () => {
     await new Promise((resolve) => child.once('exit', resolve));
     await new Promise((resolve) => setTimeout(resolve, 50)); // reaped
     expect(await readBreakdown(child.pid!, 'collect', 1)).toBeUndefined();
+  });
+
+  it("reads on a thread of its own at the workers' lower priority, and at the server's with nice 0", async () => {
+    // Each thread's nice value: field 19 of /proc/self/task/TID/stat, the 17th after the ")" of its name.
+    const niceOfThreads = () =>
+      readdirSync('/proc/self/task').map((tid) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
+    const base = getPriority();
+    const lowered = Math.min(19, base + 7);
+    expect(niceOfThreads().filter((n) => n === lowered)).toHaveLength(0);
+    expect(await readBreakdown(process.pid, 'baseline', 1, 7)).toMatchObject({ phase: 'baseline' });
+    expect(niceOfThreads().filter((n) => n === lowered)).toHaveLength(1);
+    const before = niceOfThreads().length;
+    expect(await readBreakdown(process.pid, 'baseline', 2, 0)).toMatchObject({ t: 2 });
+    expect(niceOfThreads()).toHaveLength(before + 1); // a second thread…
+    expect(niceOfThreads().filter((n) => n === lowered)).toHaveLength(1); // …at the server's own priority
   });
 });

@@ -1,9 +1,12 @@
 // Reads a run's memory breakdown (proc-smaps.ts) on a worker_thread of its own: at a phase end of a
 // big process, smaps_rollup and smaps take 40-60 ms to read (10⁷ strings in V8: an 830 KB smaps,
 // mostly kernel time), and read on the server's main thread they held every sample batch that
-// long — the tail of the live chart's latency, at every phase end. Runs compiled
+// long — the tail of the live chart's latency, at every phase end. The thread runs at the
+// workers' lower priority (worker-priority.ts): on 2 busy cores that walk otherwise competes with
+// the streaming and the dashboard's browser at each phase end. Runs compiled
 // (dist/server/sampling/breakdown-thread.js), like sampler-thread.ts.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThisThread } from '../worker-priority.js';
 import type { MemoryBreakdown, PhaseName } from '../../shared/run-record.js';
 import { readMemoryBreakdown } from './proc-smaps.js';
 
@@ -18,7 +21,13 @@ export interface BreakdownReply {
   breakdown: MemoryBreakdown | undefined;
 }
 
+/** What the thread is started with: how far below the server it runs (the workers' nice). */
+export interface BreakdownThreadData {
+  nice: number;
+}
+
 if (parentPort) {
+  lowerThisThread((workerData as BreakdownThreadData).nice);
   const port = parentPort;
   port.on('message', ({ tag, pid, phase, t }: BreakdownRequest) => {
     port.postMessage({ tag, breakdown: readMemoryBreakdown(pid, phase, t) } satisfies BreakdownReply);
