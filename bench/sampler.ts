@@ -72,7 +72,7 @@ async function cpuOver(ms: number, helpers: number[] = []): Promise<{ process: n
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const ns0 = threadCpuNs();
-  const h0 = helpers.map(cpuNs);
+  const h0 = helpers.map((pid) => cpuNs(pid));
   await sleep(ms);
   const c = process.cpuUsage(c0);
   const wall = performance.now() - t0;
