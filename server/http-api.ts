@@ -1,6 +1,5 @@
 // The HTTP surface: /api/* as JSON, and the built client as static files.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import express, { type ErrorRequestHandler, type Express, type Request, type Response, type Router } from 'express';
 import { CUSTOM_EXPERIMENT, type CodePolicy } from '../shared/custom/code.js';
 import { ApiQuery, RunListQuery, type CreateRunAnswer } from '../shared/protocol/http.js';
@@ -10,6 +9,7 @@ import { requestCodeRefusal } from './code-policy.js';
 import { sendInTurns } from './send-turns.js';
 import { customExperimentsRouter } from './custom-api.js';
 import { availableCatalog, machine } from './machine.js';
+import { sendIndexPage } from './index-page.js';
 import { clientDistDir } from './paths.js';
 import type { RunRegistry, SubmitRefusal } from './run-registry.js';
 import { parseRunRequest, type RunDefaults } from './run-request.js';
@@ -135,8 +135,11 @@ export function createHttpApp(registry: RunRegistry, defaults: RunDefaults = {},
   });
 
   if (existsSync(clientDistDir)) {
-    app.use(express.static(clientDistDir, { index: 'index.html' }));
-    app.get(/^\/(?!api\/|ws$).*/, (_req, res) => res.sendFile(resolve(clientDistDir, 'index.html')));
+    // The page itself with the catalog in it (index-page.ts); the assets as they are.
+    const page = sendIndexPage(clientDistDir, availableCatalog);
+    app.get(['/', '/index.html'], page);
+    app.use(express.static(clientDistDir, { index: false }));
+    app.get(/^\/(?!api\/|ws$).*/, page);
   }
   app.use(jsonErrors);
   return app;

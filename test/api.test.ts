@@ -28,6 +28,21 @@ describe('HTTP API', () => {
     for (const e of list) for (const p of e.params) expect(p.min <= p.default && p.default <= p.max).toBe(true);
   });
 
+  it('serves the page with the catalog in it, as a data block in place of its preload, at / and at any client route', async () => {
+    const catalog = await (await fetch(`${app.url}/api/experiments`)).json();
+    for (const path of ['/', '/index.html', '/runs/some-deep-link']) {
+      const response = await fetch(`${app.url}${path}`);
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(response.headers.get('cache-control')).toBe('no-cache');
+      const html = await response.text();
+      const blocks = [...html.matchAll(/<script type="application\/json" id="memtide-catalog">([^<]*)<\/script>/g)];
+      expect(blocks).toHaveLength(1);
+      expect(JSON.parse(blocks[0]![1]!)).toEqual(catalog);
+      expect(html).not.toContain('rel="preload" href="/api/experiments"');
+      expect(html).toMatch(/<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js"><\/script>/); // the built page, not a stand-in
+    }
+  });
+
   it.each([
     [{ experiment: 'nope' }, /^experiment: unknown experiment/],
     [{ experiment: 'seed-strings', params: { n: 0 } }, /^params\.n: /],

@@ -186,24 +186,36 @@ describe.skipIf(!hasBrowser)('what a new user tripped over', () => {
     await page.close();
   });
 
-  it('a link to an unknown run says so; the cards say they are loading until the catalog (fetched with the page) arrives', async () => {
+  it('a link to an unknown run says so; the cards say they are loading until a catalog arrives', async () => {
     const page = await open('#/runs/nope-123');
     await expect.poll(() => page.locator('#run-title').textContent()).toMatch(/^Run nope-123 could not be shown.*no run "nope-123"/);
     expect(new URL(page.url()).hash).toBe('#/runs/nope-123');
     await page.close();
+    // A page without the catalog in it (as the Vite dev server serves it) fetches it: while
+    // neither that fetch nor the stream answers, the cards say they are loading.
     const slow = await browser.newPage();
-    await slow.route('**/api/experiments', () => undefined); // neither the catalog…
-    await slow.routeWebSocket(/\/ws/, () => undefined); // …nor the stream ever answers
+    await slow.route(`${app.url}/`, async (route) => {
+      const response = await route.fetch();
+      const html = (await response.text()).replace(/<script type="application\/json" id="memtide-catalog">[^<]*<\/script>/, '');
+      await route.fulfill({ response, body: html });
+    });
+    await slow.route('**/api/experiments', () => undefined);
+    await slow.routeWebSocket(/\/ws/, () => undefined);
     await slow.goto(app.url);
     await expect(slow.locator('#experiments').textContent()).resolves.toBe('Loading experiments…');
     await expect(slow.locator('#connection').getAttribute('data-state')).resolves.not.toBe('open');
     await slow.close();
-    // The catalog comes with the page, not with the stream: cards without a WebSocket, Run held back.
+    // The server's page carries the catalog: cards with no request for it and no WebSocket, Run held back.
     const noStream = await browser.newPage();
+    const catalogRequests: string[] = [];
+    noStream.on('request', (r) => void (new URL(r.url()).pathname === '/api/experiments' && catalogRequests.push(r.url())));
+    await noStream.route('**/api/experiments', () => undefined);
     await noStream.routeWebSocket(/\/ws/, () => undefined);
     await noStream.goto(app.url);
     await noStream.waitForSelector('article.card button[data-experiment="seed-strings"]');
     await expect(noStream.locator('button[data-experiment="seed-strings"]').isDisabled()).resolves.toBe(true);
+    await expect(noStream.locator('article.card').count()).resolves.toBe(((await (await fetch(`${app.url}/api/experiments`)).json()) as unknown[]).length);
+    expect(catalogRequests).toEqual([]);
     await noStream.close();
   });
 

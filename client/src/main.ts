@@ -1,13 +1,13 @@
 // The dashboard's entry: one state (state/), the live server and imported files as its sources
 // (sources/), the controller that does the I/O, and the views (views/, bound in mount.ts). The
-// first screen — cards from the catalog the page preloads, history, status — is drawn from this
+// first screen — cards from the catalog the page carries, history, status — is drawn from this
 // chunk; the charts, comparison and exports (mount-run.ts, Chart.js) load after that first paint.
 import './zod-jitless.js'; // first: zod must not try new Function() under the page's CSP
 import { SAMPLE_HZ_MAX, SAMPLE_HZ_MIN } from '../../shared/limits.js';
 import { startController } from './controller.js';
 import { customActions } from './custom-actions.js';
 import { $, mountFirstViews } from './mount.js';
-import { fetchCatalog } from './sources/api.js';
+import { embeddedCatalog, fetchCatalog } from './sources/api.js';
 import { fileSource } from './sources/file-source.js';
 import { liveSource } from './sources/live-source.js';
 import { initialState } from './state/dashboard-state.js';
@@ -21,8 +21,12 @@ import { runIdFromHash } from './views/route.js';
 const store = createStore(initialState(runIdFromHash()));
 const live = liveSource();
 const actions = startController(store, fileSource(), live);
-// The page preloads /api/experiments (index.html): the cards need not wait for the WebSocket.
-fetchCatalog().then((catalog) => store.dispatch({ type: 'catalog', catalog }), (e: Error) => console.warn(`memtide: catalog: ${e.message} (waiting for the stream)`));
+// The catalog is in the page (server/index-page.ts): the cards are drawn below, in this first run of
+// the script. Without it (the Vite dev server's page) it is fetched, preloaded by index.html; either
+// way the cards need not wait for the WebSocket.
+const catalog = embeddedCatalog();
+if (catalog) store.dispatch({ type: 'catalog', catalog });
+else fetchCatalog().then((fetched) => store.dispatch({ type: 'catalog', catalog: fetched }), (e: Error) => console.warn(`memtide: catalog: ${e.message} (waiting for the stream)`));
 
 const sampleHz = $<HTMLInputElement>('sample-hz');
 Object.assign(sampleHz, { min: String(SAMPLE_HZ_MIN), max: String(SAMPLE_HZ_MAX) });

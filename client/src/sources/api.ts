@@ -9,6 +9,8 @@ import {
 import type { ProbeKind } from '../../../shared/watch-record.js';
 import { describeZodError } from '../../../shared/validation.js';
 import { tokenHeaders } from './token.js';
+import { CATALOG_DATA_ID } from '../../../shared/catalog/page-data.js';
+import type { Experiment } from '../../../shared/catalog/experiment.js';
 
 async function call<T>(path: string, schema: z.ZodType<T>, init?: RequestInit): Promise<T> {
   const response = await fetch(path, { ...init, headers: { 'content-type': 'application/json', ...tokenHeaders(), ...init?.headers } });
@@ -37,6 +39,23 @@ export const deleteRun = (id: string) => call(runPath(id), OkAnswer, { method: '
 
 /** The catalog (the page preloads it: see index.html). */
 export const fetchCatalog = () => call('/api/experiments', ExperimentsAnswer);
+
+/**
+ * The catalog the server wrote into the page (shared/catalog/page-data.ts), checked like an answer;
+ * undefined where there is none (the Vite dev server's page) or it is not a catalog.
+ */
+export function embeddedCatalog(): Experiment[] | undefined {
+  const text = document.getElementById(CATALOG_DATA_ID)?.textContent;
+  if (!text) return undefined;
+  try {
+    const parsed = ExperimentsAnswer.safeParse(JSON.parse(text));
+    if (parsed.success) return parsed.data;
+    console.warn(`memtide: the page's catalog was ignored: ${describeZodError(parsed.error)}`);
+  } catch {
+    console.warn("memtide: the page's catalog was ignored: not JSON");
+  }
+  return undefined;
+}
 
 export const startMatrix = (body: CreateMatrixBody) =>
   call('/api/matrices', CreateMatrixAnswer, { method: 'POST', body: JSON.stringify(body) });

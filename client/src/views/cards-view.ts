@@ -66,8 +66,8 @@ function card(experiment: Experiment, start: (body: Body) => Promise<void>, star
     el(
       'div',
       { className: 'params' },
-      ...experiment.params.map((p, i) => label(`${p.label}${p.unit ? ` (${p.unit})` : ''} [${p.min.toLocaleString()}…${p.max.toLocaleString()}]`, `${p.min} … ${p.max}`, inputs[i]!)),
-      label(`settle (ms) [${SETTLE_MS.min.toLocaleString()}…${SETTLE_MS.max.toLocaleString()}]`, 'How long the run idles after collect, so lazy releases can be seen', settle),
+      ...experiment.params.map((p, i) => label(`${p.label}${p.unit ? ` (${p.unit})` : ''} [${formatCount(p.min)}…${formatCount(p.max)}]`, `${p.min} … ${p.max}`, inputs[i]!)),
+      label(`settle (ms) [${formatCount(SETTLE_MS.min)}…${formatCount(SETTLE_MS.max)}]`, 'How long the run idles after collect, so lazy releases can be seen', settle),
     ),
     knobInputs.element,
     experiment.available ? '' : el('div', { className: 'unavailable' }, `Unavailable: ${experiment.unavailableReason ?? 'not on this machine'}`),

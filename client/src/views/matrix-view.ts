@@ -5,7 +5,7 @@
 import { isEnded } from '../../../shared/run-record.js';
 import { bestSentence, type Matrix, type MatrixRow } from '../../../shared/matrix.js';
 import { el } from '../dom.js';
-import { formatMiB, formatSignedMiB } from '../format.js';
+import { formatCount, formatMiB, formatSignedMiB } from '../format.js';
 import { matrixTable } from '../state/dashboard-state.js';
 import { watch, type Store } from '../state/store.js';
 import { runLabel } from './history-view.js';
@@ -18,7 +18,7 @@ export interface MatrixElements {
   body: HTMLElement;
 }
 
-const formatMs = (ms: number) => (ms < 10_000 ? `${Math.round(ms).toLocaleString('en-US')} ms` : `${(ms / 1000).toFixed(1)} s`);
+const formatMs = (ms: number) => (ms < 10_000 ? `${formatCount(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 const figure = (bytes: number | undefined) => (bytes === undefined ? '—' : formatMiB(bytes));
 
 /** The runs worth overlaying: ended, so their line is whole (the comparison says why one has none). */

@@ -8,7 +8,7 @@ import { matchesProcess } from '../../../shared/process-filter.js';
 import type { ProcessEntry } from '../../../shared/watch-record.js';
 import type { WatchActions } from '../controller.js';
 import { el, setProp, setText } from '../dom.js';
-import { formatMiB } from '../format.js';
+import { formatCount, formatMiB } from '../format.js';
 import { watch, type Store } from '../state/store.js';
 
 export interface PickerElements {
@@ -32,7 +32,7 @@ function settingsForm(): { form: HTMLElement; hz: HTMLInputElement; duration: HT
   probes.setAttribute('aria-describedby', probesWhy.id);
   const form = el('div', { className: 'watch-settings', role: 'group', ariaLabel: 'How to watch' },
     el('label', {}, 'RSS sample rate ', hz, ' Hz'),
-    el('label', {}, 'Duration ', duration, ' s ', el('small', {}, `(empty: until stopped, or ${WATCH_LIMITS.maxSamples.toLocaleString('en-US')} samples)`)),
+    el('label', {}, 'Duration ', duration, ' s ', el('small', {}, `(empty: until stopped, or ${formatCount(WATCH_LIMITS.maxSamples)} samples)`)),
     el('label', { className: 'probes-opt-in' }, probes, ' Allow gdb probes (trim; GC in CPython): the process is stopped while gdb is attached, and a call into malloc could deadlock if one of its threads holds the malloc lock'),
     probesWhy);
   return { form, hz, duration, probes, probesWhy };

@@ -1,0 +1,27 @@
+// The dashboard's page as the server sends it: the built index.html with the experiment catalog
+// this machine offers written into it (shared/catalog/page-data.ts), in place of the catalog's
+// preload. Read from disk at each request (8 KB): a rebuild while the server runs is served as is.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Request, Response } from 'express';
+import type { Experiment } from '../shared/catalog/experiment.js';
+import { CATALOG_DATA_ID, CATALOG_PRELOAD } from '../shared/catalog/page-data.js';
+import { scriptSafeJson } from '../shared/report.js';
+
+/** The data block: no "<" inside it (scriptSafeJson), so nothing in the catalog can end it early. */
+export const catalogDataBlock = (catalog: readonly Experiment[]): string =>
+  `<script type="application/json" id="${CATALOG_DATA_ID}">${scriptSafeJson(catalog)}</script>`;
+
+/** `html` with the catalog in it: where its preload was, else at the end of <head>. */
+export function withCatalog(html: string, catalog: readonly Experiment[]): string {
+  const block = catalogDataBlock(catalog);
+  return CATALOG_PRELOAD.test(html) ? html.replace(CATALOG_PRELOAD, () => block) : html.replace('</head>', () => `${block}\n</head>`);
+}
+
+/** Sends the page from `clientDir`; the page is never cached, the catalog in it follows the machine. */
+export function sendIndexPage(clientDir: string, catalog: () => readonly Experiment[]) {
+  return (_req: Request, res: Response): void => {
+    const html = readFileSync(resolve(clientDir, 'index.html'), 'utf8');
+    res.status(200).set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' }).send(withCatalog(html, catalog()));
+  };
+}
