@@ -37,7 +37,7 @@ export const fetchRunPage = (query: RunListQuery) => call(`/api/runs${runListSea
 
 export const deleteRun = (id: string) => call(runPath(id), OkAnswer, { method: 'DELETE' });
 
-/** The catalog (the page preloads it: see index.html). */
+/** The catalog, for a page that does not carry it (the Vite dev server's, which preloads it: see index.html). */
 export const fetchCatalog = () => call('/api/experiments', ExperimentsAnswer);
 
 /**
