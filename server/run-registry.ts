@@ -297,8 +297,15 @@ export class RunRegistry {
   /** Starts a run's worker (throws when it cannot be spawned). */
   private launch({ record, python }: QueuedRun): void {
     const run = new Run(record, { events: this.options.events, python, spawn: this.options.spawn, workerNice: this.options.workerNice, onEnded: (ended) => this.ended(ended) });
-    run.start();
+    // Active before it starts: whoever hears its run-started and asks (a matrix's table) finds it,
+    // and an end told from inside start() is the active run's.
     this.active = run;
+    try {
+      run.start();
+    } catch (error) {
+      if (this.active === run) this.active = undefined;
+      throw error;
+    }
   }
 
   /**

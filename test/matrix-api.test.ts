@@ -56,6 +56,9 @@ describe('POST /api/matrices', () => {
     const events = ws.messages.filter((m): m is MatrixMessage => m.type === 'matrix' && m.matrix.id === answer.id);
     expect(events.length).toBeGreaterThanOrEqual(answer.runs.length + 1);
     expect(events.at(-1)!.matrix).toEqual(table);
+    // Each event has every setting's run, including the one starting as it is sent: a 5-setting
+    // matrix once said "1 of 4 settings done" at a run's start, before that run counted as active.
+    for (const event of events) expect(event.matrix.runs.map((r) => r.runId)).toEqual(answer.runs.map((r) => r.id));
     expect(MatrixListAnswer.parse(await getJson(`${app.url}/api/matrices`)).map((m) => m.id)).toEqual([answer.id]);
     ws.close();
 

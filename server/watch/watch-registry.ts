@@ -92,7 +92,7 @@ export class WatchRegistry {
     if (again) return { ok: false, status: again.status, error: again.reason };
     if (!target || !stillSameProcess(target)) return { ok: false, status: 404, error: `pid: no process ${pid}` };
     if (busy() || this.closing) return busy() ?? { ok: false, status: 503, error: 'the server is shutting down' };
-    const gdbProbes: ProbePermission = probes ? this.gdbProbes() : { allowed: false, reason: 'this watch was started without probes: true (gdb stops the process while it is attached)' };
+    const gdbProbes: ProbePermission = probes ? this.gdbProbes() : { allowed: false, reason: 'this watch was started with gdb probes off ("Allow gdb probes" in the dashboard, probes: true in the API, --gc or --trim on the command line): gdb stops the process while it is attached' };
     const cgroup = locateProcessCgroup(pid);
     const watch: Watch = new Watch({
       id: newWatchId(),

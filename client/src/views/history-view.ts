@@ -113,7 +113,7 @@ export function historyView(container: HTMLElement, compareButton: HTMLButtonEle
         run.codeHash ? el('span', { className: 'tag' }, 'your code') : '',
         run.unsaved ? el('span', { className: 'tag unsaved', title: run.unsaved }, 'not saved') : ''),
       el('td', {}, run.runtime),
-      el('td', { className: 'knobs' }, knobsLabel(run), matrixId ? matrixLink(store, matrixId) : ''),
+      el('td', { className: 'knobs' }, knobsLabel(run), ...(matrixId ? [' ', matrixLink(store, matrixId)] : [])),
       el('td', {}, new Date(run.createdAt).toLocaleString()),
       el('td', { className: 'num' }, s ? formatPct(s.overallPct) : '—'),
       el('td', { className: 'num' }, s ? formatPct(s.finalPct) : '—'),

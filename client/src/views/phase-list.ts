@@ -24,7 +24,8 @@ export function phaseListView(container: HTMLElement, phases: ReadonlySignal<rea
     }
     list.forEach((p, i) => {
       const li = items[i]!;
-      const text = `${p.name} ${duration((p.end ?? at) - p.start)}`;
+      // A phase that began after the clock's last tick (it ticks every 100 ms) has run 0 ms, not less.
+      const text = `${p.name} ${duration(Math.max(0, (p.end ?? at) - p.start))}`;
       if (li.textContent !== text) li.textContent = text;
       li.dataset.active = String(p.end === undefined);
     });

@@ -26,7 +26,7 @@ describe('probe buttons', () => {
   });
 
   it('say why gdb probes cannot run, and spare Node\'s GC, which goes through the inspector', () => {
-    const off = { allowed: false, reason: 'this watch was started without probes: true (gdb stops the process while it is attached)' };
+    const off = { allowed: false, reason: 'this watch was started with gdb probes off ("Allow gdb probes" in the dashboard, probes: true in the API, --gc or --trim on the command line): gdb stops the process while it is attached' };
     expect(probeBlock(watchOf({}, off), [], 'trim', false)).toBe(`malloc_trim is called through gdb, and ${off.reason}`);
     expect(probeBlock(watchOf({}, off), [], 'gc', false)).toBe(`CPython's GC runs through gdb, and ${off.reason}`);
     expect(probeBlock(watchOf({ runtime: 'node' }, off), [], 'gc', false)).toBeUndefined();
