@@ -203,3 +203,11 @@ export function experimentRuntime(record: Pick<RunInfo, 'id' | 'runtime'>): Runt
 
 /** An ended run: nothing about it changes any more. */
 export const isEnded = (run: Pick<RunInfo, 'status'>): boolean => run.status !== 'queued' && run.status !== 'running';
+
+/**
+ * When the worker exited (ms), once the run has ended: the end of its last phase. Readings after
+ * it are a dying process's, not memory coming back, and charts stop there. Undefined while it runs,
+ * or when it ended inside a phase (killed, failed): then its last reading is the end.
+ */
+export const workerExitAt = (run: Pick<RunInfo, 'status'>, phases: readonly Phase[]): number | undefined =>
+  isEnded(run) ? phases.at(-1)?.end : undefined;

@@ -2,7 +2,7 @@
 // the differences from the first run in MiB. A run without samples (cancelled while queued) or
 // without a summary (failed, cancelled) stays in the legend and the table, saying so.
 import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip } from 'chart.js';
-import type { RunRecord } from '../../../shared/run-record.js';
+import { workerExitAt, type RunRecord } from '../../../shared/run-record.js';
 import { summaryRows } from '../../../shared/summary.js';
 import { MiB } from '../../../shared/units.js';
 import { download, el } from '../dom.js';
@@ -18,11 +18,15 @@ Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, T
 
 const colorOf = (i: number) => RUN_COLORS[i % RUN_COLORS.length]!;
 
-/** Seconds since the start of allocate: the moment the runs have in common. */
+/**
+ * Seconds since the start of allocate: the moment the runs have in common. The line stops where the
+ * worker exited, as on the run's own chart (its last readings are a dying process's).
+ */
 export function alignedRss(record: RunRecord): SeriesBuffer {
   const origin = record.phases.find((p) => p.name === 'allocate')?.start ?? record.createdAt;
+  const exit = workerExitAt(record, record.phases) ?? Infinity;
   const series = new SeriesBuffer();
-  for (const s of record.samples) series.push((s.t - origin) / 1000, s.rss / MiB);
+  for (const s of record.samples) if (s.t <= exit) series.push((s.t - origin) / 1000, s.rss / MiB);
   return series;
 }
 

@@ -2,7 +2,7 @@
 // fed incrementally — the same run's new samples and heap readings — and starts over only when
 // another record replaces the shown one (a re-fetch of the same run keeps the user's zoom). The
 // accounting (what the verdict reads) feeds both: the bars by owner, the chart's live markers.
-import { isEnded } from '../../../shared/run-record.js';
+import { isEnded, workerExitAt } from '../../../shared/run-record.js';
 import type { ShownRun } from '../state/dashboard-state.js';
 import { watch, type Store } from '../state/store.js';
 import { accountingBars, accountingOf, liveMarks } from './accounting-bars.js';
@@ -13,9 +13,7 @@ import { runTitle } from './run-title.js';
 /** Where the worker exited (ms), once it has: the end of its last phase, else its last sample. */
 export function exitTime(shown: ShownRun): number | undefined {
   if (!isEnded(shown.info)) return undefined;
-  const last = shown.phases.at(-1);
-  if (last?.end !== undefined) return last.end;
-  return shown.samples.length > 0 ? shown.samples.xs[shown.samples.length - 1]! : undefined;
+  return workerExitAt(shown.info, shown.phases) ?? (shown.samples.length > 0 ? shown.samples.xs[shown.samples.length - 1]! : undefined);
 }
 
 export interface RunCharts {

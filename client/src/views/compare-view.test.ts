@@ -1,0 +1,26 @@
+// The comparison's lines stop where each worker exited, like the run's own chart: the readings of
+// a dying process (RSS falling to ~0) are not memory given back.
+import { describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../../shared/run-record.js';
+import { MiB } from '../../../shared/units.js';
+import { alignedRss } from './compare-view.js';
+
+const record = (status: RunRecord['status'], lastPhaseEnd: number | undefined) => ({
+  status, createdAt: 0,
+  phases: [{ name: 'baseline', start: 0, end: 100 }, { name: 'allocate', start: 100, end: 300 }, { name: 'settle', start: 300, end: lastPhaseEnd }],
+  // 35 MiB held through settle, then the exiting worker's last readings.
+  samples: [0, 100, 200, 300, 400, 500, 510, 520].map((t) => ({ t, rss: (t > 500 ? 17 : 35) * MiB })),
+}) as unknown as RunRecord;
+
+describe('alignedRss', () => {
+  it('ends at the worker exit (the last phase end) of an ended run, aligned at allocate', () => {
+    const s = alignedRss(record('finished', 500));
+    expect([...s.xs.subarray(0, s.length)]).toEqual([-0.1, 0, 0.1, 0.2, 0.3, 0.4]);
+    expect([...s.ys.subarray(0, s.length)].every((y) => y === 35)).toBe(true);
+  });
+
+  it('keeps every reading of a run still running, or one that ended inside a phase', () => {
+    expect(alignedRss(record('running', undefined)).length).toBe(8);
+    expect(alignedRss(record('cancelled', undefined)).length).toBe(8);
+  });
+});
