@@ -57,6 +57,11 @@ describe.skipIf(!hasBrowser)('allocator matrix in Chromium', () => {
     await page.click('#matrix-overlay');
     await page.waitForSelector('#compare:not([hidden]) table[aria-label="Comparison"]');
     expect(await page.locator('#compare-legend li').evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.runId))).toEqual(table.rows.map((r) => r.runId));
+    // The same experiment four times: each column is headed by its setting first; the Δ columns name the first.
+    const heads = await page.locator('table[aria-label="Comparison"] thead th').allTextContents();
+    expect(heads.slice(0, 4)).toEqual(['Step', 'defaults · nodeseed-strings n=10,000', 'trim · nodeseed-strings n=10,000', 'Δ vs defaults · node']);
+    // Eight columns of figures scroll in their own box at 1400 px; the page does not scroll sideways.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
 
     // Its runs' history rows lead back to the matrix.
     await page.click('#matrix-close');

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../../shared/run-record.js';
 import { MiB } from '../../../shared/units.js';
-import { alignedRss } from './compare-view.js';
+import { alignedRss, columnHead } from './compare-view.js';
 
 const record = (status: RunRecord['status'], lastPhaseEnd: number | undefined) => ({
   status, createdAt: 0,
@@ -22,5 +22,16 @@ describe('alignedRss', () => {
   it('keeps every reading of a run still running, or one that ended inside a phase', () => {
     expect(alignedRss(record('running', undefined)).length).toBe(8);
     expect(alignedRss(record('cancelled', undefined)).length).toBe(8);
+  });
+});
+
+describe('columnHead', () => {
+  const run = (experiment: string, n: number, knobs: Record<string, unknown>) => ({ experiment, params: { n }, knobs, runtime: 'python' }) as unknown as RunRecord;
+  it('puts first what tells the columns apart', () => {
+    const [a, b] = [run('py-medium-bytes', 20_000, {}), run('py-medium-bytes', 20_000, { trim: true })];
+    expect(columnHead(a, [a, b])).toEqual(['defaults · python', 'py-medium-bytes n=20,000']);
+    expect(columnHead(b, [a, b])).toEqual(['trim · python', 'py-medium-bytes n=20,000']);
+    const c = run('seed-strings', 1000, {});
+    expect(columnHead(c, [a, c])).toEqual(['seed-strings n=1,000', 'defaults · python']);
   });
 });

@@ -30,8 +30,15 @@ export function alignedRss(record: RunRecord): SeriesBuffer {
   return series;
 }
 
-/** A column head a person can read: experiment and params, then knobs and runtime. */
-export const columnHead = (r: RunRecord) => [runLabel(r), `${knobsLabel(r)} · ${r.runtime}`] as const;
+/**
+ * A column head a person can read: experiment and params, then knobs and runtime — the other way
+ * round when every run compared is the same experiment with the same params (an allocator matrix,
+ * a setting tried twice), so what tells the columns apart comes first.
+ */
+export function columnHead(r: RunRecord, all: readonly RunRecord[]): readonly [string, string] {
+  const setting = `${knobsLabel(r)} · ${r.runtime}`;
+  return all.every((other) => runLabel(other) === runLabel(r)) ? [setting, runLabel(r)] : [runLabel(r), setting];
+}
 
 /** Why a run has no line or no figures, or '' when it has both. */
 function missing(r: RunRecord): string {
@@ -118,10 +125,10 @@ function compareTable(records: readonly RunRecord[]): HTMLElement {
   const base = rowsPerRun.find((rows) => rows !== undefined);
   const first = records[rowsPerRun.indexOf(base)];
   const head = records.flatMap((r, i) => {
-    const [what, how] = columnHead(r);
+    const [what, how] = columnHead(r, records);
     const th = el('th', { scope: 'col', title: r.id, dataset: { runId: r.id } }, what, el('br'), el('small', {}, how));
     th.style.color = colorOf(i);
-    return i > 0 && base && rowsPerRun[i] && r !== first ? [th, el('th', { scope: 'col' }, `Δ vs ${runLabel(first!)}`)] : [th];
+    return i > 0 && base && rowsPerRun[i] && r !== first ? [th, el('th', { scope: 'col' }, `Δ vs ${columnHead(first!, records)[0]}`)] : [th];
   });
   const body = (base ?? []).map((row, k) =>
     el('tr', { dataset: { row: row.label } }, el('th', { scope: 'row' }, row.label), ...records.flatMap((r, i) => {
