@@ -186,6 +186,24 @@ describe.skipIf(!hasBrowser)('what a new user tripped over', () => {
     await page.close();
   });
 
+  it('a replay says it is one, and stopping it leaves the stored run as it is in the history', async () => {
+    const id = finished[1]!;
+    const page = await open(`#/runs/${id}`);
+    await page.waitForSelector('table[aria-label="Summary"]');
+    const row = page.locator(`tr[data-run-id="${id}"]`);
+    const stored = await row.textContent();
+    await page.click('button[data-replay="1"]');
+    await expect.poll(() => page.locator('#cancel').textContent()).toBe('Stop replay');
+    await expect(page.locator('#status').textContent()).resolves.toMatch(/^replaying at 1× \(stored run\) · /);
+    await expect(row.getAttribute('data-status')).resolves.toBe('finished'); // the history is not told a run started
+    await page.click('#cancel');
+    await page.waitForSelector('table[aria-label="Summary"]');
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^finished · /);
+    await expect(row.getAttribute('data-status')).resolves.toBe('finished');
+    await expect(row.textContent()).resolves.toBe(stored);
+    await page.close();
+  });
+
   it('a link to an unknown run says so; the cards say they are loading until a catalog arrives', async () => {
     const page = await open('#/runs/nope-123');
     await expect.poll(() => page.locator('#run-title').textContent()).toMatch(/^Run nope-123 could not be shown.*no run "nope-123"/);

@@ -108,9 +108,10 @@ describe.skipIf(!hasBrowser)('the report', () => {
     await page.click('button[data-replay="16"]');
     await expect.poll(() => page.evaluate(() => (window as unknown as { seen: string[] }).seen.at(-1))).toBe(samplesText); // the same run, sample for sample
     const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
-    expect(seen[0]).toMatch(/^running · phase starting · 0\.0 s$/);
+    // It says it is a replay, not a run (the stored run is not running again)…
+    expect(seen[0]).toMatch(/^replaying at 16× \(stored run\) · phase starting · 0\.0 s$/);
     // …then the phases as they came (one timer tick per frame: at 16× a tick covers ~250 ms of the run).
-    expect(new Set(seen.filter((line) => line.startsWith('running · phase ')).map((line) => line.split(' · ')[1])).size).toBeGreaterThanOrEqual(2);
+    expect(new Set(seen.filter((line) => line.startsWith('replaying at 16× (stored run) · phase ')).map((line) => line.split(' · ')[1])).size).toBeGreaterThanOrEqual(2);
     await page.waitForSelector('table[aria-label="Summary"]');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
     expect(RunRecord.parse(JSON.parse(readFileSync((await download.path())!, 'utf8'))).id).toBe(ids[0]);

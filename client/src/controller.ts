@@ -163,7 +163,7 @@ export function startController(store: Store, files: FileSource, live?: RunSourc
       endReplay();
       loadRecord(id).then((record) => {
         replaying = id;
-        stopReplay = playRecord(record, speed, dispatch, () => (replaying = undefined));
+        stopReplay = playRecord(record, speed, (message) => dispatch({ type: 'replay', speed, message }), () => (replaying = undefined));
       }, (e: Error) => say(`could not replay ${id}: ${e.message}`));
     },
     watch: live?.watches && watchActions(store, live.watches, (id) => startedWatches.add(id)),

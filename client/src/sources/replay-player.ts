@@ -1,12 +1,12 @@
 // Plays a stored run back through the same path the live stream takes (dispatch → apply), at 1×,
 // 4× or 16× its real pace. Returns a function that stops it.
 import type { RunRecord } from '../../../shared/run-record.js';
-import type { DashboardEvent } from '../state/dashboard-state.js';
+import type { ServerMessage } from '../../../shared/protocol/ws.js';
 import { replayMessages } from '../state/replay.js';
 
 export const REPLAY_SPEEDS = [1, 4, 16] as const;
 
-export function playRecord(record: RunRecord, speed: number, emit: (event: DashboardEvent) => void, onEnd: () => void = () => undefined): () => void {
+export function playRecord(record: RunRecord, speed: number, emit: (message: ServerMessage) => void, onEnd: () => void = () => undefined): () => void {
   const timeline = replayMessages(record);
   const started = performance.now();
   let next = 0;

@@ -45,6 +45,26 @@ describe('apply: the live stream', () => {
     expect(live.runs.get('run-1')!.run.status).toBe('finished');
   });
 
+  it('a replay moves only the run on screen: the history keeps the stored run, stopped or played out', () => {
+    const record = makeRecord();
+    const stored = apply(apply(initialState(), hello([infoOf(record)])), { type: 'fetched', seq: 0, record });
+    const opened = fold(stored, [{ type: 'open', id: record.id }]);
+    const shownStored = fold(opened, [{ type: 'fetched', seq: opened.fetchSeq, record }]);
+    const replay = replayMessages(record).map((m): DashboardEvent => ({ type: 'replay', speed: 4, message: m.message }));
+    // Half way: the run on screen is a replay at 4×, running; the history and the runs' list are as stored.
+    const half = fold(shownStored, replay.slice(0, replay.length / 2));
+    expect(half.shown).toMatchObject({ replay: 4, info: { id: record.id, status: 'running' } });
+    expect(half.runs.get(record.id)!.run).toEqual(infoOf(record));
+    expect(half.history).toBe(shownStored.history);
+    expect(half.queue).toBe(shownStored.queue);
+    // Played out: the record as it is, no longer a replay, the history untouched.
+    const done = fold(half, replay.slice(replay.length / 2));
+    expect(done.shown!.replay).toBeUndefined();
+    expect(visible(done)).toEqual(visible(shownStored));
+    expect(done.runs.get(record.id)!.run).toEqual(infoOf(record));
+    expect(done.history).toBe(shownStored.history);
+  });
+
   it('drops duplicates: samples, heap, phases and breakdowns sent twice count once', () => {
     const record = makeRecord();
     const messages = replayMessages(record).map((m) => m.message);

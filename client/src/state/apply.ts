@@ -40,7 +40,7 @@ const CHANGES_HISTORY = new Set<string>(['run-finished', 'run-failed', 'run-stor
 const LOCAL_TYPES: Record<LocalEvent['type'], true> = {
   connection: true, catalog: true, route: true, open: true, fetched: true, 'fetch-failed': true, 'file-runs': true, removed: true, select: true, asked: true,
   compare: true, 'compare-loaded': true, 'compare-closed': true, notice: true, 'matrix-open': true, 'matrix-loaded': true, 'matrix-failed': true, 'matrix-closed': true,
-  custom: true, 'edit-code': true,
+  custom: true, 'edit-code': true, replay: true,
   'processes-open': true, 'processes-refresh': true, 'processes-loaded': true, 'processes-failed': true, 'probe-asked': true, 'probe-answered': true,
 };
 const isLocal = (e: DashboardEvent): e is LocalEvent => Object.hasOwn(LOCAL_TYPES, e.type);
@@ -82,6 +82,19 @@ function applyPhase(phases: readonly Phase[], m: Extract<ServerMessage, { type: 
   if (m.edge === 'start') return phases.some((p) => p.name === m.phase) ? phases : [...phases, { name: m.phase, start: m.t }];
   const open = phases.findIndex((p) => p.name === m.phase && p.end === undefined);
   return open < 0 ? phases : phases.map((p, i) => (i === open ? { ...p, end: m.t } : p));
+}
+
+/**
+ * A replayed message moves the run on screen as the live one did, and nothing else: the runs'
+ * list, the history and the queue keep the run as it is stored (a replay once left its history
+ * row saying "running" after it was stopped). The run says it is a replay until its end message.
+ */
+function replayed(s: DashboardState, speed: number, m: ServerMessage): DashboardState {
+  const next = applyServer(s, m);
+  if (next.shown === s.shown) return s; // not about the run on screen
+  const replay = m.type === 'run-finished' || m.type === 'run-failed' ? undefined : speed;
+  const shown = next.shown && next.shown.replay !== replay ? { ...next.shown, replay } : next.shown;
+  return { ...s, shown, shownSeq: next.shownSeq, route: next.route, problem: next.problem, fetching: next.fetching };
 }
 
 function applyServer(s: DashboardState, m: ServerMessage): DashboardState {
@@ -230,6 +243,8 @@ function applyLocal(s: DashboardState, e: LocalEvent): DashboardState {
       return e.id && e.id !== s.shown?.info.id ? request({ ...s, route: e.id }, e.id) : { ...s, route: e.id };
     case 'open':
       return request({ ...s, route: e.id }, e.id, e.again);
+    case 'replay':
+      return replayed(s, e.speed, e.message);
     case 'fetched':
       return fetched(s, e.seq, e.record);
     case 'fetch-failed':

@@ -32,6 +32,8 @@ export interface ShownRun {
   samples: SampleLog;
   /** A watch's markers, probes, breakdowns, cgroup readings and smaps rates (kind 'watch' only). */
   watch?: WatchTimeline;
+  /** Played back at this speed (sources/replay-player.ts), until its end message. */
+  replay?: number;
 }
 
 /** The process picker ("Watch a process"): GET /api/processes, fetched when opened or refreshed. */
@@ -154,7 +156,9 @@ export type LocalEvent =
   | { type: 'processes-loaded'; seq: number; answer: ProcessListAnswer }
   | { type: 'processes-failed'; seq: number; error: string }
   | { type: 'probe-asked'; id: string; kind: ProbeKind }
-  | { type: 'probe-answered'; id: string; kind: ProbeKind; error?: string };
+  | { type: 'probe-answered'; id: string; kind: ProbeKind; error?: string }
+  /** A stored run's message played back at `speed`: only the run on screen follows it. */
+  | { type: 'replay'; speed: number; message: ServerMessage };
 
 export type DashboardEvent = ServerMessage | LocalEvent | HistoryEvent;
 

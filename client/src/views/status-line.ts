@@ -19,7 +19,8 @@ export function statusText(shown: ShownRun, clock = latestTime(shown)): string {
   if (info.status === 'running' && info.kind === 'watch') return `watching · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples`;
   if (info.status === 'running') {
     const phase = phases.at(-1);
-    return `running · phase ${phase && phase.end === undefined ? phase.name : phase ? `after ${phase.name}` : 'starting'} · ${elapsed}`;
+    // A replay says so: the stored run is not running again.
+    return `${shown.replay ? `replaying at ${shown.replay}× (stored run)` : 'running'} · phase ${phase && phase.end === undefined ? phase.name : phase ? `after ${phase.name}` : 'starting'} · ${elapsed}`;
   }
   // Rounded as run.ts stores them (a watch's record, or an imported file, may hold the raw figures).
   const round = (x: number | undefined, digits: number) => (x === undefined ? '?' : Number(x.toFixed(digits)));

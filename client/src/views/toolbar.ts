@@ -20,7 +20,7 @@ export interface Exporters {
 }
 
 export function toolbarView({ bar, cancel, message, importInput }: ToolbarElements, store: Store, actions: Actions, exporters: Exporters): void {
-  const view = store.select((s) => ({ id: s.shown?.info.id, status: s.shown?.info.status }));
+  const view = store.select((s) => ({ id: s.shown?.info.id, status: s.shown?.info.status, replay: s.shown?.replay }));
   const notice = store.select((s) => s.notice);
   const button = (label: string, onClick: () => void, extra: Record<string, unknown> = {}) => {
     const b = el('button', { type: 'button', className: 'secondary', textContent: label, ...extra });
@@ -54,10 +54,12 @@ export function toolbarView({ bar, cancel, message, importInput }: ToolbarElemen
     if (id) actions.cancel(id);
   });
   watch(() => {
-    const { id, status } = view.value;
+    const { id, status, replay } = view.value;
     const ended = id !== undefined && status !== 'running' && status !== 'queued';
     for (const b of [...exports, ...replays]) setProp(b, 'disabled', !ended);
     setProp(cancel, 'hidden', status !== 'running');
+    // Stopping a replay cancels nothing on the server: the button says which it does.
+    setText(cancel, replay ? 'Stop replay' : 'Cancel');
   });
   watch(() => {
     setText(message, notice.value);
