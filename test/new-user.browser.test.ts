@@ -208,6 +208,12 @@ describe.skipIf(!hasBrowser)('what a new user tripped over', () => {
     const page = await open('#/runs/nope-123');
     await expect.poll(() => page.locator('#run-title').textContent()).toMatch(/^Run nope-123 could not be shown.*no run "nope-123"/);
     expect(new URL(page.url()).hash).toBe('#/runs/nope-123');
+    // The same address typed while a run is on screen: the page says so too, not the old run.
+    await page.evaluate((id) => (location.hash = `#/runs/${id}`), finished[0]!);
+    await page.waitForSelector('table[aria-label="Summary"]');
+    await page.evaluate(() => (location.hash = '#/runs/nope-456'));
+    await expect.poll(() => page.locator('#run-title').textContent()).toMatch(/^Run nope-456 could not be shown.*no run "nope-456"/);
+    await expect(page.locator('table[aria-label="Summary"]').count()).resolves.toBe(0);
     await page.close();
     // A page without the catalog in it (as the Vite dev server serves it) fetches it: while
     // neither that fetch nor the stream answers, the cards say they are loading.

@@ -65,6 +65,21 @@ describe('apply: the live stream', () => {
     expect(done.history).toBe(shownStored.history);
   });
 
+  it('an address of an unknown run, followed while another run is shown, says so instead of keeping the old run', () => {
+    const record = makeRecord();
+    const opened = fold(apply(initialState(), hello([infoOf(record)])), [{ type: 'open', id: record.id }]);
+    const shown = fold(opened, [{ type: 'fetched', seq: opened.fetchSeq, record }]);
+    const asked = apply(shown, { type: 'route', id: 'nope-123' });
+    const failed = apply(asked, { type: 'fetch-failed', seq: asked.fetchSeq, error: 'id: no run "nope-123"' });
+    expect(failed.shown).toBeUndefined();
+    expect(failed.shownSeq).toBe(shown.shownSeq + 1);
+    expect(failed.problem).toEqual({ id: 'nope-123', error: 'id: no run "nope-123"' });
+    // A re-fetch of the run on screen that fails keeps it.
+    const again = apply(shown, { type: 'open', id: record.id, again: true });
+    const kept = apply(again, { type: 'fetch-failed', seq: again.fetchSeq, error: 'network' });
+    expect(kept.shown).toBe(shown.shown);
+  });
+
   it('drops duplicates: samples, heap, phases and breakdowns sent twice count once', () => {
     const record = makeRecord();
     const messages = replayMessages(record).map((m) => m.message);

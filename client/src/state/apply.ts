@@ -247,9 +247,15 @@ function applyLocal(s: DashboardState, e: LocalEvent): DashboardState {
       return replayed(s, e.speed, e.message);
     case 'fetched':
       return fetched(s, e.seq, e.record);
-    case 'fetch-failed':
+    case 'fetch-failed': {
       if (s.fetching?.seq !== e.seq) return s;
-      return { ...s, fetching: undefined, problem: { id: s.fetching.id, error: e.error } };
+      const problem = { id: s.fetching.id, error: e.error };
+      // Another run on screen goes, so the page says what its address asks for, as a fresh load of
+      // that address does (it once kept showing the old run, the 404 only in the console). A
+      // failed re-fetch of the run on screen keeps it.
+      if (s.shown && s.shown.info.id !== problem.id) return { ...s, fetching: undefined, problem, shown: undefined, shownSeq: s.shownSeq + 1 };
+      return { ...s, fetching: undefined, problem };
+    }
     case 'file-runs': {
       const runs = new Map(s.runs);
       for (const run of e.runs) runs.set(run.id, { run, origin: 'file' });
