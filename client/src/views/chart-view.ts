@@ -91,6 +91,9 @@ export class ChartView {
         animation: false,
         responsive: true,
         maintainAspectRatio: false,
+        // Room for the last x tick's label: sized from a few sampled labels (below), Chart.js does
+        // not always leave it ("36.5" was cut at the right edge).
+        layout: { padding: { right: 14 } },
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
         scales: {
           // Horizontal tick labels measured from a few samples: Chart.js otherwise sizes every label

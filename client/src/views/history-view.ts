@@ -117,7 +117,7 @@ export function historyView(container: HTMLElement, compareButton: HTMLButtonEle
       el('td', {}, new Date(run.createdAt).toLocaleString()),
       el('td', { className: 'num' }, s ? formatPct(s.overallPct) : '—'),
       el('td', { className: 'num' }, s ? formatPct(s.finalPct) : '—'),
-      el('td', {}, s ? s.verdict : run.watch?.verdict?.verdict ?? run.status),
+      el('td', {}, s ? s.verdict : run.watch ? run.watch.verdict?.verdict ?? 'no verdict' : run.status),
       el('td', {}, remove),
     );
   }

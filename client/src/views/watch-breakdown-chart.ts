@@ -30,6 +30,7 @@ export class WatchBreakdownChart {
         animation: false,
         responsive: true,
         maintainAspectRatio: false,
+        layout: { padding: { right: 14 } }, // the last x tick's label, as on the RSS chart (chart-view.ts)
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
         scales: {
           x: { type: 'linear', min: 0, title: { display: true, text: 'seconds since the watch started' }, grid: {}, ticks: { maxRotation: 0 } },
