@@ -66,6 +66,8 @@ describe.skipIf(!hasBrowser)('allocator matrix in Chromium', () => {
     // Its runs' history rows lead back to the matrix.
     await page.click('#matrix-close');
     await expect(page.locator('#matrix').isHidden()).resolves.toBe(true);
+    // The run's knobs, then the link, apart ("defaultsmatrix" once).
+    await expect(page.locator(`tr[data-run-id="${id}"] td.knobs`).textContent()).resolves.toBe('defaults matrix');
     await page.locator(`tr[data-run-id="${id}"] button[data-matrix-id="${matrixId}"]`).click();
     await page.waitForSelector('#matrix:not([hidden]) table[aria-label="Allocator matrix"]');
     expect(errors).toEqual([]);
