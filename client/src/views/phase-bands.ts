@@ -16,6 +16,8 @@ export interface Band {
   end?: number;
 }
 
+const LABEL_FONT = '12px system-ui, sans-serif';
+
 export interface Mark {
   /** Seconds since run start. */
   at: number;
@@ -23,19 +25,21 @@ export interface Mark {
 }
 
 export function phaseBandsPlugin<T extends 'line' = 'line'>(getBands: () => readonly Band[], getMarks: () => readonly Mark[] = () => []): Plugin<T> {
+  /** Where each band's label goes, found behind the lines and written over them (afterDatasetsDraw). */
+  let labels: { text: string; x: number; y: number; color: string; right?: boolean }[] = [];
   return {
     id: 'phaseBands',
     beforeDatasetsDraw(chart: Chart<T>) {
       const { ctx, chartArea, scales } = chart;
       const x = scales.x;
+      labels = [];
       if (!x || !chartArea) return;
       ctx.save();
-      ctx.font = '12px system-ui, sans-serif';
-      ctx.textBaseline = 'top';
+      ctx.font = LABEL_FONT;
       // Phases can be a fraction of a pixel wide (unreference, collect): labels that would overlap
       // go to the next free row instead.
       const rowEnds: number[] = [];
-      const text = pageColors().text;
+      const { text, muted } = pageColors();
       for (const band of getBands()) {
         const left = Math.max(chartArea.left, x.getPixelForValue(band.start));
         const right = Math.min(chartArea.right, x.getPixelForValue(band.end ?? x.max));
@@ -49,24 +53,37 @@ export function phaseBandsPlugin<T extends 'line' = 'line'>(getBands: () => read
         let row = rowEnds.findIndex((end) => end < left);
         if (row === -1) row = rowEnds.length;
         rowEnds[row] = left + 3 + textWidth + 4;
-        if (band.textOnPage) ctx.fillStyle = text;
-        ctx.fillText(band.label, left + 3, chartArea.top + 6 + row * 15);
+        labels.push({ text: band.label, x: left + 3, y: chartArea.top + 6 + row * 15, color: band.textOnPage ? text : band.color });
       }
-      const muted = pageColors().muted;
       for (const mark of getMarks()) {
         const at = x.getPixelForValue(mark.at);
         if (at < chartArea.left || at > chartArea.right) continue;
         ctx.strokeStyle = muted;
-        ctx.fillStyle = muted;
         ctx.setLineDash([4, 3]);
         ctx.beginPath();
         ctx.moveTo(at, chartArea.top);
         ctx.lineTo(at, chartArea.bottom);
         ctx.stroke();
         ctx.setLineDash([]);
-        ctx.textAlign = 'right';
-        ctx.fillText(mark.label, at - 3, chartArea.bottom - 16);
-        ctx.textAlign = 'left';
+        labels.push({ text: mark.label, x: at - 3, y: chartArea.bottom - 16, color: muted, right: true });
+      }
+      ctx.restore();
+    },
+    // Over the lines, each on a halo of the chart's background: a label stacked over a short
+    // phase's band often sits where the RSS line passes, and was drawn under it.
+    afterDatasetsDraw(chart: Chart<T>) {
+      const { ctx } = chart;
+      ctx.save();
+      ctx.font = LABEL_FONT;
+      ctx.textBaseline = 'top';
+      ctx.lineWidth = 3;
+      ctx.lineJoin = 'round';
+      ctx.strokeStyle = pageColors().panel;
+      for (const label of labels) {
+        ctx.textAlign = label.right ? 'right' : 'left';
+        ctx.strokeText(label.text, label.x, label.y);
+        ctx.fillStyle = label.color;
+        ctx.fillText(label.text, label.x, label.y);
       }
       ctx.restore();
     },
