@@ -21,7 +21,14 @@ export function withCatalog(html: string, catalog: readonly Experiment[]): strin
 /** Sends the page from `clientDir`; the page is never cached, the catalog in it follows the machine. */
 export function sendIndexPage(clientDir: string, catalog: () => readonly Experiment[]) {
   return (_req: Request, res: Response): void => {
-    const html = readFileSync(resolve(clientDir, 'index.html'), 'utf8');
+    let html: string;
+    try {
+      html = readFileSync(resolve(clientDir, 'index.html'), 'utf8');
+    } catch {
+      // A rebuild has emptied the client's folder for a moment: ask again shortly, not a 500.
+      res.status(503).set('Retry-After', '2').json({ error: 'the dashboard is being rebuilt: try again in a moment' });
+      return;
+    }
     res.status(200).set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' }).send(withCatalog(html, catalog()));
   };
 }

@@ -74,8 +74,9 @@ export function lowerWorkerPriority(pid: number, nice: number): void {
  * Lowers the calling thread alone (Linux: setpriority on a thread id acts on that thread only; its
  * id from /proc/thread-self, "PID/task/TID"). For work an experiment waits on but nobody watches:
  * the breakdown thread's smaps walk of a worker at a phase end (tens of ms of kernel time) then
- * yields to the server's streaming and the dashboard's browser, as the worker does. The thread
- * shares the server's autogroup, so its own nice is what acts. Returns the thread's nice value, or
+ * yields to the server's own threads (the streaming): it shares the server's autogroup, and inside a
+ * group a thread's nice is what acts. Against other sessions (the browser) the group's weight
+ * decides, as for any of the server's threads. Returns the thread's nice value, or
  * undefined where it could not be set.
  */
 export function lowerThisThread(nice: number): number | undefined {

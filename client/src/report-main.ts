@@ -27,7 +27,6 @@ if (typeof data === 'string') {
   $('run-title').textContent = data;
 } else {
   // The run section is the dashboard's (client/lab.html): what differs in a report is said here.
-  $('cancel').textContent = 'Stop replay';
   $('history-title').textContent = 'Runs in this report';
   $('lab').ariaLabel = 'Runs in this report';
   $('queue').parentElement!.hidden = true;

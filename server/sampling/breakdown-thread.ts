@@ -2,8 +2,8 @@
 // big process, smaps_rollup and smaps take 40-60 ms to read (10⁷ strings in V8: an 830 KB smaps,
 // mostly kernel time), and read on the server's main thread they held every sample batch that
 // long — the tail of the live chart's latency, at every phase end. The thread runs at the
-// workers' lower priority (worker-priority.ts): on 2 busy cores that walk otherwise competes with
-// the streaming and the dashboard's browser at each phase end. Runs compiled
+// workers' lower priority (worker-priority.ts lowerThisThread): the walk yields to the server's
+// streaming thread when both want a core. Runs compiled
 // (dist/server/sampling/breakdown-thread.js), like sampler-thread.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThisThread } from '../worker-priority.js';

@@ -1,6 +1,6 @@
 // The dashboard's page carries the experiment catalog in it, as a JSON data block, the way a report
 // carries its runs (report.ts): server/index-page.ts writes it into the built index.html, the page's
-// entry (client/src/main.ts) reads it before anything else, so the cards are drawn from the
+// entry (client/src/main.ts) reads it before it builds any view, so the cards are drawn from the
 // script's first run instead of after a request that could only be answered once that script had
 // finished (~50–70 ms later on 2 cores, bench/first-paint.ts).
 

@@ -5,7 +5,7 @@ import type { MatrixInfo } from '../../../shared/matrix.js';
 import type { ServerMessage } from '../../../shared/protocol/ws.js';
 import type { RunInfo, RunRecord } from '../../../shared/run-record.js';
 import { apply } from './apply.js';
-import { initialState, shownOf, type DashboardEvent, type DashboardState } from './dashboard-state.js';
+import { initialState, isLive, shownOf, type DashboardEvent, type DashboardState } from './dashboard-state.js';
 import { replayMessages } from './replay.js';
 import { logToSamples } from './sample-log.js';
 
@@ -54,6 +54,8 @@ describe('apply: the live stream', () => {
     // Half way: the run on screen is a replay at 4×, running; the history and the runs' list are as stored.
     const half = fold(shownStored, replay.slice(0, replay.length / 2));
     expect(half.shown).toMatchObject({ replay: 4, info: { id: record.id, status: 'running' } });
+    expect(isLive(half.shown)).toBe(false); // not a run going on: no card marked, no live controls, no "lost" on a reconnect
+    expect(apply(half, hello([])).shown!.info.status).toBe('running'); // a hello without it does not call it lost
     expect(half.runs.get(record.id)!.run).toEqual(infoOf(record));
     expect(half.history).toBe(shownStored.history);
     expect(half.queue).toBe(shownStored.queue);

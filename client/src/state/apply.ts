@@ -6,7 +6,7 @@ import type { ServerMessage } from '../../../shared/protocol/ws.js';
 import type { Experiment } from '../../../shared/catalog/experiment.js';
 import type { HeapSample, Phase, RunInfo, RunRecord } from '../../../shared/run-record.js';
 import {
-  emptyShown, shownOf,
+  emptyShown, isLive, shownOf,
   type DashboardEvent, type DashboardState, type HistoryEntry, type LocalEvent, type Origin, type ShownRun,
 } from './dashboard-state.js';
 import { applyHistory, historyFromHello, reload, started, type HistoryEvent } from './history.js';
@@ -51,7 +51,7 @@ export const runIdOf = (m: ServerMessage): string | undefined =>
 
 /** Asks for a run to be shown: a fetch, unless it is already live on screen or already in flight. */
 export function request(s: DashboardState, id: string, again = false): DashboardState {
-  if (!again && s.shown?.info.id === id && s.shown.info.status === 'running') return s;
+  if (!again && s.shown?.info.id === id && isLive(s.shown)) return s;
   if (s.fetching?.id === id) return s.fetching.again ? s : { ...s, fetching: { ...s.fetching, again: true } };
   const seq = s.fetchSeq + 1;
   return { ...s, fetchSeq: seq, fetching: { id, seq, pending: [], again: false } };
@@ -184,7 +184,7 @@ function hello(s: DashboardState, m: Extract<ServerMessage, { type: 'hello' }>):
   for (const r of known) if (r.status !== 'queued') runs.set(r.id, { run: r, origin: 'server' });
   const queue = m.runs.filter((r) => r.status === 'queued').sort((a, b) => (a.queuePosition ?? 0) - (b.queuePosition ?? 0));
   let shown = s.shown;
-  if (shown && shown.origin === 'server' && shown.info.status === 'running' && !known.some((r) => r.id === shown!.info.id)) {
+  if (isLive(shown) && shown.origin === 'server' && !known.some((r) => r.id === shown!.info.id)) {
     // The server restarted (or was killed) while this run went: it is gone for good.
     shown = { ...shown, info: { ...shown.info, status: 'failed', error: 'lost: the server restarted while it ran' } };
   }

@@ -36,6 +36,9 @@ export interface ShownRun {
   replay?: number;
 }
 
+/** A run going on now: running, and not a stored run replayed (whose status reads running too). */
+export const isLive = (shown: ShownRun | undefined): shown is ShownRun => shown?.info.status === 'running' && shown.replay === undefined;
+
 /** The process picker ("Watch a process"): GET /api/processes, fetched when opened or refreshed. */
 export interface ProcessPicker {
   open: boolean;

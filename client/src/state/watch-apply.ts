@@ -6,7 +6,7 @@ import type { ServerMessage } from '../../../shared/protocol/ws.js';
 import type { Sample } from '../../../shared/run-record.js';
 import type { ProbeResult, WatchTimeline } from '../../../shared/watch-record.js';
 import { watchVerdict } from '../../../shared/watch-verdict.js';
-import { emptyTimeline, type DashboardState, type LocalEvent, type ShownRun } from './dashboard-state.js';
+import { emptyTimeline, isLive, type DashboardState, type LocalEvent, type ShownRun } from './dashboard-state.js';
 import type { SampleLog } from './sample-log.js';
 
 export type WatchStreamMessage = Extract<ServerMessage, { type: 'watch-breakdown' | 'watch-rate' | 'watch-cgroup' | 'watch-marker' | 'watch-probe' }>;
@@ -66,7 +66,7 @@ export function onWatchTimeline(shown: ShownRun, m: WatchStreamMessage): ShownRu
 }
 
 /** A watch that starts takes the screen unless a run or another watch is going on there. */
-export const watchTakesScreen = (s: DashboardState): boolean => s.shown?.info.status !== 'running';
+export const watchTakesScreen = (s: DashboardState): boolean => !isLive(s.shown);
 
 export function applyWatchLocal(s: DashboardState, e: WatchLocalEvent): DashboardState {
   const picker = s.processes;

@@ -9,6 +9,7 @@ import type { Actions } from '../controller.js';
 import { el, setData, setProp, setText } from '../dom.js';
 import { formatCount } from '../format.js';
 import { signal } from '@preact/signals-core';
+import { isLive } from '../state/dashboard-state.js';
 import { watch, type Store } from '../state/store.js';
 import { renderKnobInputs } from './knob-inputs.js';
 
@@ -82,7 +83,7 @@ export function cardsView(container: HTMLElement, store: Store, actions: Actions
   const canRun = store.select((s) => s.connection.state === 'open' && s.ready);
   const active = store.select((s) => {
     const shown = s.shown;
-    if (!shown || shown.info.status !== 'running') return { running: undefined, progress: undefined, queued: s.queue };
+    if (!isLive(shown)) return { running: undefined, progress: undefined, queued: s.queue };
     return { running: shown.info, progress: shown.heap.at(-1)?.progress, queued: s.queue };
   });
   // Rebuilt with the catalog; the marks below are set again on each new set of cards.

@@ -2,7 +2,7 @@
 // state/history.ts): open one, tick several to compare, delete one (after a confirmation), sort by
 // date or by Overall. Runs from imported files are listed above the server's page.
 import type { RunSort } from '../../../shared/protocol/http.js';
-import type { RunInfo } from '../../../shared/run-record.js';
+import { isEnded, type RunInfo } from '../../../shared/run-record.js';
 import type { Actions } from '../controller.js';
 import { el, setProp, setText } from '../dom.js';
 import { formatPct } from '../format.js';
@@ -117,7 +117,7 @@ export function historyView(container: HTMLElement, compareButton: HTMLButtonEle
       el('td', {}, new Date(run.createdAt).toLocaleString()),
       el('td', { className: 'num' }, s ? formatPct(s.overallPct) : '—'),
       el('td', { className: 'num' }, s ? formatPct(s.finalPct) : '—'),
-      el('td', {}, s ? s.verdict : run.watch ? run.watch.verdict?.verdict ?? 'no verdict' : run.status),
+      el('td', {}, s ? s.verdict : run.watch && isEnded(run) ? run.watch.verdict?.verdict ?? 'no verdict' : run.status),
       el('td', {}, remove),
     );
   }

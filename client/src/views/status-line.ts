@@ -16,7 +16,7 @@ export function statusText(shown: ShownRun, clock = latestTime(shown)): string {
   const { info, phases } = shown;
   const elapsed = formatSeconds(Math.max(0, (info.endedAt ?? clock) - info.createdAt));
   if (info.status === 'queued') return 'queued';
-  if (info.status === 'running' && info.kind === 'watch') return `watching · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples`;
+  if (info.status === 'running' && info.kind === 'watch') return `${shown.replay ? `replaying at ${shown.replay}× (stored watch)` : 'watching'} · ${elapsed} · ${shown.samples.length.toLocaleString()} RSS samples`;
   if (info.status === 'running') {
     const phase = phases.at(-1);
     // A replay says so: the stored run is not running again.

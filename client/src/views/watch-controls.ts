@@ -7,6 +7,7 @@ import { probeNotice } from '../../../shared/probe-notice.js';
 import { PROBE_KINDS, type ProbeKind } from '../../../shared/watch-record.js';
 import type { WatchActions } from '../controller.js';
 import { el, setProp, setText } from '../dom.js';
+import { isLive } from '../state/dashboard-state.js';
 import { watch, type Store } from '../state/store.js';
 import { probeBlock, PROBE_NAMES } from './probe-rules.js';
 
@@ -20,7 +21,7 @@ export function watchControlsView(container: HTMLElement, store: Store, actions:
   if (!actions) return void (container.hidden = true);
   const view = store.select((s) => {
     const shown = s.shown;
-    const live = shown?.watch && shown.origin === 'server' && shown.info.status === 'running' ? shown : undefined;
+    const live = shown?.watch && shown.origin === 'server' && isLive(shown) ? shown : undefined;
     return { info: live?.info, probes: live?.watch?.probes, ask: live && s.probeAsk?.id === live.info.id ? s.probeAsk : undefined };
   });
   const current = () => view.value.info;
