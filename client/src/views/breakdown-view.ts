@@ -44,7 +44,7 @@ export class BreakdownView {
   private breakdowns: readonly MemoryBreakdown[] = [];
   private accounting: AccountingBars | undefined;
   private readonly buttons: Record<BreakdownMode, HTMLButtonElement>;
-  private readonly scheduleDraw = drawScheduler(() => this.chart.update('none'));
+  private readonly scheduleDraw = drawScheduler(() => this.chart.update('none'), () => this.canvas);
 
   /** `toggle` gets the "by owner | by mapping" buttons. */
   constructor(private readonly canvas: HTMLCanvasElement, toggle: HTMLElement = el('div')) {

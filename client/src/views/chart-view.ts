@@ -73,7 +73,7 @@ export class ChartView {
   private exitAt = Infinity;
   private t0 = 0;
   private xMax = 1;
-  private readonly scheduleDraw = drawScheduler(() => this.draw());
+  private readonly scheduleDraw = drawScheduler(() => this.draw(), () => this.chart?.canvas);
   /** While the user has zoomed or panned, streaming leaves the visible range alone. */
   private zoomed = false;
   private readonly tooltipBox: HTMLDivElement;

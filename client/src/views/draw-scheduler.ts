@@ -4,8 +4,12 @@
 // in the frame the run's first samples then waited on: the tail of sample → frame latency.
 export const EMPTY_DRAW_DELAY_MS = 150;
 
-/** A function to call whenever the view changed; `empty`: it has nothing to show but axes. */
-export function drawScheduler(draw: () => void): (empty: boolean) => void {
+/**
+ * A function to call whenever the view changed; `empty`: it has nothing to show but axes. Until an
+ * emptied chart is drawn, its canvas is hidden (a style change, no Chart.js update), so the 150 ms
+ * never show the previous run's figures beside the new run's title and toggles.
+ */
+export function drawScheduler(draw: () => void, canvasOf?: () => HTMLCanvasElement | undefined): (empty: boolean) => void {
   let frame = 0;
   let later = 0;
   const soon = () => {
@@ -15,10 +19,15 @@ export function drawScheduler(draw: () => void): (empty: boolean) => void {
     frame = requestAnimationFrame(() => {
       frame = 0;
       draw();
+      const canvas = canvasOf?.();
+      if (canvas?.style.visibility) canvas.style.visibility = '';
     });
   };
   return (empty) => {
-    if (!empty) soon();
-    else if (!frame) later ||= window.setTimeout(soon, EMPTY_DRAW_DELAY_MS);
+    if (!empty) return soon();
+    if (frame) return;
+    const canvas = canvasOf?.();
+    if (canvas && !later) canvas.style.visibility = 'hidden'; // CSSOM: the CSP allows it
+    later ||= window.setTimeout(soon, EMPTY_DRAW_DELAY_MS);
   };
 }
