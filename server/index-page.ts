@@ -6,15 +6,11 @@ import { resolve } from 'node:path';
 import type { Request, Response } from 'express';
 import type { Experiment } from '../shared/catalog/experiment.js';
 import { CATALOG_DATA_ID, CATALOG_PRELOAD } from '../shared/catalog/page-data.js';
-import { scriptSafeJson } from '../shared/report.js';
-
-/** The data block: no "<" inside it (scriptSafeJson), so nothing in the catalog can end it early. */
-export const catalogDataBlock = (catalog: readonly Experiment[]): string =>
-  `<script type="application/json" id="${CATALOG_DATA_ID}">${scriptSafeJson(catalog)}</script>`;
+import { dataBlock } from '../shared/report.js';
 
 /** `html` with the catalog in it: where its preload was, else at the end of <head>. */
 export function withCatalog(html: string, catalog: readonly Experiment[]): string {
-  const block = catalogDataBlock(catalog);
+  const block = dataBlock(CATALOG_DATA_ID, catalog);
   return CATALOG_PRELOAD.test(html) ? html.replace(CATALOG_PRELOAD, () => block) : html.replace('</head>', () => `${block}\n</head>`);
 }
 

@@ -8,8 +8,24 @@ import { RunRecord, Time } from './run-record.js';
 
 export const REPORT_SHELL_FILE = 'report-shell.html';
 
+/**
+ * JSON that cannot end its <script> element or open a comment: every "<" is written as \u003c, so a
+ * run whose title holds "</script><img onerror=…>" stays data. (U+2028/9 are escaped too: harmless
+ * in JSON.parse, but not in every tool that reads the file.)
+ */
+export const scriptSafeJson = (value: unknown): string =>
+  JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+
+/**
+ * A JSON data block: data, never run (type application/json), written with scriptSafeJson so
+ * nothing in the value can end it early. A report carries its runs in one, the dashboard's page its
+ * catalog (server/index-page.ts).
+ */
+export const dataBlock = (id: string, value: unknown): string => `<script type="application/json" id="${id}">${scriptSafeJson(value)}</script>`;
+
 /** The data block the shell carries; `null` until runs are embedded. */
-export const REPORT_SLOT = '<script type="application/json" id="memtide-report">null</script>';
+export const REPORT_DATA_ID = 'memtide-report';
+export const REPORT_SLOT = dataBlock(REPORT_DATA_ID, null);
 
 export const ReportData = z.object({
   version: z.literal(1),
@@ -21,19 +37,10 @@ export const ReportData = z.object({
 });
 export type ReportData = z.infer<typeof ReportData>;
 
-/**
- * JSON that cannot end its <script> element or open a comment: every "<" is written as \u003c, so a
- * run whose title holds "</script><img onerror=…>" stays data. (U+2028/9 are escaped too: harmless
- * in JSON.parse, but not in every tool that reads the file.)
- */
-export const scriptSafeJson = (value: unknown): string =>
-  JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-
 /** The shell with the runs in its data block; throws if the shell has no slot (not a report shell). */
 export function embedReport(shell: string, data: ReportData): string {
   const at = shell.indexOf(REPORT_SLOT);
   if (at < 0 || shell.indexOf(REPORT_SLOT, at + 1) >= 0) throw new Error('report shell: no single data slot (rebuild the client)');
-  const [open, close] = REPORT_SLOT.split('null') as [string, string];
   // Sliced, not String.replace: "$&" in run data must stay literal.
-  return shell.slice(0, at) + open + scriptSafeJson(data) + close + shell.slice(at + REPORT_SLOT.length);
+  return shell.slice(0, at) + dataBlock(REPORT_DATA_ID, data) + shell.slice(at + REPORT_SLOT.length);
 }

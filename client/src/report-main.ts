@@ -1,25 +1,20 @@
 // A report's entry: the same state and views as the dashboard, with one source — the runs
 // embedded in this file (shared/report.ts). No server, no network: it opens from disk.
 import './zod-jitless.js'; // first: zod must not try new Function() under the page's CSP
-import { ReportData } from '../../shared/report.js';
-import { describeZodError } from '../../shared/validation.js';
+import { REPORT_DATA_ID, ReportData } from '../../shared/report.js';
 import { startController } from './controller.js';
 import { $, mountFirstViews } from './mount.js';
 import { mountRunViews } from './mount-run.js';
+import { readDataBlock } from './sources/data-block.js';
 import { fileSource } from './sources/file-source.js';
 import { initialState } from './state/dashboard-state.js';
 import { createStore } from './state/store.js';
 import { runIdFromHash } from './views/route.js';
 
 function embedded(): ReportData | string {
-  let json: unknown;
-  try {
-    json = JSON.parse(document.getElementById('memtide-report')?.textContent ?? 'null');
-  } catch (error) {
-    return `the report's data is not JSON: ${(error as Error).message}`;
-  }
-  const parsed = ReportData.safeParse(json);
-  return parsed.success ? parsed.data : `not a memtide report: ${describeZodError(parsed.error)}`;
+  const read = readDataBlock(REPORT_DATA_ID, ReportData);
+  if (read.ok) return read.data;
+  return read.error.startsWith('not JSON: ') ? `the report's data is ${read.error}` : `not a memtide report: ${read.error}`;
 }
 
 const data = embedded();

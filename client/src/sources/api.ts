@@ -8,6 +8,7 @@ import {
 } from '../../../shared/protocol/http.js';
 import type { ProbeKind } from '../../../shared/watch-record.js';
 import { describeZodError } from '../../../shared/validation.js';
+import { readDataBlock } from './data-block.js';
 import { tokenHeaders } from './token.js';
 import { CATALOG_DATA_ID } from '../../../shared/catalog/page-data.js';
 import type { Experiment } from '../../../shared/catalog/experiment.js';
@@ -45,15 +46,10 @@ export const fetchCatalog = () => call('/api/experiments', ExperimentsAnswer);
  * undefined where there is none (the Vite dev server's page) or it is not a catalog.
  */
 export function embeddedCatalog(): Experiment[] | undefined {
-  const text = document.getElementById(CATALOG_DATA_ID)?.textContent;
-  if (!text) return undefined;
-  try {
-    const parsed = ExperimentsAnswer.safeParse(JSON.parse(text));
-    if (parsed.success) return parsed.data;
-    console.warn(`memtide: the page's catalog was ignored: ${describeZodError(parsed.error)}`);
-  } catch {
-    console.warn("memtide: the page's catalog was ignored: not JSON");
-  }
+  if (!document.getElementById(CATALOG_DATA_ID)?.textContent) return undefined;
+  const read = readDataBlock(CATALOG_DATA_ID, ExperimentsAnswer);
+  if (read.ok) return read.data;
+  console.warn(`memtide: the page's catalog was ignored: ${read.error}`);
   return undefined;
 }
 
